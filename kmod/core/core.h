@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kpaxos protocol engine: a sans-I/O Multi-Paxos state machine.
+ *
+ * The caller (the kernel shell, the user-space twin, or the simulator)
+ * feeds events in and receives actions through struct px_ops callbacks,
+ * which the engine calls synchronously from inside the px_*() entry points.
+ * The engine does no I/O, takes no locks and never sleeps; the caller
+ * serializes every call on one px_node.  All times are monotonic
+ * nanoseconds supplied by the caller.  Allocation goes through px_port.h
+ * (GFP_ATOMIC in the kernel) and is bounded by the configuration.
+ */
+#ifndef _PX_CORE_H
+#define _PX_CORE_H
+
+#include <px_port.h>
+
+#define PX_MAX_NODES		9	/* = PAXOS_MAX_MEMBERS */
+#define PX_MAX_VALUE		8192	/* = PAXOS_MAX_VALUE */
+#define PX_MAX_DATAGRAM		(PX_MAX_VALUE + 1024)
+
+enum px_role {
+	PX_ROLE_DOWN,
+	PX_ROLE_RECOVERING,
+	PX_ROLE_FOLLOWER,
+	PX_ROLE_CANDIDATE,
+	PX_ROLE_LEADER,
+	PX_ROLE_BEHIND,
+};
+
+enum px_entry_type {
+	PX_ENTRY_DATA = 1,
+	PX_ENTRY_NOOP = 2,
+	PX_ENTRY_CONFIG = 3,
+};
+
+/* Identity of one proposal: a retried proposal with the same id commits once. */
+struct px_prop_id {
+	u32 origin;		/* proposing node id */
+	u64 incarnation;	/* origin's incarnation */
+	u64 seq;		/* origin-assigned, unique per incarnation */
+};
+
+struct px_config {
+	u32 cluster_id;
+	u32 self_id;			/* 1..0xffff */
+	u32 nmembers;			/* including self */
+	u32 members[PX_MAX_NODES];	/* node ids */
+	u64 heartbeat_ns;
+	u64 election_ns;		/* min; randomized in [x, 2x) */
+	u64 lease_ns;			/* 0: no leases */
+	u32 drift_ppm;			/* maximum clock rate difference */
+	u32 preferred_leader;		/* 0: none */
+	u32 window;			/* max in-flight instances */
+	u32 retain;			/* committed entries kept for catch-up/readers */
+	u32 batch_bytes;		/* max payload bytes batched per ACCEPT */
+};
+
+enum px_event_type {
+	PX_EV_LEADER,		/* a: leader id (0 unknown), b: ballot */
+	PX_EV_LEASE,		/* a: 1 acquired, 0 lost */
+	PX_EV_MEMBER,		/* a: node id, b: 1 reachable, 0 unreachable */
+	PX_EV_BARRIER,		/* a: token, b: index, err: 0 or -errno */
+	PX_EV_PROPOSAL_FAILED,	/* a: seq, err: -errno (e.g. -ENOTCONN) */
+	PX_EV_ROLE,		/* a: enum px_role */
+	PX_EV_BEHIND,		/* a: first index the cluster still retains */
+};
+
+struct px_event {
+	enum px_event_type type;
+	u64 a, b;
+	int err;
+};
+
+struct px_ops {
+	/* Send @len bytes to member @to.  Must not sleep; may drop. */
+	void (*send)(void *ctx, u32 to, const void *buf, size_t len);
+	/* Entry @index is committed; called once per index, in order, gapless. */
+	void (*commit)(void *ctx, u64 index, enum px_entry_type type,
+		       const struct px_prop_id *id, const void *data, u32 len);
+	void (*event)(void *ctx, const struct px_event *ev);
+};
+
+/* Per-member view for status. */
+struct px_member_status {
+	u32 id;
+	bool reachable;
+	u64 match_index;	/* highest index known accepted/committed there */
+	u64 last_heard_ns;	/* monotonic time of its last datagram, 0 never */
+};
+
+/* Counter indexes, matching enum paxos_counter in uapi/linux/paxos.h. */
+#define PX_CTR_MAX		24
+
+struct px_status {
+	enum px_role role;
+	u32 leader;		/* 0 unknown */
+	u64 ballot;		/* round << 32 | node */
+	u64 commit_index;	/* highest committed index; 0 none yet */
+	u64 first_index;	/* lowest retained committed index */
+	bool lease_valid;
+	u64 lease_remaining_ns;
+	u64 incarnation;
+	u32 nmembers;
+	struct px_member_status members[PX_MAX_NODES];
+	u64 counters[PX_CTR_MAX];
+};
+
+struct px_node;
+
+/* Lifecycle.  @incarnation must differ on every restart (e.g. boot time ns). */
+struct px_node *px_node_create(const struct px_config *cfg,
+			       const struct px_ops *ops, void *ctx,
+			       u64 incarnation, u64 rand_seed, u64 now);
+void px_node_destroy(struct px_node *n);
+int px_node_reconfigure(struct px_node *n, const struct px_config *cfg, u64 now);
+
+/* Events in. */
+void px_receive(struct px_node *n, const void *buf, size_t len, u64 now);
+void px_tick(struct px_node *n, u64 now);
+/* Propose a value; returns 0 (queued or forwarded) or -errno. */
+int px_propose(struct px_node *n, const struct px_prop_id *id,
+	       const void *data, u32 len, u64 now);
+/* Read barrier: 0 and *index at once (leader with lease), 1 pending
+ * (PX_EV_BARRIER with @token follows), or -errno.
+ */
+int px_read_barrier(struct px_node *n, u64 token, u64 *index, u64 now);
+/* Application trim: entries below @index may be dropped. */
+int px_trim(struct px_node *n, u64 index);
+
+/* Queries. */
+u64 px_next_deadline(const struct px_node *n);	/* absolute ns, U64_MAX none */
+void px_get_status(const struct px_node *n, struct px_status *st, u64 now);
+/* A retained committed entry, or NULL if trimmed/not yet committed; the
+ * pointers stay valid until the next call on @n.
+ */
+const void *px_log_get(const struct px_node *n, u64 index,
+		       enum px_entry_type *type, u32 *len);
+
+/* Counters the shell bumps for drops before px_receive (bad MAC etc). */
+void px_count(struct px_node *n, unsigned int ctr);
+
+#endif /* _PX_CORE_H */

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kpaxos: a Multi-Paxos replicated log in the kernel.
+ *
+ * User-space ABI: the "paxos" generic netlink family and the record format
+ * and ioctls of /dev/paxoslog.  Documentation/netlink/specs/paxos.yaml
+ * describes the same family; selftests keep the two in step.
+ */
+#ifndef _UAPI_LINUX_PAXOS_H
+#define _UAPI_LINUX_PAXOS_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define PAXOS_FAMILY_NAME	"paxos"
+#define PAXOS_FAMILY_VERSION	1
+#define PAXOS_MCGRP_EVENTS	"events"
+
+#define PAXOS_DEVICE_NAME	"paxoslog"
+
+/* Limits. */
+#define PAXOS_MAX_MEMBERS	9
+#define PAXOS_MAX_VALUE		8192	/* bytes in one log entry */
+#define PAXOS_KEY_LEN		32	/* cluster key for the datagram MAC */
+#define PAXOS_DEFAULT_PORT	7400
+
+/* Node states reported by PAXOS_A_STATE. */
+enum paxos_state {
+	PAXOS_STATE_UNCONFIGURED,	/* no node id set yet */
+	PAXOS_STATE_DOWN,		/* configured, not running */
+	PAXOS_STATE_RECOVERING,		/* restarted, not voting yet */
+	PAXOS_STATE_FOLLOWER,
+	PAXOS_STATE_CANDIDATE,		/* running phase 1 */
+	PAXOS_STATE_LEADER,
+	PAXOS_STATE_BEHIND,		/* fell behind the cluster's trim point */
+};
+
+/* Per-member reachability in PAXOS_A_MEMBER_STATE. */
+enum paxos_member_state {
+	PAXOS_MEMBER_UNKNOWN,
+	PAXOS_MEMBER_REACHABLE,
+	PAXOS_MEMBER_UNREACHABLE,
+};
+
+enum paxos_cmd {
+	PAXOS_CMD_UNSPEC,
+	PAXOS_CMD_STATUS_GET,	/* doit: status of this netns's node */
+	PAXOS_CMD_NODE_SET,	/* id, address, port, cluster id, timers */
+	PAXOS_CMD_NODE_GET,
+	PAXOS_CMD_MEMBER_ADD,
+	PAXOS_CMD_MEMBER_DEL,
+	PAXOS_CMD_MEMBER_GET,	/* dump */
+	PAXOS_CMD_LEASE_SET,
+	PAXOS_CMD_LEASE_GET,
+	PAXOS_CMD_KEY_SET,	/* cluster key; empty PAXOS_A_KEY clears it */
+	PAXOS_CMD_UP,
+	PAXOS_CMD_DOWN,
+	PAXOS_CMD_PROPOSE,	/* value; replies with the committed index */
+	PAXOS_CMD_TRIM,		/* drop entries below PAXOS_A_INDEX */
+
+	/* Notifications, sent to PAXOS_MCGRP_EVENTS. */
+	PAXOS_CMD_LEADER_NTF,
+	PAXOS_CMD_LEASE_NTF,
+	PAXOS_CMD_MEMBER_NTF,
+
+	__PAXOS_CMD_MAX,
+	PAXOS_CMD_MAX = __PAXOS_CMD_MAX - 1
+};
+
+enum paxos_attr {
+	PAXOS_A_UNSPEC,
+	PAXOS_A_PAD,
+	PAXOS_A_NODE_ID,		/* u32, 1..PAXOS_MAX_NODE_ID */
+	PAXOS_A_CLUSTER_ID,		/* u32 */
+	PAXOS_A_ADDR4,			/* binary, struct in_addr */
+	PAXOS_A_ADDR6,			/* binary, struct in6_addr */
+	PAXOS_A_PORT,			/* u16, host order */
+	PAXOS_A_HEARTBEAT_MS,		/* u32 */
+	PAXOS_A_ELECTION_MS,		/* u32, minimum election timeout */
+	PAXOS_A_LEASE_MS,		/* u32, 0 disables leases */
+	PAXOS_A_DRIFT_PPM,		/* u32, maximum clock drift */
+	PAXOS_A_PREFERRED_LEADER,	/* u32 node id, 0 for none */
+	PAXOS_A_KEY,			/* binary, PAXOS_KEY_LEN or empty */
+	PAXOS_A_STATE,			/* u8, enum paxos_state */
+	PAXOS_A_LEADER_ID,		/* u32, 0 when unknown */
+	PAXOS_A_BALLOT,			/* u64: round << 32 | node id */
+	PAXOS_A_COMMIT_INDEX,		/* u64, highest committed index */
+	PAXOS_A_FIRST_INDEX,		/* u64, lowest retained index */
+	PAXOS_A_LEASE_VALID,		/* u8 */
+	PAXOS_A_LEASE_REMAINING_US,	/* u64 */
+	PAXOS_A_INCARNATION,		/* u64 */
+	PAXOS_A_MEMBER,			/* nest, PAXOS_MA_* */
+	PAXOS_A_COUNTERS,		/* nest, one u64 per enum paxos_counter */
+	PAXOS_A_VALUE,			/* binary, at most PAXOS_MAX_VALUE */
+	PAXOS_A_INDEX,			/* u64 */
+	PAXOS_A_KEY_SET,		/* u8, whether a cluster key is set */
+
+	__PAXOS_A_MAX,
+	PAXOS_A_MAX = __PAXOS_A_MAX - 1
+};
+
+#define PAXOS_MAX_NODE_ID	0xffff
+
+/* Attributes nested in PAXOS_A_MEMBER. */
+enum paxos_member_attr {
+	PAXOS_MA_UNSPEC,
+	PAXOS_MA_PAD,
+	PAXOS_MA_NODE_ID,		/* u32 */
+	PAXOS_MA_ADDR4,			/* binary, struct in_addr */
+	PAXOS_MA_ADDR6,			/* binary, struct in6_addr */
+	PAXOS_MA_PORT,			/* u16 */
+	PAXOS_MA_STATE,			/* u8, enum paxos_member_state */
+	PAXOS_MA_MATCH_INDEX,		/* u64, highest index known on it */
+	PAXOS_MA_LAST_HEARD_MS,		/* u64, ms since last datagram */
+
+	__PAXOS_MA_MAX,
+	PAXOS_MA_MAX = __PAXOS_MA_MAX - 1
+};
+
+/* Counters nested in PAXOS_A_COUNTERS; the attribute type is the index. */
+enum paxos_counter {
+	PAXOS_CTR_UNSPEC,
+	PAXOS_CTR_RX_PACKETS,
+	PAXOS_CTR_TX_PACKETS,
+	PAXOS_CTR_RX_PREPARE,
+	PAXOS_CTR_RX_PROMISE,
+	PAXOS_CTR_RX_ACCEPT,
+	PAXOS_CTR_RX_ACCEPTED,
+	PAXOS_CTR_RX_HEARTBEAT,
+	PAXOS_CTR_RX_OTHER,
+	PAXOS_CTR_TX_PREPARE,
+	PAXOS_CTR_TX_ACCEPT,
+	PAXOS_CTR_DROP_MALFORMED,
+	PAXOS_CTR_DROP_BAD_MAC,
+	PAXOS_CTR_DROP_UNKNOWN_SENDER,
+	PAXOS_CTR_DROP_WRONG_CLUSTER,
+	PAXOS_CTR_DROP_STALE_BALLOT,
+	PAXOS_CTR_DROP_NO_MEMORY,
+	PAXOS_CTR_COMMITS,
+	PAXOS_CTR_ELECTIONS,
+	PAXOS_CTR_LEASE_CHANGES,
+	PAXOS_CTR_RETRANSMITS,
+	PAXOS_CTR_PROPOSALS,
+	PAXOS_CTR_FORWARDED,
+	PAXOS_CTR_TX_ERRORS,
+
+	__PAXOS_CTR_MAX,
+	PAXOS_CTR_MAX = __PAXOS_CTR_MAX - 1
+};
+
+/*
+ * /dev/paxoslog records.  read() returns whole records, each this header
+ * followed by @len bytes of payload, in log order and without gaps.
+ */
+enum paxos_record_type {
+	PAXOS_REC_DATA = 1,
+	PAXOS_REC_NOOP = 2,	/* a hole filled by a new leader */
+	PAXOS_REC_CONFIG = 3,	/* reserved for membership changes */
+};
+
+struct paxos_record {
+	__u64 index;
+	__u32 len;
+	__u16 type;
+	__u16 flags;
+};
+
+#define PAXOS_IOC_MAGIC		0xb7
+/* Index of the last entry committed by a write() on this file. */
+#define PAXOS_IOC_LAST_WRITE	_IOR(PAXOS_IOC_MAGIC, 1, __u64)
+/*
+ * Linearizable read barrier: returns an index such that every write that
+ * completed before the call is at or below it, once the local log has it.
+ */
+#define PAXOS_IOC_BARRIER	_IOR(PAXOS_IOC_MAGIC, 2, __u64)
+/* Highest committed index known to this node. */
+#define PAXOS_IOC_COMMIT_INDEX	_IOR(PAXOS_IOC_MAGIC, 3, __u64)
+
+#endif /* _UAPI_LINUX_PAXOS_H */
