@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: build, user-space tests, kselftests in QEMU on Debian's
+# kernel and on the debug kernel, the proof that the VM verdict has teeth,
+# then checkpatch --strict, sparse and W=1 on kmod/.  Ends with one line
+# `N passed, M failed`; exits non-zero when anything failed.
+#
+# KPAXOS_PLANT_FAIL=1 adds a deliberately failing kselftest and
+# PAXOS_PLANT_WARN=y builds the module with a WARN_ON in its init: either
+# must turn the run red.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+logs=$top/build/check
+mkdir -p "$logs"
+passed=0
+failed=0
+failures=()
+t0=$(date +%s)
+
+pass() { passed=$((passed + $1)); }
+fail() { failed=$((failed + $1)); failures+=("$2"); }
+step() { echo; echo "=== $* [$(( $(date +%s) - t0 ))s]"; }
+
+# A sub-suite whose last line is `N passed, M failed`.
+suite() {	# name, command...
+	local name=$1 out rc line p f
+	shift
+	out=$logs/$name.log
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n1)
+	if [ -z "$line" ]; then
+		fail 1 "$name: no summary line (exit $rc)"
+		return
+	fi
+	p=${line%% passed*}
+	f=${line#*, }
+	f=${f%% failed}
+	pass "$p"
+	[ "$f" -eq 0 ] || fail "$f" "$name: $f failed"
+	[ "$rc" -eq 0 ] || [ "$f" -ne 0 ] || fail 1 "$name: exit status $rc"
+}
+
+# One pass/fail check.
+single() {	# name, command...
+	local name=$1
+	shift
+	if "$@" >"$logs/$name.log" 2>&1; then
+		pass 1
+		echo "ok: $name"
+	else
+		fail 1 "$name"
+		echo "FAILED: $name (log: $logs/$name.log)"
+		tail -n 30 "$logs/$name.log"
+	fi
+}
+
+# The kselftests in a VM: every TAP result counts, and the verdict itself.
+vm() {	# name, run.sh args...
+	local name=$1 rc ok notok
+	shift
+	selftests/vm/run.sh --out "$top/build/vm/$name" "$@"
+	rc=$?
+	ok=$(grep -cE '^ok [0-9]+' "build/vm/$name/tap.clean" 2>/dev/null)
+	notok=$(grep -cE '^not ok [0-9]+' "build/vm/$name/tap.clean" 2>/dev/null)
+	pass "${ok:-0}"
+	[ "${notok:-0}" -eq 0 ] || fail "$notok" "$name: $notok kselftest(s) not ok"
+	if [ "$rc" -eq 0 ]; then
+		pass 1
+	else
+		fail 1 "$name: VM verdict failed (build/vm/$name/console.log)"
+	fi
+}
+
+step "dependencies and build"
+if ! make --no-print-directory all ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WARN=y} 2>&1 | tee "$logs/build.log"; then
+	echo "build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+pass 1
+
+for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udpping; do
+	if [ -f "$d/Makefile" ] && grep -q '^check:' "$d/Makefile"; then
+		step "$d"
+		suite "$(echo "$d" | tr / -)" make --no-print-directory -C "$d" check
+	fi
+done
+
+step "kselftests in QEMU, Debian kernel"
+vm vm-debian --kernel debian
+
+step "kselftests in QEMU, debug kernel (KASAN, lockdep, kmemleak, UBSAN)"
+vm vm-debug --kernel debug
+
+# The verdict has teeth: a failing test and a kernel WARNING each fail a
+# run.  Skipped when the caller planted one on purpose for the whole run.
+if [ -z "${KPAXOS_PLANT_FAIL:-}${PAXOS_PLANT_WARN:-}" ]; then
+	step "VM verdict teeth"
+	single vm-teeth-failing-test scripts/vm-teeth.sh fail
+	single vm-teeth-warn scripts/vm-teeth.sh warn
+fi
+
+kdir=${KDIR:-/lib/modules/$(scripts/kver.sh)/build}
+
+step "checkpatch --strict on kmod/"
+single checkpatch sh -c 'make --no-print-directory style 2>&1 | tee build/check/checkpatch.out;
+	! grep -qE "(ERROR|WARNING|CHECK):" build/check/checkpatch.out'
+
+step "sparse on kmod/"
+single sparse sh -c 'make --no-print-directory sparse 2>&1 | tee build/check/sparse.out;
+	! grep -E "kmod/.*: (warning|error):" build/check/sparse.out'
+
+# W=1 in a copy, so the tree's objects are not rebuilt with other flags.
+step "W=1 build of kmod/"
+single w1 sh -c "rm -rf build/w1 && mkdir -p build/w1 && cp -r kmod uapi build/w1/ &&
+	find build/w1 \\( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' \\) -delete &&
+	make --no-print-directory -C $kdir M=$top/build/w1/kmod W=1 modules 2>&1 |
+	tee build/check/w1.out; ! grep -E 'warning:|error:' build/check/w1.out"
+
+echo
+echo "=== done in $(( $(date +%s) - t0 ))s"
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,266 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a QEMU VM with an initramfs holding the built kpaxos tree and run the
+# kselftests (or one command) inside it; print the TAP stream and give a
+# verdict the caller cannot misread.
+#
+# usage: selftests/vm/run.sh [options] [TEST...]
+#   --kernel debian|debug  Debian's cloud kernel (default) or the debug kernel
+#                          (KASAN, lockdep, kmemleak, UBSAN) from
+#                          scripts/debug-kernel.sh; the module is rebuilt
+#                          against that tree for the run.
+#   --cmd 'CMD'            run CMD (a path relative to the tree, with
+#                          arguments) instead of the kselftests; its output is
+#                          streamed, its exit status is the verdict
+#   --out DIR              artifacts: console.log, tap.log and what the guest
+#                          wrote under /out (default build/vm/<kernel>)
+#   --timeout SEC          whole-VM time limit (default 1800)
+#   KPAXOS_PLANT_FAIL=1    add a test that fails; KPAXOS_KO=path: Debian-kernel
+#                          module to use instead of kmod/paxos.ko
+#   TEST...                names in selftests/paxos (default: every
+#                          executable basic_* and cluster_* there)
+#
+# Inside the guest the tree is at /kpaxos with the same layout, tools are on
+# PATH, veth/sch_netem/udp_tunnel are loaded and `modprobe paxos` works.
+# Per-test timeout: selftests/paxos/settings (timeout=N), overridden by a
+# `# timeout=N` line in the test.  Exit 0 pass, 4 skip, anything else fails.
+#
+# The run fails on: any `not ok`, a missing or short plan, no end marker, a
+# VM timeout, or a console showing a kernel BUG, WARNING, Oops, KASAN, UBSAN,
+# refcount_t, lockdep or kmemleak report.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kernel=debian
+cmd=
+out=
+vm_timeout=1800
+tests=()
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--cmd) cmd=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--timeout) vm_timeout=$2; shift 2 ;;
+	-h|--help) sed -n '3,30p' "$0"; exit 0 ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) tests+=("$1"); shift ;;
+	esac
+done
+
+kver=$("$top/scripts/kver.sh")
+out=${out:-$top/build/vm/$kernel}
+work=$top/build/vm/$kernel.work
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+log() { echo "vm: $*" >&2; }
+
+case "$kernel" in
+debian)
+	bzimage=/boot/vmlinuz-$kver
+	modsrc=/lib/modules/$kver
+	ko=${KPAXOS_KO:-$top/kmod/paxos.ko}
+	[ -f "$ko" ] || { log "$ko missing: run make first"; exit 1; }
+	;;
+debug)
+	tree=$("$top/scripts/debug-kernel.sh")
+	bzimage=$tree/arch/x86/boot/bzImage
+	modsrc=
+	kver=$(cat "$tree/include/config/kernel.release")
+	# The module, rebuilt against the debug tree in a copy of the sources.
+	dk=$top/build/debug-kmod
+	rm -rf "$dk"
+	mkdir -p "$dk"
+	cp -r "$top/kmod" "$top/uapi" "$dk/"
+	find "$dk" -name '*.o' -o -name '*.ko' -o -name '.*.cmd' | xargs rm -f
+	log "building paxos.ko against $tree"
+	make -s -C "$tree" M="$dk/kmod" ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WARN=y} modules >&2
+	ko=$dk/kmod/paxos.ko
+	;;
+*) echo "run.sh: --kernel debian|debug" >&2; exit 2 ;;
+esac
+
+# ---------------------------------------------------------------- initramfs
+root=$work/root
+rm -rf "$work"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,out,etc,mnt}
+mkdir -p "$root/lib/modules/$kver/extra" "$root/kpaxos/kmod"
+mkdir -p "$root/var"
+ln -s /run "$root/var/run"
+
+cp /bin/busybox "$root/bin/busybox"
+for a in $(/bin/busybox --list); do
+	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
+done
+
+# Dynamic binaries with every library ldd names, at their real paths.
+copy_bin() {	# src dst-in-root
+	cp -L "$1" "$root/$2"
+	ldd "$1" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		[ -e "$root$lib" ] || cp -L --parents "$lib" "$root/"
+	done
+}
+copy_bin /usr/bin/ip /usr/sbin/ip
+copy_bin /usr/sbin/tc /usr/sbin/tc
+tcdist=$(dirname "$(dpkg -L iproute2 | grep -m1 '/tc/normal.dist$')")
+mkdir -p "$root$tcdist"
+cp "$tcdist"/*.dist "$root$tcdist/"
+echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+
+# The tree: module, tools, tests; executables get their libraries too.
+cp "$ko" "$root/kpaxos/kmod/paxos.ko"
+cp "$ko" "$root/lib/modules/$kver/extra/paxos.ko"
+for d in tools selftests/paxos selftests/bench; do
+	[ -d "$top/$d" ] || continue
+	mkdir -p "$root/kpaxos/$d"
+	(cd "$top/$d" && find . -type f ! -name '*.o' ! -name '*.c' ! -name '*.h' \
+		! -name '*.d' ! -path '*/corpus/*' -print0 |
+		cpio -0pdm --quiet "$root/kpaxos/$d")
+done
+find "$root/kpaxos" -type f -perm -u+x | while read -r f; do
+	if file -b "$f" | grep -q 'ELF.*dynamic'; then
+		ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+			[ -e "$root$lib" ] || cp -L --parents "$lib" "$root/"
+		done
+	fi
+done
+
+# Debian kernel: the network modules the tests need, with their
+# dependencies, and depmod so busybox modprobe resolves them.
+if [ -n "$modsrc" ]; then
+	want="veth sch_netem udp_tunnel ip6_udp_tunnel"
+	seen=" "
+	while [ -n "$want" ]; do
+		set -- $want
+		m=$1; shift; want="$*"
+		case "$seen" in *" $m "*) continue ;; esac
+		seen="$seen$m "
+		f=$(modinfo -k "$kver" -F filename "$m" 2>/dev/null) || { log "module $m not found"; exit 1; }
+		case "$f" in (builtin*|"") continue ;; esac
+		rel=${f#/lib/modules/$kver/}
+		mkdir -p "$root/lib/modules/$kver/$(dirname "$rel")"
+		cp "$f" "$root/lib/modules/$kver/$rel"
+		deps=$(modinfo -k "$kver" -F depends "$m" | tr ',' ' ')
+		want="$want $deps"
+	done
+	for m in $(modinfo -F depends "$ko" | tr ',' ' '); do
+		case "$seen" in *" $m "*) ;; *) log "paxos.ko needs $m, not packed"; exit 1 ;; esac
+	done
+fi
+depmod -b "$root" "$kver"
+
+# Guest configuration.
+settings_timeout=300
+if [ -f "$top/selftests/paxos/settings" ]; then
+	settings_timeout=$(sed -n 's/^timeout=//p' "$top/selftests/paxos/settings")
+fi
+if [ -z "$cmd" ] && [ ${#tests[@]} -eq 0 ]; then
+	for f in "$top"/selftests/paxos/basic_* "$top"/selftests/paxos/cluster_*; do
+		[ -f "$f" ] && [ -x "$f" ] || continue
+		case "$f" in *.c|*.o|*.d) continue ;; esac
+		tests+=("$(basename "$f")")
+	done
+fi
+# A test that must fail, to prove the verdict sees failures.
+if [ -n "${KPAXOS_PLANT_FAIL:-}" ] && [ -z "$cmd" ]; then
+	cp "$top/selftests/vm/planted_fail.sh" "$root/kpaxos/selftests/paxos/"
+	tests+=(planted_fail.sh)
+fi
+{
+	echo "KERNEL=$kernel"
+	echo "CMD='$cmd'"
+	echo "TESTS='${tests[*]:-}'"
+	echo "DEFAULT_TIMEOUT=$settings_timeout"
+} >"$root/kpaxos-run.conf"
+cp "$top/selftests/vm/init" "$root/init"
+chmod +x "$root/init"
+
+(cd "$root" && find . -print0 | cpio -0 -o -H newc --quiet) | gzip -1 >"$work/initramfs.cpio.gz"
+
+# ---------------------------------------------------------------- boot
+accel=tcg
+probe=${KPAXOS_CACHE:-/var/cache/kpaxos}/kvm-probe-$(sha256sum "$bzimage" | cut -c1-12)
+if [ -w /dev/kvm ]; then
+	if [ ! -f "$probe" ]; then
+		# Boot once with KVM; it is used only if the guest reaches /init.
+		mkdir -p "$(dirname "$probe")"
+		pr=$work/probe
+		mkdir -p "$pr/bin"
+		cp /bin/busybox "$pr/bin/"
+		printf '#!/bin/busybox sh\n/bin/busybox echo KVM-PROBE-OK\n/bin/busybox reboot -f\n' >"$pr/init"
+		chmod +x "$pr/init"
+		(cd "$pr" && find . | cpio -o -H newc --quiet) | gzip -1 >"$work/probe.cpio.gz"
+		if timeout 60 qemu-system-x86_64 -accel kvm -m 512 -nodefaults -display none \
+			-no-reboot -serial stdio -kernel "$bzimage" -initrd "$work/probe.cpio.gz" \
+			-append "console=ttyS0 panic=-1" 2>/dev/null | grep -q KVM-PROBE-OK; then
+			echo kvm >"$probe"
+		else
+			echo tcg >"$probe"
+		fi
+	fi
+	accel=$(cat "$probe")
+fi
+log "booting $kernel kernel $kver ($accel), artifacts in $out"
+
+rm -f "$out/console.log" "$out/tap.log" "$out/out.b64"
+: >"$out/tap.log"
+qemu_rc=0
+tail -n +1 -F "$out/tap.log" 2>/dev/null &
+tailpid=$!
+timeout "$vm_timeout" qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 2048 \
+	-nodefaults -display none -no-reboot \
+	-serial "file:$out/console.log" -serial "file:$out/tap.log" \
+	-serial "file:$out/out.b64" \
+	-kernel "$bzimage" -initrd "$work/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1" \
+	</dev/null || qemu_rc=$?
+sleep 0.3
+kill "$tailpid" 2>/dev/null || true
+wait "$tailpid" 2>/dev/null || true
+
+# Files the guest left under /out.
+if [ -s "$out/out.b64" ]; then
+	sed -n '/^KPAXOS-OUT-BEGIN$/,/^KPAXOS-OUT-END$/p' "$out/out.b64" |
+		sed '1d;$d' | base64 -d 2>/dev/null | tar -xf - -C "$out" 2>/dev/null ||
+		log "could not unpack the guest's /out"
+fi
+
+# ---------------------------------------------------------------- verdict
+fail=()
+[ "$qemu_rc" -eq 124 ] && fail+=("VM timeout after ${vm_timeout}s")
+[ "$qemu_rc" -ne 0 ] && [ "$qemu_rc" -ne 124 ] && fail+=("qemu exited with $qemu_rc")
+tr -d '\r' <"$out/tap.log" >"$out/tap.clean"
+grep -q '^# KPAXOS-DONE' "$out/tap.clean" || fail+=("guest never reached the end of its run")
+if [ -n "$cmd" ]; then
+	rc=$(sed -n 's/^# KPAXOS-CMD-EXIT \([0-9]*\)$/\1/p' "$out/tap.clean" | tail -n1)
+	[ "${rc:-x}" = 0 ] || fail+=("command exited with ${rc:-nothing}")
+else
+	plan=$(grep -m1 -E '^1\.\.[0-9]+$' "$out/tap.clean" | cut -d. -f3 || true)
+	if [ -z "$plan" ]; then
+		fail+=("no TAP plan")
+	else
+		nres=$(grep -cE '^(not )?ok [0-9]+' "$out/tap.clean" || true)
+		[ "$nres" -eq "$plan" ] || fail+=("plan 1..$plan but $nres results")
+	fi
+	nfail=$(grep -cE '^not ok [0-9]+' "$out/tap.clean" || true)
+	[ "$nfail" -eq 0 ] || fail+=("$nfail test(s) not ok")
+fi
+# Kernel reports on the console.  lockdep reports start with "WARNING:"
+# or "BUG:"; kmemleak prints "unreferenced object".
+pat='BUG:|WARNING:|Oops|KASAN|UBSAN|refcount_t|lockdep:|DEBUG_LOCKS_WARN_ON|general protection fault|Kernel panic|unreferenced object|suspected memory leak|INFO: task .* blocked|soft lockup|hard LOCKUP'
+if grep -aE "$pat" "$out/console.log" >"$out/kernel-reports.txt"; then
+	fail+=("kernel reports on the console (see $out/kernel-reports.txt):")
+	while IFS= read -r l; do fail+=("    $l"); done < <(head -n 5 "$out/kernel-reports.txt")
+fi
+
+if [ ${#fail[@]} -gt 0 ]; then
+	echo "vm: FAIL ($kernel kernel): console log $out/console.log" >&2
+	for f in "${fail[@]}"; do echo "vm:   $f" >&2; done
+	exit 1
+fi
+echo "vm: PASS ($kernel kernel)" >&2
