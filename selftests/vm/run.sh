@@ -93,7 +93,8 @@ ln -s /run "$root/var/run"
 
 cp /bin/busybox "$root/bin/busybox"
 for a in $(/bin/busybox --list); do
-	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
+	case "$a" in busybox|sh|ash) continue ;; esac
+	ln -sf busybox "$root/bin/$a"
 done
 
 # Dynamic binaries with every library ldd names, at their real paths.
@@ -103,6 +104,10 @@ copy_bin() {	# src dst-in-root
 		[ -e "$root$lib" ] || cp -L --parents "$lib" "$root/"
 	done
 }
+# busybox's shell runs its own applets before searching PATH, which would
+# hide iproute2's ip and tc; bash is the guest's /bin/sh instead.
+copy_bin /bin/bash /bin/bash
+ln -sf bash "$root/bin/sh"
 copy_bin /usr/bin/ip /usr/sbin/ip
 copy_bin /usr/sbin/tc /usr/sbin/tc
 tcdist=$(dirname "$(dpkg -L iproute2 | grep -m1 '/tc/normal.dist$')")
@@ -133,11 +138,11 @@ done
 # Debian kernel: the network modules the tests need, with their
 # dependencies, and depmod so busybox modprobe resolves them.
 if [ -n "$modsrc" ]; then
-	want="veth sch_netem udp_tunnel ip6_udp_tunnel"
+	want=(veth sch_netem udp_tunnel ip6_udp_tunnel)
 	seen=" "
-	while [ -n "$want" ]; do
-		set -- $want
-		m=$1; shift; want="$*"
+	while [ ${#want[@]} -gt 0 ]; do
+		m=${want[0]}
+		want=("${want[@]:1}")
 		case "$seen" in *" $m "*) continue ;; esac
 		seen="$seen$m "
 		f=$(modinfo -k "$kver" -F filename "$m" 2>/dev/null) || { log "module $m not found"; exit 1; }
@@ -145,8 +150,8 @@ if [ -n "$modsrc" ]; then
 		rel=${f#/lib/modules/$kver/}
 		mkdir -p "$root/lib/modules/$kver/$(dirname "$rel")"
 		cp "$f" "$root/lib/modules/$kver/$rel"
-		deps=$(modinfo -k "$kver" -F depends "$m" | tr ',' ' ')
-		want="$want $deps"
+		# shellcheck disable=SC2207
+		want+=($(modinfo -k "$kver" -F depends "$m" | tr ',' ' '))
 	done
 	for m in $(modinfo -F depends "$ko" | tr ',' ' '); do
 		case "$seen" in *" $m "*) ;; *) log "paxos.ko needs $m, not packed"; exit 1 ;; esac
@@ -195,7 +200,7 @@ if [ -w /dev/kvm ]; then
 		printf '#!/bin/busybox sh\n/bin/busybox echo KVM-PROBE-OK\n/bin/busybox reboot -f\n' >"$pr/init"
 		chmod +x "$pr/init"
 		(cd "$pr" && find . | cpio -o -H newc --quiet) | gzip -1 >"$work/probe.cpio.gz"
-		if timeout 60 qemu-system-x86_64 -accel kvm -m 512 -nodefaults -display none \
+		if timeout 20 qemu-system-x86_64 -accel kvm -m 512 -nodefaults -display none \
 			-no-reboot -serial stdio -kernel "$bzimage" -initrd "$work/probe.cpio.gz" \
 			-append "console=ttyS0 panic=-1" 2>/dev/null | grep -q KVM-PROBE-OK; then
 			echo kvm >"$probe"
