@@ -6,7 +6,7 @@ set -eu
 PKGS="linux-image-cloud-amd64 linux-headers-cloud-amd64 qemu-system-x86
 busybox-static iproute2 cpio gzip libnl-3-dev libnl-genl-3-dev linux-source-6.1
 sparse bc flex bison libelf-dev libssl-dev make gcc clang libclang-rt-14-dev
-valgrind xz-utils kmod gnuplot-nox python3 file pkg-config libc6-dev perl"
+valgrind xz-utils kmod gnuplot-nox python3 python3-yaml file pkg-config libc6-dev perl"
 
 missing=""
 for p in $PKGS; do

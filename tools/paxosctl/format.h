@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Decoded replies and their text and JSON forms (pure, unit-tested). */
+#ifndef PAXOSCTL_FORMAT_H
+#define PAXOSCTL_FORMAT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/paxos.h>
+
+#include "json.h"
+
+#define PCTL_ADDRSTRLEN 64
+
+struct pctl_member {
+	uint32_t id;
+	char addr[PCTL_ADDRSTRLEN];
+	uint16_t port;
+	uint8_t state;		/* enum paxos_member_state */
+	uint64_t match_index;
+	uint64_t last_heard_ms;
+};
+
+struct pctl_status {
+	uint8_t state;		/* enum paxos_state */
+	uint32_t node_id, cluster_id, leader_id;
+	uint64_t ballot, commit_index, first_index;
+	uint8_t lease_valid, key_set;
+	uint64_t lease_remaining_us, incarnation;
+	char addr[PCTL_ADDRSTRLEN];
+	uint16_t port;
+	unsigned int nmembers;
+	struct pctl_member members[PAXOS_MAX_MEMBERS];
+	int have_counters;
+	uint64_t counters[PAXOS_CTR_MAX + 1];
+};
+
+const char *state_name(unsigned int state);
+const char *member_state_name(unsigned int state);
+/* Lower-case suffix of PAXOS_CTR_*, or NULL for an unknown index. */
+const char *counter_name(unsigned int ctr);
+
+void status_text(FILE *f, const struct pctl_status *st);
+void status_json(struct json *j, const struct pctl_status *st);
+
+/* One /dev/paxoslog record as a text line or a JSON object. */
+void record_text(FILE *f, const struct paxos_record *r, const void *data);
+void record_json(struct json *j, const struct paxos_record *r, const void *data);
+
+#endif

@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * paxosctl: configure and inspect the kpaxos node of the current network
+ * namespace over the "paxos" generic netlink family, and read its log
+ * from /dev/paxoslog.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/family.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include "format.h"
+#include "parse.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+#define EXIT_USAGE 2
+
+static int json_out;
+static const char *cmd_name = "paxosctl";
+static struct nl_sock *sk;
+static int family;
+
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "paxosctl: %s: ", cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'paxosctl help'.\n");
+	exit(EXIT_USAGE);
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "paxosctl: %s: ", cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_FAILURE);
+}
+
+/* ------------------------------------------------------------ netlink */
+
+struct reply {
+	int err;			/* -errno from the kernel's ACK */
+	char extack[256];
+	int (*parse)(struct nlattr **tb, void *arg);
+	void *arg;
+};
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct reply *r = arg;
+	size_t off = sizeof(*e);
+
+	(void)nla;
+	r->err = e->error;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    NLMSG_HDRLEN + off < nlh->nlmsg_len) {
+		struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+
+		if (!nla_parse(tb, NLMSGERR_ATTR_MAX,
+			       (struct nlattr *)((char *)e + off),
+			       nlh->nlmsg_len - NLMSG_HDRLEN - off, NULL) &&
+		    tb[NLMSGERR_ATTR_MSG])
+			snprintf(r->extack, sizeof(r->extack), "%s",
+				 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	}
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct reply *)arg)->err = 0;
+	return NL_STOP;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[PAXOS_A_MAX + 1];
+	struct reply *r = arg;
+
+	if (genlmsg_parse(nlh, 0, tb, PAXOS_A_MAX, NULL))
+		return NL_SKIP;
+	return r->parse ? r->parse(tb, r->arg) : NL_OK;
+}
+
+static void nl_setup(void)
+{
+	struct nl_cache *cache;
+	struct genl_family *fam;
+	int one = 1;
+
+	sk = nl_socket_alloc();
+	if (!sk || genl_connect(sk))
+		die("cannot open a generic netlink socket");
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	if (genl_ctrl_alloc_cache(sk, &cache))
+		die("cannot list generic netlink families");
+	fam = genl_ctrl_search_by_name(cache, PAXOS_FAMILY_NAME);
+	if (!fam)
+		die("paxos module not loaded (no \"%s\" generic netlink family)",
+		    PAXOS_FAMILY_NAME);
+	if (genl_family_get_version(fam) != PAXOS_FAMILY_VERSION)
+		die("API mismatch: kernel family version %u, paxosctl speaks %u",
+		    genl_family_get_version(fam), PAXOS_FAMILY_VERSION);
+	family = genl_family_get_id(fam);
+	genl_family_put(fam);
+	nl_cache_free(cache);
+}
+
+static struct nl_msg *msg_new(uint8_t cmd, int flags)
+{
+	struct nl_msg *m = nlmsg_alloc_size(PAXOS_MAX_VALUE + 4096);
+
+	if (!m || !genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+			       flags, cmd, PAXOS_FAMILY_VERSION))
+		die("out of memory");
+	return m;
+}
+
+/*
+ * Send @m, hand every reply message to @valid, and return once the ACK
+ * (or a dump's DONE) arrives; on an error, exit with the kernel's extack
+ * message.
+ */
+static void run(struct nl_msg *m, nl_recvmsg_msg_cb_t valid, void *arg)
+{
+	struct reply r = { .err = 1 };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int ret;
+
+	if (!cb)
+		die("out of memory");
+	nlmsg_hdr(m)->nlmsg_flags |= NLM_F_ACK;
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &r);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, &r);
+	if (valid)
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid, arg);
+	ret = nl_send_auto(sk, m);
+	nlmsg_free(m);
+	if (ret < 0)
+		die("send: %s", nl_geterror(ret));
+	while (r.err > 0) {
+		ret = nl_recvmsgs(sk, cb);
+		if (ret < 0 && r.err > 0)
+			die("receive: %s", nl_geterror(ret));
+	}
+	nl_cb_put(cb);
+	if (r.err < 0) {
+		if (r.extack[0])
+			die("%s (%s)", r.extack, strerror(-r.err));
+		die("%s", strerror(-r.err));
+	}
+}
+
+/* A request whose single reply's attributes go to @parse. */
+static void transact(struct nl_msg *m, int (*parse)(struct nlattr **, void *),
+		     void *arg)
+{
+	struct reply r = { .parse = parse, .arg = arg };
+
+	run(m, parse ? on_valid : NULL, &r);
+}
+
+static void put_addr(struct nl_msg *m, int a4, int a6, const struct pctl_addr *a)
+{
+	if (a->family == AF_INET)
+		nla_put(m, a4, sizeof(a->v4), &a->v4);
+	else
+		nla_put(m, a6, sizeof(a->v6), &a->v6);
+}
+
+static void addr_str(struct nlattr *v4, struct nlattr *v6, char *buf)
+{
+	buf[0] = 0;
+	if (v4 && nla_len(v4) == 4)
+		inet_ntop(AF_INET, nla_data(v4), buf, PCTL_ADDRSTRLEN);
+	else if (v6 && nla_len(v6) == 16)
+		inet_ntop(AF_INET6, nla_data(v6), buf, PCTL_ADDRSTRLEN);
+}
+
+/* Attribute getters that tolerate an attribute of the wrong size. */
+static uint64_t get_u64(struct nlattr *a)
+{
+	return a && nla_len(a) == 8 ? nla_get_u64(a) : 0;
+}
+
+static uint32_t get_u32(struct nlattr *a)
+{
+	return a && nla_len(a) == 4 ? nla_get_u32(a) : 0;
+}
+
+static uint16_t get_u16(struct nlattr *a)
+{
+	return a && nla_len(a) == 2 ? nla_get_u16(a) : 0;
+}
+
+static uint8_t get_u8(struct nlattr *a)
+{
+	return a && nla_len(a) >= 1 ? nla_get_u8(a) : 0;
+}
+
+static void parse_member(struct nlattr *nest, struct pctl_member *m)
+{
+	struct nlattr *tb[PAXOS_MA_MAX + 1];
+
+	memset(m, 0, sizeof(*m));
+	if (nla_parse_nested(tb, PAXOS_MA_MAX, nest, NULL))
+		return;
+	m->id = get_u32(tb[PAXOS_MA_NODE_ID]);
+	addr_str(tb[PAXOS_MA_ADDR4], tb[PAXOS_MA_ADDR6], m->addr);
+	m->port = get_u16(tb[PAXOS_MA_PORT]);
+	m->state = get_u8(tb[PAXOS_MA_STATE]);
+	m->match_index = get_u64(tb[PAXOS_MA_MATCH_INDEX]);
+	m->last_heard_ms = get_u64(tb[PAXOS_MA_LAST_HEARD_MS]);
+}
+
+/* STATUS_GET, NODE_GET and LEASE_GET replies share the attribute space. */
+static int parse_status(struct nlattr **tb, void *arg)
+{
+	struct pctl_status *st = arg;
+	struct nlattr *a;
+	int rem;
+
+	st->state = get_u8(tb[PAXOS_A_STATE]);
+	st->node_id = get_u32(tb[PAXOS_A_NODE_ID]);
+	st->cluster_id = get_u32(tb[PAXOS_A_CLUSTER_ID]);
+	st->leader_id = get_u32(tb[PAXOS_A_LEADER_ID]);
+	st->ballot = get_u64(tb[PAXOS_A_BALLOT]);
+	st->commit_index = get_u64(tb[PAXOS_A_COMMIT_INDEX]);
+	st->first_index = get_u64(tb[PAXOS_A_FIRST_INDEX]);
+	st->lease_valid = get_u8(tb[PAXOS_A_LEASE_VALID]);
+	st->lease_remaining_us = get_u64(tb[PAXOS_A_LEASE_REMAINING_US]);
+	st->incarnation = get_u64(tb[PAXOS_A_INCARNATION]);
+	st->key_set = get_u8(tb[PAXOS_A_KEY_SET]);
+	st->port = get_u16(tb[PAXOS_A_PORT]);
+	addr_str(tb[PAXOS_A_ADDR4], tb[PAXOS_A_ADDR6], st->addr);
+	if (tb[PAXOS_A_COUNTERS]) {
+		st->have_counters = 1;
+		nla_for_each_nested(a, tb[PAXOS_A_COUNTERS], rem)
+			if (nla_type(a) <= PAXOS_CTR_MAX)
+				st->counters[nla_type(a)] = get_u64(a);
+	}
+	return NL_OK;
+}
+
+/*
+ * A reply carrying status attributes and repeated PAXOS_A_MEMBER nests
+ * (a dump sends several such messages).
+ */
+static int on_valid_status(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct pctl_status *st = arg;
+	struct nlattr *tb[PAXOS_A_MAX + 1];
+	struct nlattr *a;
+	int rem;
+
+	if (genlmsg_parse(nlh, 0, tb, PAXOS_A_MAX, NULL))
+		return NL_SKIP;
+	parse_status(tb, st);
+	nla_for_each_attr(a, genlmsg_attrdata(genlmsg_hdr(nlh), 0),
+			  genlmsg_attrlen(genlmsg_hdr(nlh), 0), rem) {
+		if (nla_type(a) == PAXOS_A_MEMBER &&
+		    st->nmembers < PAXOS_MAX_MEMBERS)
+			parse_member(a, &st->members[st->nmembers++]);
+	}
+	return NL_OK;
+}
+
+/* Run @m and collect status attributes and members from every reply. */
+static void query(uint8_t cmd, int dump, struct pctl_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	run(msg_new(cmd, dump ? NLM_F_DUMP : 0), on_valid_status, st);
+}
+
+/* ------------------------------------------------------------ commands */
+
+static void need(int argc, int n, const char *what)
+{
+	if (argc < n)
+		die_usage("%s", what);
+}
+
+static uint32_t arg_u32(const char *s, uint32_t max, const char *what)
+{
+	uint32_t v;
+
+	if (parse_u32(s, max, &v))
+		die_usage("invalid %s \"%s\"", what, s ? s : "");
+	return v;
+}
+
+static void cmd_status(void)
+{
+	struct pctl_status st;
+
+	query(PAXOS_CMD_STATUS_GET, 0, &st);
+	if (json_out) {
+		struct json j;
+
+		json_init(&j, stdout);
+		status_json(&j, &st);
+	} else {
+		status_text(stdout, &st);
+	}
+}
+
+static void cmd_node(int argc, char **argv)
+{
+	struct nl_msg *m;
+	int i;
+
+	need(argc, 1, "expected set or show");
+	if (!strcmp(argv[0], "show")) {
+		struct pctl_status st;
+
+		query(PAXOS_CMD_NODE_GET, 0, &st);
+		if (json_out) {
+			struct json j;
+
+			json_init(&j, stdout);
+			json_open(&j, NULL, '{');
+			json_u64(&j, "id", st.node_id);
+			json_u64(&j, "cluster", st.cluster_id);
+			json_str(&j, "addr", st.addr);
+			json_u64(&j, "port", st.port);
+			json_str(&j, "state", state_name(st.state));
+			json_close(&j, '}');
+			json_end(&j);
+		} else {
+			printf("id %u cluster %u addr %s port %u state %s\n",
+			       st.node_id, st.cluster_id,
+			       st.addr[0] ? st.addr : "any", st.port,
+			       state_name(st.state));
+		}
+		return;
+	}
+	if (strcmp(argv[0], "set"))
+		die_usage("unknown node command \"%s\"", argv[0]);
+	m = msg_new(PAXOS_CMD_NODE_SET, 0);
+	for (i = 1; i < argc; i += 2) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		struct pctl_addr a;
+		uint32_t ms;
+
+		if (!v)
+			die_usage("%s needs a value", k);
+		if (!strcmp(k, "id")) {
+			nla_put_u32(m, PAXOS_A_NODE_ID,
+				    arg_u32(v, PAXOS_MAX_NODE_ID, "node id"));
+		} else if (!strcmp(k, "cluster")) {
+			nla_put_u32(m, PAXOS_A_CLUSTER_ID,
+				    arg_u32(v, UINT32_MAX, "cluster id"));
+		} else if (!strcmp(k, "addr")) {
+			if (parse_addr(v, &a))
+				die_usage("invalid address \"%s\"", v);
+			put_addr(m, PAXOS_A_ADDR4, PAXOS_A_ADDR6, &a);
+		} else if (!strcmp(k, "port")) {
+			nla_put_u16(m, PAXOS_A_PORT,
+				    (uint16_t)arg_u32(v, 65535, "port"));
+		} else if (!strcmp(k, "heartbeat")) {
+			if (parse_duration_ms(v, &ms))
+				die_usage("invalid duration \"%s\"", v);
+			nla_put_u32(m, PAXOS_A_HEARTBEAT_MS, ms);
+		} else if (!strcmp(k, "election")) {
+			if (parse_duration_ms(v, &ms))
+				die_usage("invalid duration \"%s\"", v);
+			nla_put_u32(m, PAXOS_A_ELECTION_MS, ms);
+		} else {
+			die_usage("unknown node setting \"%s\"", k);
+		}
+	}
+	transact(m, NULL, NULL);
+}
+
+static void cmd_member(int argc, char **argv)
+{
+	struct nl_msg *m;
+	int i;
+
+	need(argc, 1, "expected add, del or show");
+	if (!strcmp(argv[0], "show")) {
+		struct pctl_status st;
+		unsigned int k;
+
+		query(PAXOS_CMD_MEMBER_GET, 1, &st);
+		if (json_out) {
+			struct json j;
+
+			json_init(&j, stdout);
+			json_open(&j, NULL, '[');
+			for (k = 0; k < st.nmembers; k++) {
+				json_open(&j, NULL, '{');
+				json_u64(&j, "id", st.members[k].id);
+				json_str(&j, "addr", st.members[k].addr);
+				json_u64(&j, "port", st.members[k].port);
+				json_str(&j, "state",
+					 member_state_name(st.members[k].state));
+				json_close(&j, '}');
+			}
+			json_close(&j, ']');
+			json_end(&j);
+		} else {
+			for (k = 0; k < st.nmembers; k++)
+				printf("member %u %s:%u %s\n", st.members[k].id,
+				       st.members[k].addr, st.members[k].port,
+				       member_state_name(st.members[k].state));
+		}
+		return;
+	}
+	if (!strcmp(argv[0], "del")) {
+		need(argc, 2, "member del needs a node id");
+		m = msg_new(PAXOS_CMD_MEMBER_DEL, 0);
+		nla_put_u32(m, PAXOS_A_NODE_ID,
+			    arg_u32(argv[1], PAXOS_MAX_NODE_ID, "node id"));
+		transact(m, NULL, NULL);
+		return;
+	}
+	if (strcmp(argv[0], "add"))
+		die_usage("unknown member command \"%s\"", argv[0]);
+	need(argc, 2, "member add needs a node id");
+	m = msg_new(PAXOS_CMD_MEMBER_ADD, 0);
+	nla_put_u32(m, PAXOS_A_NODE_ID,
+		    arg_u32(argv[1], PAXOS_MAX_NODE_ID, "node id"));
+	for (i = 2; i < argc; i += 2) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		struct pctl_addr a;
+
+		if (!v)
+			die_usage("%s needs a value", k);
+		if (!strcmp(k, "addr")) {
+			if (parse_addr(v, &a))
+				die_usage("invalid address \"%s\"", v);
+			put_addr(m, PAXOS_A_ADDR4, PAXOS_A_ADDR6, &a);
+		} else if (!strcmp(k, "port")) {
+			nla_put_u16(m, PAXOS_A_PORT,
+				    (uint16_t)arg_u32(v, 65535, "port"));
+		} else {
+			die_usage("unknown member setting \"%s\"", k);
+		}
+	}
+	transact(m, NULL, NULL);
+}
+
+static int parse_lease(struct nlattr **tb, void *arg)
+{
+	uint32_t *v = arg;
+
+	v[0] = get_u32(tb[PAXOS_A_LEASE_MS]);
+	v[1] = get_u32(tb[PAXOS_A_DRIFT_PPM]);
+	v[2] = get_u32(tb[PAXOS_A_PREFERRED_LEADER]);
+	return NL_OK;
+}
+
+static void cmd_lease(int argc, char **argv)
+{
+	struct nl_msg *m;
+	int i;
+
+	need(argc, 1, "expected set or show");
+	if (!strcmp(argv[0], "show")) {
+		uint32_t v[3] = { 0 };
+
+		transact(msg_new(PAXOS_CMD_LEASE_GET, 0), parse_lease, v);
+		if (json_out)
+			printf("{\"duration_ms\":%u,\"drift_ppm\":%u,\"preferred\":%u}\n",
+			       v[0], v[1], v[2]);
+		else
+			printf("duration %ums drift %uppm preferred %u\n",
+			       v[0], v[1], v[2]);
+		return;
+	}
+	if (strcmp(argv[0], "set"))
+		die_usage("unknown lease command \"%s\"", argv[0]);
+	m = msg_new(PAXOS_CMD_LEASE_SET, 0);
+	for (i = 1; i < argc; i += 2) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		uint32_t x;
+
+		if (!v)
+			die_usage("%s needs a value", k);
+		if (!strcmp(k, "duration")) {
+			if (parse_duration_ms(v, &x))
+				die_usage("invalid duration \"%s\"", v);
+			nla_put_u32(m, PAXOS_A_LEASE_MS, x);
+		} else if (!strcmp(k, "drift")) {
+			if (parse_ppm(v, &x))
+				die_usage("invalid drift \"%s\"", v);
+			nla_put_u32(m, PAXOS_A_DRIFT_PPM, x);
+		} else if (!strcmp(k, "preferred")) {
+			nla_put_u32(m, PAXOS_A_PREFERRED_LEADER,
+				    arg_u32(v, PAXOS_MAX_NODE_ID, "node id"));
+		} else {
+			die_usage("unknown lease setting \"%s\"", k);
+		}
+	}
+	transact(m, NULL, NULL);
+}
+
+static void cmd_key(int argc, char **argv)
+{
+	uint8_t key[PAXOS_KEY_LEN];
+	struct nl_msg *m;
+
+	need(argc, 1, "expected set HEX or clear");
+	m = msg_new(PAXOS_CMD_KEY_SET, 0);
+	if (!strcmp(argv[0], "clear")) {
+		nla_put(m, PAXOS_A_KEY, 0, NULL);
+	} else if (!strcmp(argv[0], "set")) {
+		need(argc, 2, "key set needs 64 hex digits");
+		if (parse_hex(argv[1], key, sizeof(key)))
+			die_usage("a key is exactly %d hex digits", 2 * PAXOS_KEY_LEN);
+		nla_put(m, PAXOS_A_KEY, sizeof(key), key);
+		memset(key, 0, sizeof(key));
+	} else {
+		die_usage("unknown key command \"%s\"", argv[0]);
+	}
+	transact(m, NULL, NULL);
+}
+
+static int parse_index(struct nlattr **tb, void *arg)
+{
+	*(uint64_t *)arg = get_u64(tb[PAXOS_A_INDEX]);
+	return NL_OK;
+}
+
+static void cmd_propose(int argc, char **argv)
+{
+	struct nl_msg *m;
+	uint64_t index = 0;
+	size_t len;
+
+	need(argc, 1, "propose needs a value");
+	len = strlen(argv[0]);
+	if (!len || len > PAXOS_MAX_VALUE)
+		die_usage("a value is 1 to %d bytes", PAXOS_MAX_VALUE);
+	m = msg_new(PAXOS_CMD_PROPOSE, 0);
+	nla_put(m, PAXOS_A_VALUE, (int)len, argv[0]);
+	transact(m, parse_index, &index);
+	if (json_out)
+		printf("{\"index\":%llu}\n", (unsigned long long)index);
+	else
+		printf("%llu\n", (unsigned long long)index);
+}
+
+static void cmd_trim(int argc, char **argv)
+{
+	struct nl_msg *m;
+	uint64_t index;
+
+	need(argc, 1, "trim needs an index");
+	if (parse_u64(argv[0], UINT64_MAX, &index))
+		die_usage("invalid index \"%s\"", argv[0]);
+	m = msg_new(PAXOS_CMD_TRIM, 0);
+	nla_put_u64(m, PAXOS_A_INDEX, index);
+	transact(m, NULL, NULL);
+}
+
+static void cmd_simple(uint8_t cmd)
+{
+	transact(msg_new(cmd, 0), NULL, NULL);
+}
+
+/* Read the log from /dev/paxoslog (no netlink needed). */
+static void cmd_log(int argc, char **argv)
+{
+	static char buf[2 * (PAXOS_MAX_VALUE + sizeof(struct paxos_record))];
+	int follow = 0, i, fd;
+	uint64_t from = 0;
+	int have_from = 0;
+	struct json j;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
+			follow = 1;
+		} else if (!strcmp(argv[i], "--from") && i + 1 < argc) {
+			if (parse_u64(argv[++i], INT64_MAX, &from))
+				die_usage("invalid index \"%s\"", argv[i]);
+			have_from = 1;
+		} else {
+			die_usage("unknown log option \"%s\"", argv[i]);
+		}
+	}
+	fd = open("/dev/" PAXOS_DEVICE_NAME, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		die("/dev/%s: %s", PAXOS_DEVICE_NAME, strerror(errno));
+	if (have_from && lseek(fd, (off_t)from, SEEK_SET) < 0)
+		die("seek to %llu: %s", (unsigned long long)from, strerror(errno));
+	json_init(&j, stdout);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		size_t off = 0;
+
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (!follow)
+				break;
+			fflush(stdout);
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				die("poll: %s", strerror(errno));
+			continue;
+		}
+		if (n < 0)
+			die("read: %s", strerror(errno));
+		if (n == 0)
+			break;
+		while (off + sizeof(struct paxos_record) <= (size_t)n) {
+			struct paxos_record r;
+
+			memcpy(&r, buf + off, sizeof(r));
+			if (r.len > PAXOS_MAX_VALUE ||
+			    off + sizeof(r) + r.len > (size_t)n)
+				die("malformed record at index %llu",
+				    (unsigned long long)r.index);
+			if (json_out)
+				record_json(&j, &r, buf + off + sizeof(r));
+			else
+				record_text(stdout, &r, buf + off + sizeof(r));
+			off += sizeof(r) + r.len;
+		}
+	}
+	close(fd);
+}
+
+/* Print notifications of the "events" group until interrupted. */
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct genlmsghdr *g = genlmsg_hdr(nlh);
+	struct nlattr *tb[PAXOS_A_MAX + 1];
+	struct pctl_member mb = { 0 };
+	const char *what;
+	struct json j;
+
+	(void)arg;
+	if (genlmsg_parse(nlh, 0, tb, PAXOS_A_MAX, NULL))
+		return NL_SKIP;
+	if (tb[PAXOS_A_MEMBER])
+		parse_member(tb[PAXOS_A_MEMBER], &mb);
+	switch (g->cmd) {
+	case PAXOS_CMD_LEADER_NTF: what = "leader"; break;
+	case PAXOS_CMD_LEASE_NTF: what = "lease"; break;
+	case PAXOS_CMD_MEMBER_NTF: what = "member"; break;
+	default: return NL_SKIP;
+	}
+	if (json_out) {
+		json_init(&j, stdout);
+		json_open(&j, NULL, '{');
+		json_str(&j, "event", what);
+		json_u64(&j, "node", get_u32(tb[PAXOS_A_NODE_ID]));
+		if (g->cmd == PAXOS_CMD_LEADER_NTF) {
+			json_u64(&j, "leader", get_u32(tb[PAXOS_A_LEADER_ID]));
+			json_u64(&j, "ballot", get_u64(tb[PAXOS_A_BALLOT]));
+		} else if (g->cmd == PAXOS_CMD_LEASE_NTF) {
+			json_bool(&j, "valid", get_u8(tb[PAXOS_A_LEASE_VALID]));
+		} else {
+			json_u64(&j, "member", mb.id);
+			json_str(&j, "state", member_state_name(mb.state));
+		}
+		json_close(&j, '}');
+		json_end(&j);
+	} else if (g->cmd == PAXOS_CMD_LEADER_NTF) {
+		printf("leader node %u leader %u ballot %llu\n",
+		       get_u32(tb[PAXOS_A_NODE_ID]), get_u32(tb[PAXOS_A_LEADER_ID]),
+		       (unsigned long long)get_u64(tb[PAXOS_A_BALLOT]));
+	} else if (g->cmd == PAXOS_CMD_LEASE_NTF) {
+		printf("lease node %u %s\n", get_u32(tb[PAXOS_A_NODE_ID]),
+		       get_u8(tb[PAXOS_A_LEASE_VALID]) ? "acquired" : "lost");
+	} else {
+		printf("member node %u member %u %s\n",
+		       get_u32(tb[PAXOS_A_NODE_ID]), mb.id,
+		       member_state_name(mb.state));
+	}
+	fflush(stdout);
+	return NL_OK;
+}
+
+static void cmd_monitor(void)
+{
+	int grp = genl_ctrl_resolve_grp(sk, PAXOS_FAMILY_NAME, PAXOS_MCGRP_EVENTS);
+
+	if (grp < 0)
+		die("no \"%s\" group: %s", PAXOS_MCGRP_EVENTS, nl_geterror(grp));
+	nl_socket_disable_seq_check(sk);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, NULL);
+	if (nl_socket_add_membership(sk, grp))
+		die("cannot join the events group");
+	for (;;) {
+		int ret = nl_recvmsgs_default(sk);
+
+		if (ret < 0 && ret != -NLE_INTR && ret != -NLE_AGAIN)
+			die("receive: %s", nl_geterror(ret));
+	}
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: paxosctl [-j] COMMAND\n"
+	      "  node set id N [cluster C] [addr A] [port P] [heartbeat MS] [election MS]\n"
+	      "  node show\n"
+	      "  member add ID addr A [port P] | member del ID | member show\n"
+	      "  lease set [duration 500ms] [drift 1000ppm] [preferred ID] | lease show\n"
+	      "  key set HEX64 | key clear\n"
+	      "  up | down\n"
+	      "  status\n"
+	      "  propose VALUE\n"
+	      "  trim INDEX\n"
+	      "  log [--follow] [--from INDEX]\n"
+	      "  monitor\n"
+	      "  help\n"
+	      "Durations take ms, s or us suffixes (bare numbers are ms).\n"
+	      "-j prints JSON.  See paxosctl(8).\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	signal(SIGPIPE, SIG_IGN);
+	argc--;
+	argv++;
+	while (argc && argv[0][0] == '-' && argv[0][1]) {
+		if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "--json")) {
+			json_out = 1;
+		} else if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			die_usage("unknown option \"%s\"", argv[0]);
+		}
+		argc--;
+		argv++;
+	}
+	if (!argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = cmd_name = argv[0];
+	argc--;
+	argv++;
+	if (!strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "log")) {
+		cmd_log(argc, argv);
+		return 0;
+	}
+	if (strcmp(cmd, "status") && strcmp(cmd, "node") && strcmp(cmd, "member") &&
+	    strcmp(cmd, "lease") && strcmp(cmd, "key") && strcmp(cmd, "up") &&
+	    strcmp(cmd, "down") && strcmp(cmd, "propose") && strcmp(cmd, "trim") &&
+	    strcmp(cmd, "monitor"))
+		die_usage("unknown command");
+	nl_setup();
+	if (!strcmp(cmd, "status"))
+		cmd_status();
+	else if (!strcmp(cmd, "node"))
+		cmd_node(argc, argv);
+	else if (!strcmp(cmd, "member"))
+		cmd_member(argc, argv);
+	else if (!strcmp(cmd, "lease"))
+		cmd_lease(argc, argv);
+	else if (!strcmp(cmd, "key"))
+		cmd_key(argc, argv);
+	else if (!strcmp(cmd, "up"))
+		cmd_simple(PAXOS_CMD_UP);
+	else if (!strcmp(cmd, "down"))
+		cmd_simple(PAXOS_CMD_DOWN);
+	else if (!strcmp(cmd, "propose"))
+		cmd_propose(argc, argv);
+	else if (!strcmp(cmd, "trim"))
+		cmd_trim(argc, argv);
+	else
+		cmd_monitor();
+	nl_socket_free(sk);
+	return 0;
+}
