@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Engine internals shared by the files of kmod/core.
+ *
+ * The log is a ring of slots indexed by log index modulo its capacity.
+ * Slots from n->first to n->commit hold entries chosen and delivered in
+ * order; slots above n->commit hold values this node accepted (as an
+ * acceptor) or proposed (as the leader) that are not known chosen yet.
+ */
+#ifndef _PX_CORE_INT_H
+#define _PX_CORE_INT_H
+
+#include "core.h"
+#include "wire.h"
+
+#ifndef PX_PLANT_BUG
+#define PX_PLANT_BUG 0
+#endif
+
+#define PX_MAX_PENDING		64	/* own proposals awaiting commit */
+#define PX_MAX_QUEUE		256	/* leader: proposals waiting for the window */
+#define PX_MAX_BARRIERS		16
+#define PX_HB_RING		16	/* heartbeat send times remembered */
+#define PX_MAX_WINDOW		64
+
+struct px_slot {
+	u64 index;		/* 0: empty */
+	u64 ballot;		/* ballot the value was accepted in */
+	enum px_entry_type type;
+	struct px_prop_id id;
+	u32 len;
+	u8 *data;
+	bool chosen;
+	u16 acks;		/* leader: members that accepted it in n->ballot */
+	u64 sent_ns;		/* leader: last time it was sent */
+};
+
+struct px_peer {
+	u32 id;
+	u64 incarnation;	/* highest seen: the crash vector entry */
+	u64 last_heard;
+	u64 match;		/* highest index it has delivered, as reported */
+	bool reachable;
+	u64 hb_acked;		/* highest heartbeat sequence it acked */
+	u64 frags;		/* PROMISE / RECOVER_REPLY fragments received */
+	int nfrag;		/* total fragments, -1 until the last one */
+	bool done;		/* its promise / recovery reply is complete */
+	bool recovering;	/* its recovery reply said it was recovering */
+	bool empty;		/* its recovery reply showed it never voted */
+};
+
+struct px_pending {
+	struct px_prop_id id;
+	u8 *data;
+	u32 len;
+	u64 sent_ns;		/* 0: not sent yet */
+	bool used;
+};
+
+struct px_queued {
+	struct px_prop_id id;
+	u8 *data;
+	u32 len;
+};
+
+struct px_barrier {
+	bool used;
+	u64 token;
+	u32 from;		/* 0: local caller; else a follower to answer */
+	u64 index;		/* commit index to report */
+	u64 seq;		/* leader: heartbeat round that confirms it */
+	u64 sent_ns;		/* follower: when the request went out */
+	u64 started_ns;
+	bool have_index;	/* follower: the leader answered */
+};
+
+/* Duplicate suppression: which proposals of one origin have committed. */
+struct px_dedup {
+	u32 origin;
+	u64 incarnation;
+	u64 base;		/* every seq below base has committed */
+	u64 bits;		/* bit k: seq base + k has committed */
+};
+
+struct px_node {
+	struct px_config cfg;
+	const struct px_ops *ops;
+	void *ctx;
+	u64 incarnation;
+	u64 rng;
+	u64 now;
+	enum px_role role;
+	u32 n;			/* members including self */
+	u32 self;		/* index of self in peers[] */
+	u32 quorum;
+	struct px_peer peers[PX_MAX_NODES];
+	u64 grant_ns;		/* lease as granted: lease * (1 + drift) */
+	u64 guard_ns;		/* lease as held: lease * (1 - drift) */
+	u64 retry_ns;
+
+	/* acceptor */
+	u64 promised;
+	u32 grant_to;		/* node holding a lease granted by us */
+	u64 grant_until;
+
+	/* log */
+	struct px_slot *ring;
+	u32 cap;
+	u64 first;		/* lowest retained index */
+	u64 commit;		/* highest index delivered */
+	u64 top;		/* highest index with a slot in use */
+	u64 trim_to;		/* application trim point */
+
+	/* leadership */
+	u32 leader;
+	u64 leader_ballot;
+	u64 ballot;		/* ours, as candidate or leader */
+	u64 max_round;
+	u64 next_index;
+	u64 own_first;		/* first index proposed in our ballot */
+	u64 prepare_ns;
+	u64 prepare_from;
+	u64 lease_until;
+	bool lease_valid;	/* as last reported */
+	u64 hb_seq;
+	u64 hb_time[PX_HB_RING];
+	u64 hb_next;
+	u64 last_leader_ns;	/* last message from the leader we follow */
+	u64 election_at;
+
+	/* proposals */
+	u64 next_seq;
+	struct px_pending pending[PX_MAX_PENDING];
+	struct px_queued queue[PX_MAX_QUEUE];
+	u32 qhead, qlen;
+	struct px_dedup dedup[PX_MAX_NODES];
+
+	struct px_barrier barriers[PX_MAX_BARRIERS];
+
+	/* recovery */
+	u64 nonce;
+	u64 recover_start;
+	u64 recover_sent;
+	u64 rec_commit;
+	u32 rec_src;
+	bool rec_adopted;
+
+	u64 catchup_sent;
+	u64 counters[PX_CTR_MAX];
+	u8 buf[PX_MAX_DATAGRAM];
+};
+
+static inline u64 px_min64(u64 a, u64 b)
+{
+	return a < b ? a : b;
+}
+
+static inline u64 px_max64(u64 a, u64 b)
+{
+	return a > b ? a : b;
+}
+
+static inline struct px_slot *px_slot(struct px_node *n, u64 index)
+{
+	struct px_slot *s = &n->ring[index & (n->cap - 1)];
+
+	return s->index == index ? s : NULL;
+}
+
+static inline u32 px_round(u64 ballot)
+{
+	return (u32)(ballot >> 32);
+}
+
+static inline u32 px_ballot_node(u64 ballot)
+{
+	return (u32)ballot;
+}
+
+static inline void px_ctr(struct px_node *n, unsigned int c)
+{
+	if (c < PX_CTR_MAX)
+		n->counters[c]++;
+}
+
+/* node.c */
+int px_peer_index(const struct px_node *n, u32 id);
+void px_send(struct px_node *n, u32 to_idx, const struct px_wbuf *w);
+void px_broadcast(struct px_node *n, const struct px_wbuf *w);
+void px_begin(struct px_node *n, struct px_wbuf *w, u8 type, u64 ballot);
+void px_set_role(struct px_node *n, enum px_role role);
+void px_set_leader(struct px_node *n, u32 leader, u64 ballot);
+void px_emit(struct px_node *n, enum px_event_type type, u64 a, u64 b, int err);
+void px_reset_election(struct px_node *n);
+u16 px_valid_acks(const struct px_node *n, u16 acks);
+int px_popcount(u32 v);
+
+/* log.c */
+int px_log_init(struct px_node *n);
+void px_log_free(struct px_node *n);
+struct px_slot *px_log_store(struct px_node *n, u64 index, u64 ballot,
+			     enum px_entry_type type, const struct px_prop_id *id,
+			     const void *data, u32 len);
+void px_log_deliver(struct px_node *n);
+void px_log_learn(struct px_node *n, u64 commit, u64 ballot);
+void px_log_trim(struct px_node *n, u64 below);
+bool px_dedup_done(const struct px_node *n, const struct px_prop_id *id);
+void px_handle_catchup_req(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_catchup(struct px_node *n, u32 from, const struct px_msg *m);
+void px_request_catchup(struct px_node *n, u32 to_idx);
+void px_send_entries(struct px_node *n, u32 to_idx, u8 type, u64 a, u64 b,
+		     u64 c, u8 flags, u64 from, bool with_cv, bool only_chosen);
+
+/* acceptor.c */
+void px_handle_prepare(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_accept(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_heartbeat(struct px_node *n, u32 from, const struct px_msg *m);
+void px_send_nack(struct px_node *n, u32 to_idx);
+void px_cv_put(const struct px_node *n, struct px_wbuf *w);
+
+/* leader.c */
+void px_start_election(struct px_node *n);
+void px_handle_promise(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_accepted(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_nack(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_hb_ack(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_forward(struct px_node *n, u32 from, const struct px_msg *m);
+void px_leader_tick(struct px_node *n);
+void px_leader_append(struct px_node *n, const struct px_prop_id *id,
+		      const void *data, u32 len);
+void px_leader_flush(struct px_node *n);
+void px_step_down(struct px_node *n, u64 ballot);
+void px_handle_barrier_req(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_barrier_reply(struct px_node *n, u32 from, const struct px_msg *m);
+void px_barriers_check(struct px_node *n);
+bool px_lease_held(const struct px_node *n);
+
+/* recovery.c */
+void px_recovery_start(struct px_node *n);
+void px_recovery_tick(struct px_node *n);
+void px_handle_recover(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_recover_reply(struct px_node *n, u32 from, const struct px_msg *m);
+void px_recovery_progress(struct px_node *n);
+
+#endif /* _PX_CORE_INT_H */

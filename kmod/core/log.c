@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The replicated log: a ring of slots, in-order delivery of chosen
+ * entries, learning what the leader chose, duplicate suppression,
+ * trimming, and catch-up of lagging nodes from retained entries.
+ */
+#include "core_int.h"
+
+int px_log_init(struct px_node *n)
+{
+	u32 want = n->cfg.retain + 2 * n->cfg.window + 2;
+
+	n->cap = 16;
+	while (n->cap < want)
+		n->cap <<= 1;
+	n->ring = px_zalloc(sizeof(*n->ring) * n->cap);
+	if (!n->ring)
+		return -ENOMEM;
+	n->first = 1;
+	n->commit = 0;
+	n->top = 0;
+	return 0;
+}
+
+static void slot_clear(struct px_slot *s)
+{
+	px_free(s->data);
+	memset(s, 0, sizeof(*s));
+}
+
+void px_log_free(struct px_node *n)
+{
+	u32 i;
+
+	if (!n->ring)
+		return;
+	for (i = 0; i < n->cap; i++)
+		px_free(n->ring[i].data);
+	px_free(n->ring);
+	n->ring = NULL;
+}
+
+/*
+ * Drop delivered entries below @below.  Entries not yet delivered are never
+ * dropped: they may still be needed to choose a value.
+ */
+void px_log_trim(struct px_node *n, u64 below)
+{
+	below = px_min64(below, n->commit + 1);
+	while (n->first < below) {
+		struct px_slot *s = px_slot(n, n->first);
+
+		if (s)
+			slot_clear(s);
+		n->first++;
+	}
+}
+
+/*
+ * Store a value at @index, replacing what the slot held.  The ring makes
+ * room by dropping the oldest delivered entries; an index that would need
+ * an undelivered slot is refused (NULL), and the sender retries later.
+ */
+struct px_slot *px_log_store(struct px_node *n, u64 index, u64 ballot,
+			     enum px_entry_type type, const struct px_prop_id *id,
+			     const void *data, u32 len)
+{
+	struct px_slot *s;
+	u8 *copy = NULL;
+
+	if (index <= n->commit || index < n->first)
+		return NULL;
+	if (index - n->first >= n->cap) {
+		if (index - n->cap >= n->commit + 1)
+			return NULL;
+		px_log_trim(n, index - n->cap + 1);
+	}
+	if (len) {
+		copy = px_alloc(len);
+		if (!copy) {
+			px_ctr(n, PAXOS_CTR_DROP_NO_MEMORY);
+			return NULL;
+		}
+		memcpy(copy, data, len);
+	}
+	s = &n->ring[index & (n->cap - 1)];
+	slot_clear(s);
+	s->index = index;
+	s->ballot = ballot;
+	s->type = type;
+	if (id)
+		s->id = *id;
+	s->len = len;
+	s->data = copy;
+	if (index > n->top)
+		n->top = index;
+	return s;
+}
+
+static struct px_dedup *dedup_find(struct px_node *n, u32 origin)
+{
+	int i = px_peer_index(n, origin);
+
+	return i < 0 ? NULL : &n->dedup[i];
+}
+
+bool px_dedup_done(const struct px_node *n, const struct px_prop_id *id)
+{
+	int i = px_peer_index(n, id->origin);
+	const struct px_dedup *d;
+
+	if (i < 0)
+		return true;	/* not a member: never proposed legitimately */
+	d = &n->dedup[i];
+	if (id->incarnation < d->incarnation)
+		return true;	/* its origin restarted; nobody waits for it */
+	if (id->incarnation > d->incarnation)
+		return false;
+	if (id->seq < d->base)
+		return true;
+	if (id->seq >= d->base + 64)
+		return false;
+	return d->bits & (1ULL << (id->seq - d->base));
+}
+
+static void dedup_mark(struct px_node *n, const struct px_prop_id *id)
+{
+	struct px_dedup *d = dedup_find(n, id->origin);
+
+	if (!d)
+		return;
+	if (id->incarnation > d->incarnation) {
+		d->incarnation = id->incarnation;
+		d->base = 0;
+		d->bits = 0;
+	} else if (id->incarnation < d->incarnation) {
+		return;
+	}
+	if (id->seq < d->base)
+		return;
+	/*
+	 * An origin has at most PX_MAX_PENDING proposals outstanding, so a
+	 * sequence number 64 below one that committed has committed too.
+	 */
+	while (id->seq >= d->base + 64) {
+		d->bits >>= 1;
+		d->base++;
+	}
+	d->bits |= 1ULL << (id->seq - d->base);
+	while (d->bits & 1) {
+		d->bits >>= 1;
+		d->base++;
+	}
+}
+
+/* Deliver chosen entries in order, without gaps. */
+void px_log_deliver(struct px_node *n)
+{
+	struct px_slot *s;
+
+	while ((s = px_slot(n, n->commit + 1)) && s->chosen) {
+		n->commit++;
+		if (s->type == PX_ENTRY_DATA)
+			dedup_mark(n, &s->id);
+		px_ctr(n, PAXOS_CTR_COMMITS);
+		if (s->id.origin == n->cfg.self_id &&
+		    s->id.incarnation == n->incarnation) {
+			u32 i;
+
+			for (i = 0; i < PX_MAX_PENDING; i++) {
+				struct px_pending *p = &n->pending[i];
+
+				if (p->used && p->id.seq == s->id.seq) {
+					px_free(p->data);
+					memset(p, 0, sizeof(*p));
+				}
+			}
+		}
+		n->ops->commit(n->ctx, s->index, s->type, &s->id, s->data, s->len);
+	}
+	if (n->cfg.retain && n->commit >= n->first + n->cfg.retain)
+		px_log_trim(n, px_min64(n->trim_to ? n->trim_to : U64_MAX,
+					n->commit + 1 - n->cfg.retain));
+	else if (n->trim_to)
+		px_log_trim(n, n->trim_to);
+	px_barriers_check(n);
+}
+
+/*
+ * The leader of @ballot says everything up to @commit is chosen.  An
+ * entry we accepted in that same ballot holds the value the leader
+ * proposed there, so it is chosen; anything else must be fetched.
+ */
+void px_log_learn(struct px_node *n, u64 commit, u64 ballot)
+{
+	u64 i;
+
+	for (i = n->commit + 1; i <= commit; i++) {
+		struct px_slot *s = px_slot(n, i);
+
+		if (!s || s->ballot != ballot)
+			break;
+		s->chosen = true;
+	}
+	px_log_deliver(n);
+	if (n->commit < commit) {
+		int l = px_peer_index(n, n->leader);
+
+		if (l >= 0 && (u32)l != n->self)
+			px_request_catchup(n, l);
+	}
+}
+
+void px_request_catchup(struct px_node *n, u32 to_idx)
+{
+	struct px_wbuf w;
+
+	if (n->catchup_sent && n->now - n->catchup_sent < n->cfg.heartbeat_ns / 2)
+		return;
+	n->catchup_sent = n->now;
+	px_begin(n, &w, PX_MSG_CATCHUP_REQ, n->promised);
+	px_wire_u64(&w, n->commit + 1);
+	px_send(n, to_idx, &w);
+}
+
+/*
+ * Send our slots from @from upward to @to_idx, in as many datagrams as
+ * they need (at most 64 fragments).  Each datagram carries the u64 fields
+ * @a, @b, @c of its type, the fragment number and @flags (the last one
+ * also PX_PROMISE_LAST), and for PROMISE our crash vector.
+ */
+void px_send_entries(struct px_node *n, u32 to_idx, u8 type, u64 a, u64 b,
+		     u64 c, u8 flags, u64 from, bool with_cv, bool only_chosen)
+{
+	int nu64 = type == PX_MSG_RECOVER_REPLY ? 3 : 2;
+	u64 i = px_max64(from, n->first), last = only_chosen ? n->commit : n->top;
+	u8 frag = 0;
+	struct px_wbuf w;
+
+	for (;;) {
+		bool more = false;
+
+		px_begin(n, &w, type, n->promised);
+		px_wire_u64(&w, a);
+		px_wire_u64(&w, b);
+		if (nu64 == 3)
+			px_wire_u64(&w, c);
+		px_wire_u8(&w, flags);
+		px_wire_u8(&w, frag);
+		if (with_cv)
+			px_cv_put(n, &w);
+		px_wire_count(&w);
+		for (; i <= last; i++) {
+			struct px_slot *s = px_slot(n, i);
+			struct px_wentry e;
+
+			if (!s || (only_chosen && !s->chosen))
+				continue;
+			e.index = s->index;
+			e.ballot = s->ballot;
+			e.type = s->type;
+			e.id = s->id;
+			e.len = s->len;
+			e.data = s->data;
+			if (!px_wire_add_entry(&w, &e)) {
+				more = w.count > 0;
+				break;
+			}
+		}
+		if (!more || frag == 63)
+			w.p[PX_HDR_LEN + 8 * nu64] |= PX_PROMISE_LAST;
+		px_send(n, to_idx, &w);
+		if (!more || frag == 63 || only_chosen)
+			break;
+		frag++;
+	}
+}
+
+void px_handle_catchup_req(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	if (n->role == PX_ROLE_RECOVERING)
+		return;
+	if (m->a < n->first && m->a <= n->commit) {
+		/* Trimmed here: tell the requester where the log now starts. */
+		px_send_entries(n, from, PX_MSG_CATCHUP, n->first, n->commit, 0,
+				PX_CATCHUP_BEHIND, n->first, false, true);
+		return;
+	}
+	px_ctr(n, PAXOS_CTR_RETRANSMITS);
+	px_send_entries(n, from, PX_MSG_CATCHUP, n->first, n->commit, 0, 0,
+			m->a, false, true);
+}
+
+/* Chosen entries from another node's log. */
+void px_handle_catchup(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	struct px_wentry e;
+	size_t off = 0;
+	u16 k;
+
+	(void)from;
+	if ((m->bflags & PX_CATCHUP_BEHIND) && m->a > n->commit + 1) {
+		/*
+		 * What we need was trimmed everywhere we asked: continue from
+		 * the sender's first index and say so.
+		 */
+		px_log_trim(n, n->commit + 1);
+		while (n->commit + 1 < m->a) {
+			struct px_slot *s = px_slot(n, ++n->commit);
+
+			if (s)
+				slot_clear(s);
+		}
+		n->first = m->a;
+		px_emit(n, PX_EV_BEHIND, m->a, 0, 0);
+	}
+	for (k = 0; k < m->nentries; k++) {
+		struct px_slot *s;
+
+		px_wire_entry(m, &off, &e);
+		if (e.index <= n->commit)
+			continue;
+		s = px_slot(n, e.index);
+		if (s && s->chosen)
+			continue;
+		s = px_log_store(n, e.index, e.ballot, e.type, &e.id, e.data, e.len);
+		if (s)
+			s->chosen = true;
+	}
+	n->catchup_sent = 0;
+	px_log_deliver(n);
+	if (n->role == PX_ROLE_RECOVERING)
+		px_recovery_progress(n);
+}
