@@ -77,6 +77,17 @@ void px_handle_prepare(struct px_node *n, u32 from, const struct px_msg *m)
 	    n->now < n->grant_until)
 		return;
 #endif
+	/*
+	 * The candidate lacks chosen entries we no longer hold, or more than
+	 * one promise can carry: it must not lead (it would fill the gap with
+	 * no-ops).  Help it catch up instead; it will try again.
+	 */
+	if (m->a < n->first || !px_entries_fit(n, m->a)) {
+		struct px_msg req = { .a = m->a };
+
+		px_handle_catchup_req(n, from, &req);
+		return;
+	}
 	if (px_round(m->ballot) > n->max_round)
 		n->max_round = px_round(m->ballot);
 	if (m->ballot > n->promised &&
@@ -163,6 +174,8 @@ void px_handle_heartbeat(struct px_node *n, u32 from, const struct px_msg *m)
 		return;
 	}
 	follow(n, from, m->ballot);
+	if (m->c > n->all_have)
+		n->all_have = m->c;
 	px_log_learn(n, m->a, m->ballot);
 	px_begin(n, &w, PX_MSG_HEARTBEAT_ACK, m->ballot);
 	px_wire_u64(&w, m->b);

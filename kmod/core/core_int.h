@@ -110,6 +110,7 @@ struct px_node {
 	u64 commit;		/* highest index delivered */
 	u64 top;		/* highest index with a slot in use */
 	u64 trim_to;		/* application trim point */
+	u64 all_have;		/* every member delivered everything below */
 
 	/* leadership */
 	u32 leader;
@@ -204,10 +205,12 @@ struct px_slot *px_log_store(struct px_node *n, u64 index, u64 ballot,
 void px_log_deliver(struct px_node *n);
 void px_log_learn(struct px_node *n, u64 commit, u64 ballot);
 void px_log_trim(struct px_node *n, u64 below);
+u64 px_all_have(const struct px_node *n);
 bool px_dedup_done(const struct px_node *n, const struct px_prop_id *id);
 void px_handle_catchup_req(struct px_node *n, u32 from, const struct px_msg *m);
 void px_handle_catchup(struct px_node *n, u32 from, const struct px_msg *m);
 void px_request_catchup(struct px_node *n, u32 to_idx);
+bool px_entries_fit(struct px_node *n, u64 from);
 void px_send_entries(struct px_node *n, u32 to_idx, u8 type, u64 a, u64 b,
 		     u64 c, u8 flags, u64 from, bool with_cv, bool only_chosen);
 

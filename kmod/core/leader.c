@@ -398,7 +398,7 @@ static void send_heartbeat(struct px_node *n)
 	px_begin(n, &w, PX_MSG_HEARTBEAT, n->ballot);
 	px_wire_u64(&w, n->commit);
 	px_wire_u64(&w, n->hb_seq);
-	px_wire_u64(&w, n->first);
+	px_wire_u64(&w, px_all_have(n));
 	px_broadcast(n, &w);
 	if (n->quorum <= 1 && n->cfg.lease_ns)
 		n->lease_until = n->now + n->guard_ns;

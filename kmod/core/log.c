@@ -153,6 +153,40 @@ static void dedup_mark(struct px_node *n, const struct px_prop_id *id)
 	}
 }
 
+/* Lowest index some member may still need: the leader knows, followers
+ * learn it from the leader's heartbeats.
+ */
+u64 px_all_have(const struct px_node *n)
+{
+	u64 low = n->commit + 1;
+	u32 i;
+
+	if (n->role != PX_ROLE_LEADER)
+		return px_min64(n->all_have, low);
+	for (i = 0; i < n->n; i++)
+		if (i != n->self)
+			low = px_min64(low, n->peers[i].match + 1);
+	return low;
+}
+
+/*
+ * Keep the newest @retain entries for readers; older ones go once every
+ * member has them, or once the application trimmed them.  Beyond that,
+ * only the ring's capacity forces entries out (px_log_store), and a member
+ * that lags further falls behind the trim point.
+ */
+static void log_autotrim(struct px_node *n)
+{
+	u64 all = px_all_have(n), point = 0;
+
+	if (n->commit + 1 > n->cfg.retain)
+		point = px_min64(n->commit + 1 - n->cfg.retain, all);
+	if (n->trim_to)
+		point = px_max64(point, px_min64(n->trim_to, all));
+	if (point > n->first)
+		px_log_trim(n, point);
+}
+
 /* Deliver chosen entries in order, without gaps. */
 void px_log_deliver(struct px_node *n)
 {
@@ -160,6 +194,18 @@ void px_log_deliver(struct px_node *n)
 
 	while ((s = px_slot(n, n->commit + 1)) && s->chosen) {
 		n->commit++;
+		/*
+		 * A retried proposal can be chosen twice: once at an index a
+		 * new leader did not learn of in time, once again after.  The
+		 * delivered prefix decides deterministically which copy counts,
+		 * so every node delivers the later one as a no-op.
+		 */
+		if (s->type == PX_ENTRY_DATA && px_dedup_done(n, &s->id)) {
+			px_free(s->data);
+			s->data = NULL;
+			s->len = 0;
+			s->type = PX_ENTRY_NOOP;
+		}
 		if (s->type == PX_ENTRY_DATA)
 			dedup_mark(n, &s->id);
 		px_ctr(n, PAXOS_CTR_COMMITS);
@@ -178,11 +224,7 @@ void px_log_deliver(struct px_node *n)
 		}
 		n->ops->commit(n->ctx, s->index, s->type, &s->id, s->data, s->len);
 	}
-	if (n->cfg.retain && n->commit >= n->first + n->cfg.retain)
-		px_log_trim(n, px_min64(n->trim_to ? n->trim_to : U64_MAX,
-					n->commit + 1 - n->cfg.retain));
-	else if (n->trim_to)
-		px_log_trim(n, n->trim_to);
+	log_autotrim(n);
 	px_barriers_check(n);
 }
 
@@ -229,6 +271,35 @@ void px_request_catchup(struct px_node *n, u32 to_idx)
  * @a, @b, @c of its type, the fragment number and @flags (the last one
  * also PX_PROMISE_LAST), and for PROMISE our crash vector.
  */
+/*
+ * Whether our slots from @from upward fit in the 64 fragments a PROMISE or
+ * RECOVER_REPLY may have.  A reply that lists only part of them would let
+ * the receiver fill the rest with no-ops, so such a reply is never sent.
+ */
+bool px_entries_fit(struct px_node *n, u64 from)
+{
+	size_t room = PX_MAX_DATAGRAM - PX_HDR_LEN - 40 - PX_MAX_NODES * PX_CV_LEN;
+	size_t used = 0;
+	u32 frags = 1;
+	u64 i;
+
+	for (i = px_max64(from, n->first); i <= n->top; i++) {
+		struct px_slot *s = px_slot(n, i);
+		size_t sz;
+
+		if (!s)
+			continue;
+		sz = px_wire_entry_size(s->len);
+		if (used + sz > room) {
+			if (++frags > 64)
+				return false;
+			used = 0;
+		}
+		used += sz;
+	}
+	return true;
+}
+
 void px_send_entries(struct px_node *n, u32 to_idx, u8 type, u64 a, u64 b,
 		     u64 c, u8 flags, u64 from, bool with_cv, bool only_chosen)
 {
@@ -270,7 +341,7 @@ void px_send_entries(struct px_node *n, u32 to_idx, u8 type, u64 a, u64 b,
 		if (!more || frag == 63)
 			w.p[PX_HDR_LEN + 8 * nu64] |= PX_PROMISE_LAST;
 		px_send(n, to_idx, &w);
-		if (!more || frag == 63 || only_chosen)
+		if (!more || frag == 63 || (only_chosen && frag >= 7))
 			break;
 		frag++;
 	}

@@ -571,7 +571,7 @@ int px_trim(struct px_node *n, u64 index)
 		return -EINVAL;
 	if (index > n->trim_to)
 		n->trim_to = index;
-	px_log_trim(n, index);
+	px_log_trim(n, px_min64(index, px_all_have(n)));
 	return 0;
 }
 

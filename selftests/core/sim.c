@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Deterministic simulator for the kpaxos engine.
+ *
+ * One seed fixes everything: N engines exchange datagrams through a
+ * simulated network that loses, duplicates, delays and reorders them and
+ * cuts links (also in one direction only); every node's clock runs at its
+ * own rate within the configured drift; nodes crash (losing all memory)
+ * and restart with a new incarnation, never leaving a majority without
+ * memory at once; clients propose on every node and sometimes retry the
+ * same proposal; read barriers are issued anywhere.  After the fault
+ * phase the network heals and every proposal must commit.
+ *
+ * Checked at every step: agreement, validity, integrity (no proposal
+ * commits twice), in-order gapless delivery, at most one valid lease at
+ * any real time, linearizable read barriers, and liveness at the end.
+ *
+ *   sim [--nodes N] [--seed S | --seeds A:B] [--trace] [--quiet]
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+#define MS 1000000ULL
+#define MAX_MSGS 20000
+#define MAX_PROPS 4096
+#define MAX_INDEX 65536
+
+struct msg {
+	u64 at;
+	u32 from, to;
+	u32 len;
+	u8 *data;
+};
+
+struct prop {
+	u32 node;		/* origin index */
+	u64 incarnation;
+	u64 seq;
+	u32 len;
+	u8 value[24];
+	u64 index;		/* committed index, 0 if not yet */
+	bool lost;		/* its origin crashed before commit */
+	u64 issued;		/* real time */
+};
+
+struct simnode {
+	struct px_node *px;
+	u32 id;
+	s64 drift_ppm;
+	bool up;
+	u64 incarnation;
+	u64 last_index;		/* last delivered in this incarnation */
+	u64 down_until;
+	u64 barrier_token;
+	u64 barrier_floor;	/* acked index when the barrier was issued */
+	bool barrier_busy;
+};
+
+struct chosen {
+	bool set;
+	u8 type;
+	u32 origin;
+	u64 incarnation, seq;
+};
+
+static struct sim {
+	u32 n;
+	u64 seed, rng;
+	u64 now;		/* real time, ns */
+	bool trace;
+	struct simnode nodes[9];
+	struct msg msgs[MAX_MSGS];
+	u32 nmsgs;
+	bool blocked[9][9];
+	struct prop props[MAX_PROPS];
+	u32 nprops;
+	struct chosen chosen[MAX_INDEX];
+	u64 acked_max;		/* highest index acknowledged to a client */
+	u64 loss_pct, dup_pct, max_delay;
+	const char *fail;
+	u32 cur;		/* node whose callback runs */
+	struct px_config cfg;
+	u64 commits, elections;
+} S;
+
+static u64 rnd(void)
+{
+	u64 z = (S.rng += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static u64 rndn(u64 n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static void trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!S.trace)
+		return;
+	printf("%10.3fms ", S.now / 1e6);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void failf(const char *what, const char *fmt, ...)
+{
+	static char buf[512];
+	va_list ap;
+
+	if (S.fail)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	S.fail = what;
+	printf("FAIL %s: %s (seed %llu, %u nodes, t=%.3fms)\n", what, buf,
+	       (unsigned long long)S.seed, S.n, S.now / 1e6);
+}
+
+/* Each node's monotonic clock runs at its own rate. */
+static u64 local(u32 i)
+{
+	return S.now + (u64)((double)S.now * S.nodes[i].drift_ppm / 1e6) + 1000 * MS;
+}
+
+static u64 to_real(u32 i, u64 t)
+{
+	double r = ((double)t - 1000.0 * MS) / (1.0 + S.nodes[i].drift_ppm / 1e6);
+
+	return r < (double)S.now ? S.now : (u64)r + 1;
+}
+
+static void net_send(void *ctx, u32 to, const void *buf, size_t len)
+{
+	u32 from = (u32)(uintptr_t)ctx, t, copies = 1, c;
+
+	for (t = 0; t < S.n && S.nodes[t].id != to; t++)
+		;
+	if (t == S.n || S.blocked[from][t] || rndn(100) < S.loss_pct)
+		return;
+	if (rndn(100) < S.dup_pct)
+		copies = 2;
+	for (c = 0; c < copies && S.nmsgs < MAX_MSGS; c++) {
+		struct msg *m = &S.msgs[S.nmsgs++];
+
+		m->at = S.now + 20000 + rndn(S.max_delay);
+		m->from = from;
+		m->to = t;
+		m->len = (u32)len;
+		m->data = malloc(len);
+		memcpy(m->data, buf, len);
+	}
+}
+
+static struct prop *find_prop(u32 node, u64 inc, u64 seq)
+{
+	u32 i;
+
+	for (i = 0; i < S.nprops; i++)
+		if (S.props[i].node == node && S.props[i].incarnation == inc &&
+		    S.props[i].seq == seq)
+			return &S.props[i];
+	return NULL;
+}
+
+static void on_commit(void *ctx, u64 index, enum px_entry_type type,
+		      const struct px_prop_id *id, const void *data, u32 len)
+{
+	u32 me = (u32)(uintptr_t)ctx;
+	struct simnode *sn = &S.nodes[me];
+	struct chosen *c;
+	struct prop *p = NULL;
+
+	S.commits++;
+	if (sn->last_index && index != sn->last_index + 1)
+		failf("order", "node %u delivered %llu after %llu", sn->id,
+		      (unsigned long long)index, (unsigned long long)sn->last_index);
+	sn->last_index = index;
+	if (index >= MAX_INDEX)
+		return;
+	if (type == PX_ENTRY_DATA) {
+		u32 o;
+
+		for (o = 0; o < S.n && S.nodes[o].id != id->origin; o++)
+			;
+		p = o < S.n ? find_prop(o, id->incarnation, id->seq) : NULL;
+		if (!p || p->len != len || memcmp(p->value, data, len))
+			failf("validity", "node %u index %llu: value never proposed",
+			      sn->id, (unsigned long long)index);
+		else if (p->index && p->index != index)
+			failf("integrity", "proposal %u/%llu committed at %llu and %llu",
+			      id->origin, (unsigned long long)id->seq,
+			      (unsigned long long)p->index, (unsigned long long)index);
+		else
+			p->index = index;
+	}
+	c = &S.chosen[index];
+	if (!c->set) {
+		c->set = true;
+		c->type = type;
+		c->origin = id->origin;
+		c->incarnation = id->incarnation;
+		c->seq = id->seq;
+	} else if (c->type != type || (type == PX_ENTRY_DATA &&
+		   (c->origin != id->origin || c->seq != id->seq ||
+		    c->incarnation != id->incarnation))) {
+		failf("agreement", "node %u index %llu differs from an earlier commit",
+		      sn->id, (unsigned long long)index);
+	}
+	/* A client learns its write completed when its origin delivers it. */
+	if (p && p->node == me && p->incarnation == sn->incarnation &&
+	    index > S.acked_max)
+		S.acked_max = index;
+	trace("n%u commit %llu type %d", sn->id, (unsigned long long)index, type);
+}
+
+static void barrier_done(u32 me, u64 index, int err)
+{
+	struct simnode *sn = &S.nodes[me];
+
+	if (!sn->barrier_busy)
+		return;
+	sn->barrier_busy = false;
+	if (err)
+		return;
+	if (index < sn->barrier_floor)
+		failf("linearizability", "barrier on node %u returned %llu < %llu acknowledged before",
+		      sn->id, (unsigned long long)index,
+		      (unsigned long long)sn->barrier_floor);
+}
+
+static void on_event(void *ctx, const struct px_event *ev)
+{
+	u32 me = (u32)(uintptr_t)ctx;
+
+	if (ev->type == PX_EV_BARRIER && ev->a == S.nodes[me].barrier_token)
+		barrier_done(me, ev->b, ev->err);
+	if (ev->type == PX_EV_ROLE && ev->a == PX_ROLE_CANDIDATE)
+		S.elections++;
+	if (ev->type == PX_EV_ROLE)
+		trace("n%u role %llu", S.nodes[me].id, (unsigned long long)ev->a);
+	if (ev->type == PX_EV_BEHIND)
+		S.nodes[me].last_index = ev->a - 1;
+	if (ev->type == PX_EV_BEHIND)
+		trace("n%u behind: log continues at %llu", S.nodes[me].id,
+		      (unsigned long long)ev->a);
+}
+
+static const struct px_ops ops = {
+	.send = net_send,
+	.commit = on_commit,
+	.event = on_event,
+};
+
+static void start(u32 i)
+{
+	struct simnode *sn = &S.nodes[i];
+
+	S.cfg.self_id = sn->id;
+	sn->incarnation = S.now + 1 + i;
+	sn->last_index = 0;
+	sn->barrier_busy = false;
+	sn->px = px_node_create(&S.cfg, &ops, (void *)(uintptr_t)i,
+				sn->incarnation, rnd(), local(i));
+	sn->up = sn->px != NULL;
+	trace("n%u start incarnation %llu", sn->id, (unsigned long long)sn->incarnation);
+}
+
+static void crash(u32 i)
+{
+	struct simnode *sn = &S.nodes[i];
+	u32 k;
+
+	px_node_destroy(sn->px);
+	sn->px = NULL;
+	sn->up = false;
+	for (k = 0; k < S.nprops; k++)
+		if (S.props[k].node == i && !S.props[k].index &&
+		    S.props[k].incarnation == sn->incarnation)
+			S.props[k].lost = true;
+	trace("n%u crash", sn->id);
+}
+
+/* Nodes without their memory: down, or up but still recovering. */
+static u32 amnesic(void)
+{
+	struct px_status st;
+	u32 i, c = 0;
+
+	for (i = 0; i < S.n; i++) {
+		if (!S.nodes[i].up) {
+			c++;
+			continue;
+		}
+		px_get_status(S.nodes[i].px, &st, local(i));
+		c += st.role == PX_ROLE_RECOVERING;
+	}
+	return c;
+}
+
+static void propose(u32 i, bool retry)
+{
+	struct simnode *sn = &S.nodes[i];
+	struct px_prop_id id = { 0 };
+	struct prop *p;
+	u32 k;
+
+	if (!sn->up || S.nprops >= MAX_PROPS)
+		return;
+	if (retry) {
+		/* A client retries an unconfirmed write with the same id. */
+		for (k = S.nprops; k-- > 0;) {
+			p = &S.props[k];
+			if (p->node == i && p->incarnation == sn->incarnation &&
+			    !p->index) {
+				id.seq = p->seq;
+				px_propose(sn->px, &id, p->value, p->len, local(i));
+				return;
+			}
+		}
+		return;
+	}
+	p = &S.props[S.nprops];
+	memset(p, 0, sizeof(*p));
+	p->node = i;
+	p->incarnation = sn->incarnation;
+	p->len = 8 + (u32)rndn(16);
+	for (k = 0; k < p->len; k++)
+		p->value[k] = (u8)rnd();
+	p->issued = S.now;
+	if (px_propose(sn->px, NULL, p->value, p->len, local(i)))
+		return;
+	p->seq = px_last_seq(sn->px);
+	S.nprops++;
+}
+
+static void barrier(u32 i)
+{
+	struct simnode *sn = &S.nodes[i];
+	u64 index = 0;
+	int r;
+
+	if (!sn->up || sn->barrier_busy)
+		return;
+	sn->barrier_token++;
+	sn->barrier_floor = S.acked_max;
+	sn->barrier_busy = true;
+	r = px_read_barrier(sn->px, sn->barrier_token, &index, local(i));
+	if (r == 0)
+		barrier_done(i, index, 0);
+	else if (r < 0)
+		sn->barrier_busy = false;
+}
+
+static void check_leases(void)
+{
+	struct px_status st;
+	u32 i, holders = 0, who[9];
+
+	for (i = 0; i < S.n; i++) {
+		if (!S.nodes[i].up)
+			continue;
+		px_get_status(S.nodes[i].px, &st, local(i));
+		if (st.lease_valid)
+			who[holders++] = S.nodes[i].id;
+	}
+	if (holders > 1)
+		failf("lease", "nodes %u and %u both hold a valid lease", who[0], who[1]);
+}
+
+static void random_fault(void)
+{
+	u32 a = (u32)rndn(S.n), b = (u32)rndn(S.n);
+	u64 r = rndn(100);
+
+	if (r < 25) {
+		if (a != b) {
+			S.blocked[a][b] = true;
+			if (rndn(2))
+				S.blocked[b][a] = true;
+			trace("cut %u->%u", S.nodes[a].id, S.nodes[b].id);
+		}
+	} else if (r < 45) {
+		memset(S.blocked, 0, sizeof(S.blocked));
+		trace("heal");
+	} else if (r < 60) {
+		/* Kill the leader if there is one, else anyone. */
+		struct px_status st;
+		u32 i;
+
+		for (i = 0; i < S.n; i++) {
+			if (!S.nodes[i].up)
+				continue;
+			px_get_status(S.nodes[i].px, &st, local(i));
+			if (st.role == PX_ROLE_LEADER || st.role == PX_ROLE_CANDIDATE)
+				a = i;
+		}
+		if (S.nodes[a].up && amnesic() + 1 <= S.n - (S.n / 2 + 1)) {
+			crash(a);
+			S.nodes[a].down_until = S.now + 50 * MS + rndn(400 * MS);
+		}
+	} else if (r < 70) {
+		/* Isolate one node completely. */
+		u32 i;
+
+		for (i = 0; i < S.n; i++)
+			S.blocked[a][i] = S.blocked[i][a] = i != a;
+		trace("isolate %u", S.nodes[a].id);
+	}
+}
+
+static void deliver(u32 k)
+{
+	struct msg m = S.msgs[k];
+
+	S.msgs[k] = S.msgs[--S.nmsgs];
+	if (S.nodes[m.to].up && !S.blocked[m.from][m.to]) {
+		S.cur = m.to;
+		px_receive(S.nodes[m.to].px, m.data, m.len, local(m.to));
+	}
+	free(m.data);
+}
+
+static int run(u64 seed, u32 n)
+{
+	u64 fault_end, end, next_action = 0, next_fault;
+	u32 i;
+
+	for (i = 0; i < S.nmsgs; i++)
+		free(S.msgs[i].data);
+	memset(&S, 0, sizeof(S));
+	S.seed = seed;
+	S.rng = seed * 0x100000001B3ULL + n;
+	S.n = n;
+	S.trace = getenv("SIM_TRACE") != NULL;
+	S.cfg.cluster_id = 7;
+	S.cfg.nmembers = n;
+	for (i = 0; i < n; i++) {
+		S.cfg.members[i] = i + 1;
+		S.nodes[i].id = i + 1;
+	}
+	S.cfg.heartbeat_ns = 10 * MS;
+	S.cfg.election_ns = 50 * MS;
+	S.cfg.lease_ns = rndn(4) ? 100 * MS : 0;
+	S.cfg.drift_ppm = 20000;
+	S.cfg.window = 8 + (u32)rndn(57);
+	S.cfg.retain = 4 + (u32)rndn(260);
+	S.cfg.batch_bytes = rndn(2) ? 256 : 0;
+	S.loss_pct = rndn(25);
+	S.dup_pct = rndn(10);
+	S.max_delay = 1 * MS + rndn(8 * MS);
+	for (i = 0; i < n; i++) {
+		S.nodes[i].drift_ppm = (s64)rndn(20000) - 10000;
+		S.now = rndn(5 * MS);
+		start(i);
+	}
+	S.now = 0;
+	fault_end = 800 * MS + rndn(800 * MS);
+	end = fault_end + 3000 * MS;
+	next_fault = 20 * MS;
+
+	while (S.now < end && !S.fail) {
+		u64 t = end, dl;
+		int what = 0;	/* 1 msg, 2 node timer, 3 action */
+		u32 k, who = 0;
+
+		for (k = 0; k < S.nmsgs; k++)
+			if (S.msgs[k].at < t) {
+				t = S.msgs[k].at;
+				what = 1;
+				who = k;
+			}
+		for (i = 0; i < S.n; i++) {
+			if (!S.nodes[i].up)
+				continue;
+			dl = to_real(i, px_next_deadline(S.nodes[i].px));
+			if (dl < t) {
+				t = dl;
+				what = 2;
+				who = i;
+			}
+		}
+		if (next_action < t) {
+			t = next_action;
+			what = 3;
+		}
+		if (t > S.now)
+			S.now = t;
+		if (what == 1) {
+			deliver(who);
+		} else if (what == 2) {
+			S.cur = who;
+			px_tick(S.nodes[who].px, local(who));
+		} else if (what == 3) {
+			next_action = S.now + 2 * MS + rndn(10 * MS);
+			if (S.now < fault_end && S.now >= next_fault) {
+				random_fault();
+				next_fault = S.now + 20 * MS + rndn(150 * MS);
+			}
+			if (S.now >= fault_end && S.now < fault_end + 20 * MS) {
+				memset(S.blocked, 0, sizeof(S.blocked));
+				S.loss_pct = 0;
+				S.dup_pct = 0;
+			}
+			for (i = 0; i < S.n; i++)
+				if (!S.nodes[i].up && (S.now >= S.nodes[i].down_until ||
+						       S.now >= fault_end))
+					start(i);
+			if (S.now < fault_end + 500 * MS) {
+				u32 r = (u32)rndn(100);
+
+				if (r < 60)
+					propose((u32)rndn(S.n), false);
+				else if (r < 70)
+					propose((u32)rndn(S.n), true);
+				else if (r < 80)
+					barrier((u32)rndn(S.n));
+			}
+		}
+		check_leases();
+	}
+	/* Liveness: every proposal whose origin survived has committed. */
+	if (!S.fail) {
+		for (i = 0; i < S.nprops; i++) {
+			struct prop *p = &S.props[i];
+
+			if (!p->index && !p->lost) {
+				failf("liveness", "proposal %u/%llu issued at %.3fms never committed",
+				      S.nodes[p->node].id, (unsigned long long)p->seq,
+				      p->issued / 1e6);
+				break;
+			}
+		}
+	}
+	if (!S.fail) {
+		/* Every node delivered the same log up to the lowest point. */
+		u64 lo = U64_MAX;
+
+		for (i = 0; i < S.n; i++)
+			if (S.nodes[i].up && S.nodes[i].last_index < lo)
+				lo = S.nodes[i].last_index;
+		if (S.nprops && lo == 0)
+			failf("liveness", "a node delivered nothing");
+	}
+	for (i = 0; i < S.n; i++)
+		if (S.nodes[i].up)
+			px_node_destroy(S.nodes[i].px);
+	if (S.fail)
+		printf("replay: ./sim --nodes %u --seed %llu --trace\n", n,
+		       (unsigned long long)seed);
+	return S.fail ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	u64 a = 1, b = 1;
+	u32 n = 3, i;
+	int fails = 0, quiet = 0, stop_first = 0;
+	u64 s, total = 0;
+
+	for (i = 1; i < (u32)argc; i++) {
+		if (!strcmp(argv[i], "--nodes") && i + 1 < (u32)argc) {
+			n = (u32)atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--seed") && i + 1 < (u32)argc) {
+			a = b = strtoull(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--seeds") && i + 1 < (u32)argc) {
+			char *c;
+
+			a = strtoull(argv[++i], &c, 10);
+			b = *c == ':' ? strtoull(c + 1, NULL, 10) : a;
+		} else if (!strcmp(argv[i], "--trace")) {
+			setenv("SIM_TRACE", "1", 1);
+		} else if (!strcmp(argv[i], "--quiet")) {
+			quiet = 1;
+		} else if (!strcmp(argv[i], "--stop")) {
+			stop_first = 1;
+		} else {
+			fprintf(stderr, "usage: sim [--nodes N] [--seed S | --seeds A:B] [--trace] [--quiet] [--stop]\n");
+			return 2;
+		}
+	}
+	if (n < 1 || n > 9)
+		return 2;
+	for (s = a; s <= b; s++) {
+		fails += run(s, n);
+		total += S.commits;
+		if (fails && stop_first)
+			break;
+	}
+	if (!quiet || fails)
+		printf("sim: %u nodes, seeds %llu..%llu: %d failed, %llu deliveries\n",
+		       n, (unsigned long long)a, (unsigned long long)s - (s > b),
+		       fails, (unsigned long long)total);
+	return fails ? 1 : 0;
+}

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the engine: the wire codec (every malformed class), and
+ * small scripted clusters on a lossless in-memory network for elections,
+ * phase 1 adoption, no-ops, pipelining, batching, duplicate suppression,
+ * leases and barriers, recovery and trimming.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_int.h"
+
+static int passed, failed;
+
+#define CHECK(c) do {							\
+	if (c) {							\
+		passed++;						\
+	} else {							\
+		failed++;						\
+		printf("not ok %s:%d: %s\n", __FILE__, __LINE__, #c);	\
+	}								\
+} while (0)
+
+#define MS 1000000ULL
+
+/* ------------------------------------------------------------ wire */
+
+static size_t sample_accept(u8 *buf, u16 nent, u32 vlen)
+{
+	struct px_wbuf w;
+	struct px_wentry e = { .index = 5, .ballot = 1ULL << 32 | 1,
+			       .type = PX_ENTRY_DATA, .len = vlen };
+	static u8 val[PX_MAX_VALUE];
+	u16 i;
+
+	e.id.origin = 2;
+	e.id.seq = 9;
+	e.data = val;
+	px_wire_begin(&w, buf, PX_MAX_DATAGRAM, PX_MSG_ACCEPT, 1, 7, 42,
+		      1ULL << 32 | 1);
+	px_wire_u64(&w, 4);
+	px_wire_count(&w);
+	for (i = 0; i < nent; i++) {
+		e.index = 5 + i;
+		px_wire_add_entry(&w, &e);
+	}
+	return w.len;
+}
+
+static void test_wire(void)
+{
+	static u8 buf[PX_MAX_DATAGRAM + 64];
+	struct px_msg m;
+	struct px_wentry e;
+	size_t len, off = 0;
+
+	len = sample_accept(buf, 3, 10);
+	CHECK(px_wire_decode(buf, len, &m) == 0);
+	CHECK(m.type == PX_MSG_ACCEPT && m.sender == 1 && m.cluster == 7);
+	CHECK(m.incarnation == 42 && m.a == 4 && m.nentries == 3);
+	px_wire_entry(&m, &off, &e);
+	CHECK(e.index == 5 && e.len == 10 && e.id.origin == 2 && e.id.seq == 9);
+	px_wire_entry(&m, &off, &e);
+	CHECK(e.index == 6);
+
+	CHECK(px_wire_decode(buf, 10, &m) == -PX_WE_SHORT);
+	CHECK(px_wire_decode(buf, PX_HDR_LEN + 4, &m) == -PX_WE_SHORT);
+	CHECK(px_wire_decode(buf, len - 1, &m) == -PX_WE_OVERRUN);
+	buf[len] = 0;
+	CHECK(px_wire_decode(buf, len + 1, &m) == -PX_WE_TRAILING);
+	buf[0] ^= 0xff;
+	CHECK(px_wire_decode(buf, len, &m) == -PX_WE_BAD_MAGIC);
+	buf[0] ^= 0xff;
+	buf[2] = 9;
+	CHECK(px_wire_decode(buf, len, &m) == -PX_WE_BAD_VERSION);
+	buf[2] = PX_WIRE_VERSION;
+	buf[3] = 0;
+	CHECK(px_wire_decode(buf, len, &m) == -PX_WE_BAD_TYPE);
+	buf[3] = __PX_MSG_MAX;
+	CHECK(px_wire_decode(buf, len, &m) == -PX_WE_BAD_TYPE);
+	buf[3] = PX_MSG_ACCEPT;
+	buf[4] = 0x80;
+	CHECK(px_wire_decode(buf, len, &m) == -PX_WE_BAD_FIELD);
+	buf[4] = 0;
+	/* The entry count claims more than the protocol allows. */
+	buf[PX_HDR_LEN + 8] = 0xff;
+	CHECK(px_wire_decode(buf, len, &m) == -PX_WE_BAD_COUNT);
+	buf[PX_HDR_LEN + 8] = 0;
+	/* An entry length that runs past the end. */
+	buf[PX_HDR_LEN + 10 + 36] = 0x7f;
+	CHECK(px_wire_decode(buf, len, &m) == -PX_WE_BAD_FIELD);
+	buf[PX_HDR_LEN + 10 + 36] = 0;
+	buf[PX_HDR_LEN + 10 + 39] = 200;
+	CHECK(px_wire_decode(buf, len, &m) == -PX_WE_OVERRUN);
+	buf[PX_HDR_LEN + 10 + 39] = 10;
+	/* A bad entry type. */
+	buf[PX_HDR_LEN + 10 + 34] = 9;
+	CHECK(px_wire_decode(buf, len, &m) == -PX_WE_BAD_FIELD);
+	buf[PX_HDR_LEN + 10 + 34] = PX_ENTRY_DATA;
+	/* Sender 0 is not a node. */
+	buf[6] = 0;
+	buf[7] = 0;
+	CHECK(px_wire_decode(buf, len, &m) == -PX_WE_BAD_FIELD);
+	buf[7] = 1;
+	CHECK(px_wire_decode(buf, len, &m) == 0);
+	/* The largest value fits in one datagram. */
+	len = sample_accept(buf, 1, PX_MAX_VALUE);
+	CHECK(len <= PX_MAX_DATAGRAM && px_wire_decode(buf, len, &m) == 0);
+}
+
+/* ------------------------------------------------------------ cluster */
+
+struct qmsg {
+	u32 from, to, len;
+	u8 data[PX_MAX_DATAGRAM];
+};
+
+static struct {
+	u32 n;
+	u64 now;
+	struct px_node *px[5];
+	u64 inc[5];
+	bool cut[5];
+	struct qmsg *q;
+	u32 qn, qcap;
+	u64 log[5][512];	/* delivered: origin << 48 | seq, or 0 for no-op */
+	u64 ndel[5];
+	u64 first_del[5];
+	int barrier_done[5];
+	u64 barrier_index[5];
+	struct px_config cfg;
+} C;
+
+static void u_send(void *ctx, u32 to, const void *buf, size_t len)
+{
+	u32 from = (u32)(uintptr_t)ctx;
+	struct qmsg *m;
+
+	if (C.cut[from] || C.cut[to - 1])
+		return;
+	if (C.qn == C.qcap) {
+		C.qcap = C.qcap ? 2 * C.qcap : 64;
+		C.q = realloc(C.q, C.qcap * sizeof(*C.q));
+	}
+	m = &C.q[C.qn++];
+	m->from = from;
+	m->to = to - 1;
+	m->len = (u32)len;
+	memcpy(m->data, buf, len);
+}
+
+static void u_commit(void *ctx, u64 index, enum px_entry_type type,
+		     const struct px_prop_id *id, const void *data, u32 len)
+{
+	u32 me = (u32)(uintptr_t)ctx;
+
+	(void)data;
+	(void)len;
+	if (!C.ndel[me])
+		C.first_del[me] = index;
+	if (index < 512)
+		C.log[me][index] = type == PX_ENTRY_DATA ?
+				   (u64)id->origin << 48 | id->seq : 0;
+	C.ndel[me]++;
+}
+
+static void u_event(void *ctx, const struct px_event *ev)
+{
+	u32 me = (u32)(uintptr_t)ctx;
+
+	if (ev->type == PX_EV_BARRIER && !ev->err) {
+		C.barrier_done[me]++;
+		C.barrier_index[me] = ev->b;
+	}
+}
+
+static const struct px_ops u_ops = { u_send, u_commit, u_event };
+
+static void u_start(u32 i)
+{
+	C.cfg.self_id = i + 1;
+	C.inc[i] += 1000;
+	C.ndel[i] = 0;
+	C.px[i] = px_node_create(&C.cfg, &u_ops, (void *)(uintptr_t)i, C.inc[i],
+				 i + 1, C.now);
+}
+
+static void u_cluster(u32 n, u64 lease_ns)
+{
+	u32 i;
+
+	memset(&C.cfg, 0, sizeof(C.cfg));
+	free(C.q);
+	memset(&C, 0, sizeof(C));
+	C.n = n;
+	C.now = 1000 * MS;
+	C.cfg.cluster_id = 1;
+	C.cfg.nmembers = n;
+	for (i = 0; i < n; i++)
+		C.cfg.members[i] = i + 1;
+	C.cfg.heartbeat_ns = 10 * MS;
+	C.cfg.election_ns = 50 * MS;
+	C.cfg.lease_ns = lease_ns;
+	C.cfg.drift_ppm = 1000;
+	C.cfg.window = 16;
+	C.cfg.retain = 32;
+	C.cfg.preferred_leader = 1;
+	for (i = 0; i < n; i++)
+		u_start(i);
+}
+
+/* Deliver every queued datagram, then advance time in 1 ms steps. */
+static void u_run(u64 ms)
+{
+	u64 end = C.now + ms * MS;
+	u32 i;
+
+	while (C.now < end) {
+		while (C.qn) {
+			struct qmsg m = C.q[0];
+
+			memmove(C.q, C.q + 1, (C.qn - 1) * sizeof(*C.q));
+			C.qn--;
+			if (C.px[m.to] && !C.cut[m.to])
+				px_receive(C.px[m.to], m.data, m.len, C.now);
+		}
+		C.now += MS;
+		for (i = 0; i < C.n; i++)
+			if (C.px[i] && px_next_deadline(C.px[i]) <= C.now)
+				px_tick(C.px[i], C.now);
+	}
+}
+
+static int u_leader(void)
+{
+	struct px_status st;
+	u32 i;
+	int l = -1;
+
+	for (i = 0; i < C.n; i++) {
+		if (!C.px[i] || C.cut[i])
+			continue;
+		px_get_status(C.px[i], &st, C.now);
+		if (st.role == PX_ROLE_LEADER)
+			l = (int)i;
+	}
+	return l;
+}
+
+static enum px_role u_role(u32 i)
+{
+	struct px_status st;
+
+	px_get_status(C.px[i], &st, C.now);
+	return st.role;
+}
+
+static void test_cluster_basics(void)
+{
+	u32 i, k;
+	int l;
+	u64 idx;
+
+	u_cluster(3, 200 * MS);
+	u_run(400);
+	l = u_leader();
+	CHECK(l >= 0);
+	for (i = 0; i < 3; i++)
+		CHECK(u_role(i) == PX_ROLE_LEADER || u_role(i) == PX_ROLE_FOLLOWER);
+	/* Proposals from every node commit once, in the same order everywhere. */
+	for (k = 0; k < 10; k++)
+		for (i = 0; i < 3; i++)
+			CHECK(px_propose(C.px[i], NULL, "value", 5, C.now) == 0);
+	u_run(200);
+	for (i = 0; i < 3; i++) {
+		CHECK(C.ndel[i] >= 31);
+		CHECK(!memcmp(C.log[0], C.log[i], sizeof(C.log[0])));
+	}
+	/* A retried proposal (same id) commits once. */
+	{
+		struct px_prop_id id = { .seq = 1000 };
+		u64 before = C.ndel[0], data = 0;
+
+		CHECK(px_propose(C.px[1], &id, "dup", 3, C.now) == 0);
+		CHECK(px_propose(C.px[1], &id, "dup", 3, C.now) == 0);
+		u_run(300);
+		for (idx = 1; idx < 512; idx++)
+			data += C.log[0][idx] == ((u64)2 << 48 | 1000);
+		CHECK(data == 1);
+		CHECK(C.ndel[0] > before);
+	}
+	/* The leader answers a barrier at once while its lease holds. */
+	l = u_leader();
+	CHECK(l >= 0);
+	if (l >= 0) {
+		struct px_status st;
+		u64 tx;
+
+		px_get_status(C.px[l], &st, C.now);
+		tx = st.counters[PAXOS_CTR_TX_PACKETS];
+		CHECK(st.lease_valid);
+		CHECK(px_read_barrier(C.px[l], 1, &idx, C.now) == 0);
+		CHECK(idx == st.commit_index);
+		px_get_status(C.px[l], &st, C.now);
+		CHECK(st.counters[PAXOS_CTR_TX_PACKETS] == tx);
+		/* A follower gets one through the leader. */
+		i = (u32)(l + 1) % 3;
+		CHECK(px_read_barrier(C.px[i], 7, &idx, C.now) == 1);
+		u_run(50);
+		CHECK(C.barrier_done[i] == 1 && C.barrier_index[i] >= st.commit_index);
+	}
+	/* Invalid proposals. */
+	CHECK(px_propose(C.px[0], NULL, "x", 0, C.now) == -EINVAL);
+	CHECK(px_propose(C.px[0], NULL, "x", PX_MAX_VALUE + 1, C.now) == -EINVAL);
+	for (i = 0; i < 3; i++)
+		px_node_destroy(C.px[i]);
+}
+
+static void test_failover_and_recovery(void)
+{
+	struct px_status st;
+	u32 i, k;
+	int l, l2;
+
+	u_cluster(3, 200 * MS);
+	u_run(400);
+	l = u_leader();
+	CHECK(l >= 0);
+	if (l < 0)
+		return;
+	for (k = 0; k < 5; k++)
+		px_propose(C.px[(l + 1) % 3], NULL, "before", 6, C.now);
+	u_run(100);
+	/* Cut the leader off: nobody else may lead before its lease ends. */
+	C.cut[l] = true;
+	u_run(150);
+	for (i = 0; i < 3; i++)
+		if ((int)i != l)
+			CHECK(u_role(i) != PX_ROLE_LEADER);
+	u_run(600);
+	l2 = u_leader();
+	CHECK(l2 >= 0 && l2 != l);
+	for (k = 0; k < 5; k++)
+		px_propose(C.px[l2], NULL, "after", 5, C.now);
+	u_run(200);
+	/* The old leader returns, memory wiped: it recovers and catches up. */
+	px_node_destroy(C.px[l]);
+	C.cut[l] = false;
+	u_start(l);
+	CHECK(u_role(l) == PX_ROLE_RECOVERING);
+	/* It must not vote before a granted lease has run out. */
+	u_run(100);
+	CHECK(u_role(l) == PX_ROLE_RECOVERING);
+	u_run(600);
+	CHECK(u_role(l) == PX_ROLE_FOLLOWER);
+	px_get_status(C.px[l], &st, C.now);
+	CHECK(st.commit_index >= 12);
+	for (k = 1; k <= st.commit_index && k < 512; k++)
+		CHECK(C.log[l][k] == C.log[l2][k]);
+	for (i = 0; i < 3; i++)
+		px_node_destroy(C.px[i]);
+}
+
+static void test_trim_and_behind(void)
+{
+	struct px_status st;
+	u32 i, k;
+	int l;
+
+	u_cluster(3, 0);
+	u_run(400);
+	l = u_leader();
+	CHECK(l >= 0);
+	if (l < 0)
+		return;
+	/* One follower misses more than the ring holds. */
+	i = (u32)(l + 1) % 3;
+	C.cut[i] = true;
+	for (k = 0; k < 200; k++) {
+		px_propose(C.px[l], NULL, "fill", 4, C.now);
+		u_run(2);
+	}
+	u_run(200);
+	px_get_status(C.px[l], &st, C.now);
+	CHECK(st.commit_index >= 200);
+	CHECK(st.first_index > 1);	/* bounded memory: the ring dropped old ones */
+	CHECK(px_log_get(C.px[l], 1, &(enum px_entry_type){0}, &(u32){0}) == NULL);
+	C.cut[i] = false;
+	u_run(500);
+	px_get_status(C.px[i], &st, C.now);
+	CHECK(st.commit_index >= 200);
+	CHECK(C.first_del[i] == 1 || C.ndel[i] < st.commit_index);
+	/* Application trim. */
+	CHECK(px_trim(C.px[l], 1000000) == -EINVAL);
+	for (i = 0; i < 3; i++)
+		px_node_destroy(C.px[i]);
+}
+
+int main(void)
+{
+	test_wire();
+	test_cluster_basics();
+	test_failover_and_recovery();
+	test_trim_and_behind();
+	free(C.q);
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
