@@ -121,6 +121,9 @@ void px_tick(struct px_node *n, u64 now);
 /* Propose a value; returns 0 (queued or forwarded) or -errno. */
 int px_propose(struct px_node *n, const struct px_prop_id *id,
 	       const void *data, u32 len, u64 now);
+enum px_role px_get_role(const struct px_node *n);
+/* The incarnation the node was created with. */
+u64 px_get_incarnation(const struct px_node *n);
 /* Sequence number px_propose() gave the last proposal it accepted. */
 u64 px_last_seq(const struct px_node *n);
 /* Read barrier: 0 and *index at once (leader with lease), 1 pending

@@ -218,8 +218,9 @@ void px_node_destroy(struct px_node *n)
  */
 int px_node_reconfigure(struct px_node *n, const struct px_config *cfg, u64 now)
 {
-	struct px_node tmp;
+	struct px_node *tmp;
 	u32 i;
+	int err = 0;
 
 	n->now = now;
 	if (cfg->self_id != n->cfg.self_id || cfg->nmembers != n->cfg.nmembers ||
@@ -228,14 +229,19 @@ int px_node_reconfigure(struct px_node *n, const struct px_config *cfg, u64 now)
 	for (i = 0; i < cfg->nmembers; i++)
 		if (cfg->members[i] != n->cfg.members[i])
 			return -EBUSY;
-	memset(&tmp, 0, sizeof(tmp.cfg));
-	if (node_setup(&tmp, cfg))
-		return -EINVAL;
-	n->cfg = tmp.cfg;
-	n->grant_ns = tmp.grant_ns;
-	n->guard_ns = tmp.guard_ns;
-	n->retry_ns = tmp.retry_ns;
-	return 0;
+	tmp = px_zalloc(sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	if (node_setup(tmp, cfg)) {
+		err = -EINVAL;
+	} else {
+		n->cfg = tmp->cfg;
+		n->grant_ns = tmp->grant_ns;
+		n->guard_ns = tmp->guard_ns;
+		n->retry_ns = tmp->retry_ns;
+	}
+	px_free(tmp);
+	return err;
 }
 
 static const u8 rx_ctr[__PX_MSG_MAX] = {
@@ -525,6 +531,16 @@ int px_propose(struct px_node *n, const struct px_prop_id *id,
 	px_ctr(n, PAXOS_CTR_PROPOSALS);
 	pending_flush(n);
 	return 0;
+}
+
+enum px_role px_get_role(const struct px_node *n)
+{
+	return n->role;
+}
+
+u64 px_get_incarnation(const struct px_node *n)
+{
+	return n->incarnation;
 }
 
 u64 px_last_seq(const struct px_node *n)

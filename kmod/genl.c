@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "paxos" generic netlink family: configuration, status, proposals
+ * and event notifications.  Every command has its own strict policy, so
+ * an attribute a command does not take is an error; changes need
+ * CAP_NET_ADMIN in the user namespace owning the network namespace.
+ */
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "pxk.h"
+
+static struct genl_family pxk_family;
+
+static struct netlink_range_validation node_id_range = {
+	.min = 1, .max = PAXOS_MAX_NODE_ID,
+};
+
+static struct netlink_range_validation preferred_range = {
+	.min = 0, .max = PAXOS_MAX_NODE_ID,
+};
+
+static struct netlink_range_validation election_range = {
+	.min = 2, .max = 600000,
+};
+
+static struct netlink_range_validation lease_range = {
+	.min = 0, .max = 600000,
+};
+
+static struct netlink_range_validation drift_range = {
+	.min = 0, .max = 100000,
+};
+
+static const struct nla_policy node_policy[PAXOS_A_MAX + 1] = {
+	[PAXOS_A_NODE_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &node_id_range),
+	[PAXOS_A_CLUSTER_ID] = { .type = NLA_U32 },
+	[PAXOS_A_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+	[PAXOS_A_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[PAXOS_A_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[PAXOS_A_HEARTBEAT_MS] = NLA_POLICY_RANGE(NLA_U32, 1, 10000),
+	[PAXOS_A_ELECTION_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &election_range),
+};
+
+static const struct nla_policy member_policy[PAXOS_A_MAX + 1] = {
+	[PAXOS_A_NODE_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &node_id_range),
+	[PAXOS_A_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
+	[PAXOS_A_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[PAXOS_A_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+};
+
+static const struct nla_policy lease_policy[PAXOS_A_MAX + 1] = {
+	[PAXOS_A_LEASE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &lease_range),
+	[PAXOS_A_DRIFT_PPM] = NLA_POLICY_FULL_RANGE(NLA_U32, &drift_range),
+	[PAXOS_A_PREFERRED_LEADER] = NLA_POLICY_FULL_RANGE(NLA_U32, &preferred_range),
+};
+
+static const struct nla_policy key_policy[PAXOS_A_MAX + 1] = {
+	[PAXOS_A_KEY] = { .type = NLA_BINARY, .len = PAXOS_KEY_LEN },
+};
+
+static const struct nla_policy propose_policy[PAXOS_A_MAX + 1] = {
+	[PAXOS_A_VALUE] = { .type = NLA_BINARY, .len = PAXOS_MAX_VALUE },
+};
+
+static const struct nla_policy trim_policy[PAXOS_A_MAX + 1] = {
+	[PAXOS_A_INDEX] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy empty_policy[PAXOS_A_MAX + 1] = {
+};
+
+static struct pxk_node *info_node(struct genl_info *info)
+{
+	struct pxk_node *n = pxk_node_get(genl_info_net(info));
+
+	if (!n)
+		GENL_SET_ERR_MSG(info, "network namespace is going away");
+	return n;
+}
+
+/* Configuration changes need the node down. */
+static bool need_down(struct pxk_node *n, struct genl_info *info)
+{
+	if (!n->up)
+		return true;
+	GENL_SET_ERR_MSG(info, "node is up: take it down first (paxosctl down)");
+	return false;
+}
+
+static int get_addr(struct genl_info *info, int a4, int a6, struct pxk_addr *a)
+{
+	if (info->attrs[a4] && info->attrs[a6]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[a6],
+				    "give an IPv4 or an IPv6 address, not both");
+		return -EINVAL;
+	}
+	if (info->attrs[a4]) {
+		a->v6 = false;
+		a->v4 = nla_get_in_addr(info->attrs[a4]);
+	} else if (info->attrs[a6]) {
+		a->v6 = true;
+		a->a6 = nla_get_in6_addr(info->attrs[a6]);
+	}
+	return 0;
+}
+
+static int put_addr(struct sk_buff *skb, int a4, int a6, const struct pxk_addr *a)
+{
+	if (a->v6)
+		return nla_put_in6_addr(skb, a6, &a->a6);
+	return nla_put_in_addr(skb, a4, a->v4);
+}
+
+static int pxk_node_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct pxk_node *n = info_node(info);
+	struct pxk_addr a;
+	u32 i;
+	int err = 0;
+
+	if (!n)
+		return -ENODEV;
+	mutex_lock(&n->cfg_lock);
+	if (!need_down(n, info)) {
+		err = -EBUSY;
+		goto out;
+	}
+	a = n->addr;
+	err = get_addr(info, PAXOS_A_ADDR4, PAXOS_A_ADDR6, &a);
+	if (err)
+		goto out;
+	if (tb[PAXOS_A_NODE_ID]) {
+		u32 id = nla_get_u32(tb[PAXOS_A_NODE_ID]);
+
+		for (i = 0; i < n->nmembers; i++) {
+			if (n->members[i].id == id) {
+				NL_SET_ERR_MSG_ATTR(info->extack, tb[PAXOS_A_NODE_ID],
+						    "a member already has this id");
+				err = -EEXIST;
+				goto out;
+			}
+		}
+	}
+	if (!tb[PAXOS_A_NODE_ID] && !n->id) {
+		NL_SET_ERR_MSG(info->extack, "node id missing");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, PAXOS_A_NODE_ID);
+		err = -EINVAL;
+		goto out;
+	}
+	if (tb[PAXOS_A_NODE_ID])
+		n->id = nla_get_u32(tb[PAXOS_A_NODE_ID]);
+	if (tb[PAXOS_A_CLUSTER_ID])
+		n->cluster = nla_get_u32(tb[PAXOS_A_CLUSTER_ID]);
+	if (tb[PAXOS_A_PORT])
+		a.port = nla_get_u16(tb[PAXOS_A_PORT]);
+	n->addr = a;
+	if (tb[PAXOS_A_HEARTBEAT_MS])
+		n->heartbeat_ms = nla_get_u32(tb[PAXOS_A_HEARTBEAT_MS]);
+	if (tb[PAXOS_A_ELECTION_MS])
+		n->election_ms = nla_get_u32(tb[PAXOS_A_ELECTION_MS]);
+out:
+	mutex_unlock(&n->cfg_lock);
+	pxk_node_put(n);
+	return err;
+}
+
+static int pxk_member_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct pxk_node *n;
+	struct pxk_member m = { .addr.port = PAXOS_DEFAULT_PORT };
+	u32 i;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_NODE_ID)) {
+		NL_SET_ERR_MSG(info->extack, "member id missing");
+		return -EINVAL;
+	}
+	if (!tb[PAXOS_A_ADDR4] && !tb[PAXOS_A_ADDR6]) {
+		NL_SET_ERR_MSG(info->extack, "member address missing");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, PAXOS_A_ADDR4);
+		return -EINVAL;
+	}
+	n = info_node(info);
+	if (!n)
+		return -ENODEV;
+	mutex_lock(&n->cfg_lock);
+	if (!need_down(n, info)) {
+		err = -EBUSY;
+		goto out;
+	}
+	m.id = nla_get_u32(tb[PAXOS_A_NODE_ID]);
+	err = get_addr(info, PAXOS_A_ADDR4, PAXOS_A_ADDR6, &m.addr);
+	if (err)
+		goto out;
+	if (tb[PAXOS_A_PORT])
+		m.addr.port = nla_get_u16(tb[PAXOS_A_PORT]);
+	if (m.id == n->id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PAXOS_A_NODE_ID],
+				    "this is the node's own id");
+		err = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < n->nmembers; i++) {
+		if (n->members[i].id == m.id) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[PAXOS_A_NODE_ID],
+					    "member already exists");
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	if (n->nmembers == ARRAY_SIZE(n->members)) {
+		NL_SET_ERR_MSG(info->extack, "cluster is full (9 nodes)");
+		err = -ENOSPC;
+		goto out;
+	}
+	n->members[n->nmembers++] = m;
+out:
+	mutex_unlock(&n->cfg_lock);
+	pxk_node_put(n);
+	return err;
+}
+
+static int pxk_member_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pxk_node *n;
+	u32 i, id;
+	int err = -ENOENT;
+
+	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_NODE_ID)) {
+		NL_SET_ERR_MSG(info->extack, "member id missing");
+		return -EINVAL;
+	}
+	n = info_node(info);
+	if (!n)
+		return -ENODEV;
+	id = nla_get_u32(info->attrs[PAXOS_A_NODE_ID]);
+	mutex_lock(&n->cfg_lock);
+	if (!need_down(n, info)) {
+		err = -EBUSY;
+		goto out;
+	}
+	for (i = 0; i < n->nmembers; i++) {
+		if (n->members[i].id == id) {
+			n->members[i] = n->members[--n->nmembers];
+			err = 0;
+			break;
+		}
+	}
+	if (err)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[PAXOS_A_NODE_ID],
+				    "no such member");
+out:
+	mutex_unlock(&n->cfg_lock);
+	pxk_node_put(n);
+	return err;
+}
+
+static int pxk_lease_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct pxk_node *n = info_node(info);
+	int err = 0;
+
+	if (!n)
+		return -ENODEV;
+	mutex_lock(&n->cfg_lock);
+	if (!need_down(n, info)) {
+		err = -EBUSY;
+		goto out;
+	}
+	if (tb[PAXOS_A_LEASE_MS])
+		n->lease_ms = nla_get_u32(tb[PAXOS_A_LEASE_MS]);
+	if (tb[PAXOS_A_DRIFT_PPM])
+		n->drift_ppm = nla_get_u32(tb[PAXOS_A_DRIFT_PPM]);
+	if (tb[PAXOS_A_PREFERRED_LEADER])
+		n->preferred = nla_get_u32(tb[PAXOS_A_PREFERRED_LEADER]);
+out:
+	mutex_unlock(&n->cfg_lock);
+	pxk_node_put(n);
+	return err;
+}
+
+static int pxk_key_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *a = info->attrs[PAXOS_A_KEY];
+	struct pxk_node *n;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_KEY)) {
+		NL_SET_ERR_MSG(info->extack, "key missing (empty to clear)");
+		return -EINVAL;
+	}
+	if (nla_len(a) != 0 && nla_len(a) != PAXOS_KEY_LEN) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a, "a key is exactly 32 bytes");
+		return -EINVAL;
+	}
+	n = info_node(info);
+	if (!n)
+		return -ENODEV;
+	mutex_lock(&n->cfg_lock);
+	/* The data path reads the key under the node lock. */
+	spin_lock_bh(&n->lock);
+	if (nla_len(a)) {
+		memcpy(n->key, nla_data(a), PAXOS_KEY_LEN);
+		n->key_set = true;
+	} else {
+		memzero_explicit(n->key, sizeof(n->key));
+		n->key_set = false;
+	}
+	spin_unlock_bh(&n->lock);
+	mutex_unlock(&n->cfg_lock);
+	pxk_node_put(n);
+	return err;
+}
+
+static int pxk_up_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pxk_node *n = info_node(info);
+	int err;
+
+	if (!n)
+		return -ENODEV;
+	mutex_lock(&n->cfg_lock);
+	err = pxk_up(n, info->extack);
+	mutex_unlock(&n->cfg_lock);
+	pxk_node_put(n);
+	return err;
+}
+
+static int pxk_down_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pxk_node *n = info_node(info);
+
+	if (!n)
+		return -ENODEV;
+	mutex_lock(&n->cfg_lock);
+	pxk_down(n);
+	mutex_unlock(&n->cfg_lock);
+	pxk_node_put(n);
+	return 0;
+}
+
+static int pxk_propose_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *a = info->attrs[PAXOS_A_VALUE];
+	struct pxk_node *n;
+	struct sk_buff *msg;
+	u64 index = 0;
+	void *hdr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_VALUE)) {
+		NL_SET_ERR_MSG(info->extack, "value missing");
+		return -EINVAL;
+	}
+	if (!nla_len(a)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a, "empty value");
+		return -EINVAL;
+	}
+	n = info_node(info);
+	if (!n)
+		return -ENODEV;
+	err = pxk_propose(n, nla_data(a), nla_len(a), false, &index);
+	pxk_node_put(n);
+	if (err == -ENOTCONN)
+		NL_SET_ERR_MSG(info->extack, "node is down");
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &pxk_family, 0, PAXOS_CMD_PROPOSE);
+	if (!hdr || nla_put_u64_64bit(msg, PAXOS_A_INDEX, index, PAXOS_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int pxk_trim_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pxk_node *n;
+	int err = -ENOTCONN;
+
+	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_INDEX)) {
+		NL_SET_ERR_MSG(info->extack, "index missing");
+		return -EINVAL;
+	}
+	n = info_node(info);
+	if (!n)
+		return -ENODEV;
+	spin_lock_bh(&n->lock);
+	if (n->px)
+		err = px_trim(n->px, nla_get_u64(info->attrs[PAXOS_A_INDEX]));
+	spin_unlock_bh(&n->lock);
+	pxk_node_put(n);
+	if (err == -EINVAL)
+		NL_SET_ERR_MSG(info->extack, "index is beyond the committed log");
+	else if (err)
+		NL_SET_ERR_MSG(info->extack, "node is down");
+	return err;
+}
+
+static int put_member(struct sk_buff *skb, const struct pxk_member *m,
+		      const struct px_member_status *ms, u64 now)
+{
+	struct nlattr *nest = nla_nest_start(skb, PAXOS_A_MEMBER);
+	u8 state = PAXOS_MEMBER_UNKNOWN;
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (ms)
+		state = ms->reachable ? PAXOS_MEMBER_REACHABLE :
+				        PAXOS_MEMBER_UNREACHABLE;
+	if (nla_put_u32(skb, PAXOS_MA_NODE_ID, m->id) ||
+	    put_addr(skb, PAXOS_MA_ADDR4, PAXOS_MA_ADDR6, &m->addr) ||
+	    nla_put_u16(skb, PAXOS_MA_PORT, m->addr.port) ||
+	    nla_put_u8(skb, PAXOS_MA_STATE, state) ||
+	    (ms && nla_put_u64_64bit(skb, PAXOS_MA_MATCH_INDEX, ms->match_index,
+				     PAXOS_MA_PAD)) ||
+	    (ms && ms->last_heard_ns &&
+	     nla_put_u64_64bit(skb, PAXOS_MA_LAST_HEARD_MS,
+			       div_u64(now - ms->last_heard_ns, NSEC_PER_MSEC),
+			       PAXOS_MA_PAD))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static const struct px_member_status *find_ms(const struct px_status *st, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < st->nmembers; i++)
+		if (st->members[i].id == id)
+			return &st->members[i];
+	return NULL;
+}
+
+/* Status, node and lease replies share one builder. */
+static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
+{
+	struct px_status *st = kzalloc(sizeof(*st), GFP_KERNEL);
+	u64 ctr[PX_CTR_MAX], now = ktime_get_ns();
+	struct nlattr *nest;
+	bool running;
+	u8 state;
+	u32 i;
+	int err = -EMSGSIZE;
+
+	if (!st)
+		return -ENOMEM;
+	pxk_counters(n, ctr);
+	spin_lock_bh(&n->lock);
+	running = n->px;
+	if (running)
+		px_get_status(n->px, st, now);
+	state = pxk_state(n);
+	spin_unlock_bh(&n->lock);
+
+	if (nla_put_u8(msg, PAXOS_A_STATE, state) ||
+	    nla_put_u32(msg, PAXOS_A_NODE_ID, n->id) ||
+	    nla_put_u32(msg, PAXOS_A_CLUSTER_ID, n->cluster) ||
+	    put_addr(msg, PAXOS_A_ADDR4, PAXOS_A_ADDR6, &n->addr) ||
+	    nla_put_u16(msg, PAXOS_A_PORT, n->addr.port))
+		goto out;
+	if (cmd == PAXOS_CMD_NODE_GET) {
+		if (nla_put_u32(msg, PAXOS_A_HEARTBEAT_MS, n->heartbeat_ms) ||
+		    nla_put_u32(msg, PAXOS_A_ELECTION_MS, n->election_ms))
+			goto out;
+		err = 0;
+		goto out;
+	}
+	if (cmd == PAXOS_CMD_LEASE_GET) {
+		if (nla_put_u32(msg, PAXOS_A_LEASE_MS, n->lease_ms) ||
+		    nla_put_u32(msg, PAXOS_A_DRIFT_PPM, n->drift_ppm) ||
+		    nla_put_u32(msg, PAXOS_A_PREFERRED_LEADER, n->preferred))
+			goto out;
+		err = 0;
+		goto out;
+	}
+	if (nla_put_u32(msg, PAXOS_A_LEADER_ID, st->leader) ||
+	    nla_put_u64_64bit(msg, PAXOS_A_BALLOT, st->ballot, PAXOS_A_PAD) ||
+	    nla_put_u64_64bit(msg, PAXOS_A_COMMIT_INDEX, st->commit_index, PAXOS_A_PAD) ||
+	    nla_put_u64_64bit(msg, PAXOS_A_FIRST_INDEX, st->first_index, PAXOS_A_PAD) ||
+	    nla_put_u8(msg, PAXOS_A_LEASE_VALID, st->lease_valid) ||
+	    nla_put_u64_64bit(msg, PAXOS_A_LEASE_REMAINING_US,
+			      div_u64(st->lease_remaining_ns, NSEC_PER_USEC), PAXOS_A_PAD) ||
+	    nla_put_u64_64bit(msg, PAXOS_A_INCARNATION, st->incarnation, PAXOS_A_PAD) ||
+	    nla_put_u8(msg, PAXOS_A_KEY_SET, n->key_set))
+		goto out;
+	for (i = 0; i < n->nmembers; i++)
+		if (put_member(msg, &n->members[i],
+			       running ? find_ms(st, n->members[i].id) : NULL, now))
+			goto out;
+	nest = nla_nest_start(msg, PAXOS_A_COUNTERS);
+	if (!nest)
+		goto out;
+	for (i = 1; i < PX_CTR_MAX; i++)
+		if (nla_put_u64_64bit(msg, i, ctr[i], PAXOS_CTR_UNSPEC))
+			goto out;
+	nla_nest_end(msg, nest);
+	err = 0;
+out:
+	kfree(st);
+	return err;
+}
+
+static int pxk_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u8 cmd = info->genlhdr->cmd;
+	struct pxk_node *n = info_node(info);
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (!n)
+		return -ENODEV;
+	msg = genlmsg_new(8192, GFP_KERNEL);
+	if (!msg) {
+		pxk_node_put(n);
+		return -ENOMEM;
+	}
+	hdr = genlmsg_put_reply(msg, info, &pxk_family, 0, cmd);
+	mutex_lock(&n->cfg_lock);
+	err = hdr ? fill_status(msg, n, cmd) : -EMSGSIZE;
+	mutex_unlock(&n->cfg_lock);
+	pxk_node_put(n);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* MEMBER_GET dump: one message per member; cb->args[0] is the cursor. */
+static int pxk_member_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct pxk_node *n = pxk_node_get(sock_net(skb->sk));
+	u32 i = cb->args[0];
+
+	if (!n)
+		return -ENODEV;
+	mutex_lock(&n->cfg_lock);
+	cb->seq = n->nmembers;
+	for (; i < n->nmembers; i++) {
+		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq, &pxk_family,
+					NLM_F_MULTI, PAXOS_CMD_MEMBER_GET);
+
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (put_member(skb, &n->members[i], NULL, 0)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	mutex_unlock(&n->cfg_lock);
+	pxk_node_put(n);
+	cb->args[0] = i;
+	return skb->len;
+}
+
+static const struct genl_ops pxk_ops[] = {
+	{ .cmd = PAXOS_CMD_STATUS_GET, .doit = pxk_get_doit,
+	  .policy = empty_policy, .maxattr = PAXOS_A_MAX },
+	{ .cmd = PAXOS_CMD_NODE_SET, .doit = pxk_node_set,
+	  .policy = node_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = PAXOS_CMD_NODE_GET, .doit = pxk_get_doit,
+	  .policy = empty_policy, .maxattr = PAXOS_A_MAX },
+	{ .cmd = PAXOS_CMD_MEMBER_ADD, .doit = pxk_member_add,
+	  .policy = member_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = PAXOS_CMD_MEMBER_DEL, .doit = pxk_member_del,
+	  .policy = member_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = PAXOS_CMD_MEMBER_GET, .dumpit = pxk_member_dump,
+	  .policy = empty_policy, .maxattr = PAXOS_A_MAX },
+	{ .cmd = PAXOS_CMD_LEASE_SET, .doit = pxk_lease_set,
+	  .policy = lease_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = PAXOS_CMD_LEASE_GET, .doit = pxk_get_doit,
+	  .policy = empty_policy, .maxattr = PAXOS_A_MAX },
+	{ .cmd = PAXOS_CMD_KEY_SET, .doit = pxk_key_set,
+	  .policy = key_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = PAXOS_CMD_UP, .doit = pxk_up_doit,
+	  .policy = empty_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = PAXOS_CMD_DOWN, .doit = pxk_down_doit,
+	  .policy = empty_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = PAXOS_CMD_PROPOSE, .doit = pxk_propose_doit,
+	  .policy = propose_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = PAXOS_CMD_TRIM, .doit = pxk_trim_doit,
+	  .policy = trim_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+};
+
+static const struct genl_multicast_group pxk_mcgrps[] = {
+	{ .name = PAXOS_MCGRP_EVENTS },
+};
+
+static struct genl_family pxk_family __ro_after_init = {
+	.name = PAXOS_FAMILY_NAME,
+	.version = PAXOS_FAMILY_VERSION,
+	.maxattr = PAXOS_A_MAX,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = pxk_ops,
+	.n_ops = ARRAY_SIZE(pxk_ops),
+	.mcgrps = pxk_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(pxk_mcgrps),
+};
+
+/* Leader, lease and member notifications (process context). */
+void pxk_genl_event(struct pxk_node *n, const struct px_event *ev)
+{
+	struct net *net = READ_ONCE(n->net);
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	u8 cmd;
+
+	if (!net)
+		return;
+	switch (ev->type) {
+	case PX_EV_LEADER:
+		cmd = PAXOS_CMD_LEADER_NTF;
+		break;
+	case PX_EV_LEASE:
+		cmd = PAXOS_CMD_LEASE_NTF;
+		break;
+	case PX_EV_MEMBER:
+		cmd = PAXOS_CMD_MEMBER_NTF;
+		break;
+	default:
+		return;
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &pxk_family, 0, cmd);
+	if (!hdr || nla_put_u32(msg, PAXOS_A_NODE_ID, n->id))
+		goto fail;
+	if (cmd == PAXOS_CMD_LEADER_NTF &&
+	    (nla_put_u32(msg, PAXOS_A_LEADER_ID, (u32)ev->a) ||
+	     nla_put_u64_64bit(msg, PAXOS_A_BALLOT, ev->b, PAXOS_A_PAD)))
+		goto fail;
+	if (cmd == PAXOS_CMD_LEASE_NTF &&
+	    nla_put_u8(msg, PAXOS_A_LEASE_VALID, !!ev->a))
+		goto fail;
+	if (cmd == PAXOS_CMD_MEMBER_NTF) {
+		nest = nla_nest_start(msg, PAXOS_A_MEMBER);
+		if (!nest || nla_put_u32(msg, PAXOS_MA_NODE_ID, (u32)ev->a) ||
+		    nla_put_u8(msg, PAXOS_MA_STATE, ev->b ? PAXOS_MEMBER_REACHABLE :
+						     PAXOS_MEMBER_UNREACHABLE))
+			goto fail;
+		nla_nest_end(msg, nest);
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&pxk_family, net, msg, 0, 0, GFP_KERNEL);
+	return;
+fail:
+	nlmsg_free(msg);
+}
+
+int __init pxk_genl_init(void)
+{
+	return genl_register_family(&pxk_family);
+}
+
+void pxk_genl_exit(void)
+{
+	genl_unregister_family(&pxk_family);
+}

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-namespace node: the engine's callbacks, its timer, up and down,
+ * and the blocking helpers behind write(), PROPOSE and the read barrier.
+ */
+#include <linux/ktime.h>
+#include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "pxk.h"
+
+static void pxk_send(void *ctx, u32 to, const void *buf, size_t len)
+{
+	pxk_udp_queue(ctx, to, buf, len);
+}
+
+static void pxk_commit(void *ctx, u64 index, enum px_entry_type type,
+		       const struct px_prop_id *id, const void *data, u32 len)
+{
+	struct pxk_node *n = ctx;
+
+	n->commit = index;
+	if (type == PX_ENTRY_DATA && id->origin == n->id &&
+	    id->incarnation == n->incarnation) {
+		struct pxk_own *o = &n->own[id->seq % PXK_OWN_RING];
+
+		o->incarnation = id->incarnation;
+		o->seq = id->seq;
+		o->index = index;
+	}
+	wake_up_interruptible_all(&n->wq);
+}
+
+static void pxk_event(void *ctx, const struct px_event *ev)
+{
+	struct pxk_node *n = ctx;
+	u32 i;
+
+	if (ev->type == PX_EV_BARRIER) {
+		for (i = 0; i < PXK_BARRIERS; i++) {
+			struct pxk_barrier *b = &n->barriers[i];
+
+			if (b->token == ev->a && !b->done) {
+				b->index = ev->b;
+				b->err = ev->err;
+				b->done = true;
+			}
+		}
+		wake_up_interruptible_all(&n->wq);
+		return;
+	}
+	if (ev->type != PX_EV_LEADER && ev->type != PX_EV_LEASE &&
+	    ev->type != PX_EV_MEMBER)
+		return;
+	/* Notifications go out from process context. */
+	if (n->ev_len == PXK_EVENTS)
+		return;
+	n->events[(n->ev_head + n->ev_len++) % PXK_EVENTS] = *ev;
+	schedule_work(&n->ntf_work);
+}
+
+static const struct px_ops pxk_ops = {
+	.send = pxk_send,
+	.commit = pxk_commit,
+	.event = pxk_event,
+};
+
+static void pxk_ntf_work(struct work_struct *w)
+{
+	struct pxk_node *n = container_of(w, struct pxk_node, ntf_work);
+	struct px_event ev;
+
+	for (;;) {
+		spin_lock_bh(&n->lock);
+		if (!n->ev_len) {
+			spin_unlock_bh(&n->lock);
+			return;
+		}
+		ev = n->events[n->ev_head];
+		n->ev_head = (n->ev_head + 1) % PXK_EVENTS;
+		n->ev_len--;
+		spin_unlock_bh(&n->lock);
+		pxk_genl_event(n, &ev);
+	}
+}
+
+/* Program the timer for the engine's next deadline (lock held). */
+static void pxk_arm(struct pxk_node *n)
+{
+	if (n->px)
+		hrtimer_start(&n->timer, ns_to_ktime(px_next_deadline(n->px)),
+			      HRTIMER_MODE_ABS_SOFT);
+}
+
+static enum hrtimer_restart pxk_timer(struct hrtimer *t)
+{
+	struct pxk_node *n = container_of(t, struct pxk_node, timer);
+	enum hrtimer_restart r = HRTIMER_NORESTART;
+
+	spin_lock_bh(&n->lock);
+	if (n->px) {
+		px_tick(n->px, ktime_get_ns());
+		hrtimer_set_expires(t, ns_to_ktime(px_next_deadline(n->px)));
+		r = HRTIMER_RESTART;
+	}
+	spin_unlock_bh(&n->lock);
+	pxk_udp_flush(n);
+	return r;
+}
+
+/* After engine calls from process context: timer and queued datagrams. */
+void pxk_kick(struct pxk_node *n)
+{
+	spin_lock_bh(&n->lock);
+	pxk_arm(n);
+	spin_unlock_bh(&n->lock);
+	pxk_udp_flush(n);
+}
+
+struct pxk_node *pxk_node_alloc(struct net *net)
+{
+	struct pxk_node *n = kzalloc(sizeof(*n), GFP_KERNEL);
+
+	if (!n)
+		return NULL;
+	kref_init(&n->ref);
+	n->net = net;
+	mutex_init(&n->cfg_lock);
+	spin_lock_init(&n->lock);
+	init_waitqueue_head(&n->wq);
+	skb_queue_head_init(&n->txq);
+	hrtimer_init(&n->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
+	n->timer.function = pxk_timer;
+	INIT_WORK(&n->ntf_work, pxk_ntf_work);
+	n->addr.port = PAXOS_DEFAULT_PORT;
+	n->heartbeat_ms = 50;
+	n->election_ms = 300;
+	n->lease_ms = 1000;
+	n->drift_ppm = 1000;
+	return n;
+}
+
+/* The namespace is going away: stop, and fail every open file. */
+void pxk_node_kill(struct pxk_node *n)
+{
+	mutex_lock(&n->cfg_lock);
+	pxk_down(n);
+	spin_lock_bh(&n->lock);
+	n->dead = true;
+	spin_unlock_bh(&n->lock);
+	cancel_work_sync(&n->ntf_work);
+	n->net = NULL;
+	mutex_unlock(&n->cfg_lock);
+	wake_up_interruptible_all(&n->wq);
+}
+
+/* The node's state for status replies (lock held). */
+enum paxos_state pxk_state(struct pxk_node *n)
+{
+	if (!n->id)
+		return PAXOS_STATE_UNCONFIGURED;
+	if (!n->px)
+		return PAXOS_STATE_DOWN;
+	switch (px_get_role(n->px)) {
+	case PX_ROLE_RECOVERING:
+		return PAXOS_STATE_RECOVERING;
+	case PX_ROLE_CANDIDATE:
+		return PAXOS_STATE_CANDIDATE;
+	case PX_ROLE_LEADER:
+		return PAXOS_STATE_LEADER;
+	case PX_ROLE_BEHIND:
+		return PAXOS_STATE_BEHIND;
+	case PX_ROLE_FOLLOWER:
+		return PAXOS_STATE_FOLLOWER;
+	default:
+		return PAXOS_STATE_DOWN;
+	}
+}
+
+/* Start the engine with a new incarnation (cfg_lock held). */
+int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
+{
+	struct px_config *cfg;
+	struct px_node *px;
+	u64 now = ktime_get_ns();
+	u32 i;
+	int err;
+
+	if (n->up)
+		return 0;
+	if (!n->id) {
+		NL_SET_ERR_MSG(extack, "node id not set (node set id N)");
+		return -EINVAL;
+	}
+	for (i = 0; i < n->nmembers; i++) {
+		if (n->members[i].addr.v6 != n->addr.v6) {
+			NL_SET_ERR_MSG(extack,
+				       "member address family differs from the node's");
+			return -EINVAL;
+		}
+	}
+	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
+	if (!cfg)
+		return -ENOMEM;
+	cfg->cluster_id = n->cluster;
+	cfg->self_id = n->id;
+	cfg->members[0] = n->id;
+	for (i = 0; i < n->nmembers; i++)
+		cfg->members[i + 1] = n->members[i].id;
+	cfg->nmembers = n->nmembers + 1;
+	cfg->heartbeat_ns = (u64)n->heartbeat_ms * NSEC_PER_MSEC;
+	cfg->election_ns = (u64)n->election_ms * NSEC_PER_MSEC;
+	cfg->lease_ns = (u64)n->lease_ms * NSEC_PER_MSEC;
+	cfg->drift_ppm = n->drift_ppm;
+	cfg->preferred_leader = n->preferred;
+	cfg->window = 64;
+	cfg->retain = 1024;
+	cfg->batch_bytes = 1400;
+	if (cfg->lease_ns && cfg->lease_ns <= 2 * cfg->heartbeat_ns) {
+		kfree(cfg);
+		NL_SET_ERR_MSG(extack, "lease must be longer than two heartbeats");
+		return -EINVAL;
+	}
+
+	err = pxk_udp_open(n);
+	if (err) {
+		kfree(cfg);
+		NL_SET_ERR_MSG(extack, "cannot bind the UDP socket");
+		return err;
+	}
+	/* The incarnation only grows: wall-clock time at start. */
+	px = px_node_create(cfg, &pxk_ops, n, ktime_get_real_ns() | 1,
+			    get_random_u64(), now);
+	kfree(cfg);
+	if (!px) {
+		pxk_udp_close(n);
+		NL_SET_ERR_MSG(extack, "invalid configuration or out of memory");
+		return -EINVAL;
+	}
+	spin_lock_bh(&n->lock);
+	n->incarnation = px_get_incarnation(px);
+	n->px = px;
+	n->up = true;
+	n->commit = 0;
+	memset(n->own, 0, sizeof(n->own));
+	memset(n->barriers, 0, sizeof(n->barriers));
+	pxk_arm(n);
+	spin_unlock_bh(&n->lock);
+	pxk_udp_flush(n);
+	return 0;
+}
+
+/* Stop the engine and drop its state, as a crash would (cfg_lock held). */
+void pxk_down(struct pxk_node *n)
+{
+	struct px_status *st;
+	struct px_node *px;
+	u32 i;
+
+	if (!n->up)
+		return;
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	spin_lock_bh(&n->lock);
+	px = n->px;
+	n->px = NULL;
+	n->up = false;
+	if (st) {
+		px_get_status(px, st, ktime_get_ns());
+		for (i = 0; i < PX_CTR_MAX; i++)
+			n->saved[i] += st->counters[i];
+	}
+	spin_unlock_bh(&n->lock);
+	kfree(st);
+	hrtimer_cancel(&n->timer);
+	pxk_udp_close(n);
+	px_node_destroy(px);
+	skb_queue_purge(&n->txq);
+	wake_up_interruptible_all(&n->wq);
+}
+
+void pxk_counters(struct pxk_node *n, u64 *out)
+{
+	struct px_status *st = kmalloc(sizeof(*st), GFP_KERNEL);
+	u32 i;
+
+	spin_lock_bh(&n->lock);
+	for (i = 0; i < PX_CTR_MAX; i++)
+		out[i] = n->saved[i] + n->shell[i];
+	if (st && n->px) {
+		px_get_status(n->px, st, ktime_get_ns());
+		for (i = 0; i < PX_CTR_MAX; i++)
+			out[i] += st->counters[i];
+	}
+	spin_unlock_bh(&n->lock);
+	kfree(st);
+}
+
+/* Whether our proposal @seq of this incarnation has committed (lock held). */
+static bool own_committed(struct pxk_node *n, u64 inc, u64 seq, u64 *index)
+{
+	struct pxk_own *o = &n->own[seq % PXK_OWN_RING];
+
+	if (o->incarnation != inc || o->seq != seq)
+		return false;
+	*index = o->index;
+	return true;
+}
+
+static int propose_once(struct pxk_node *n, const void *data, u32 len,
+			u64 *inc, u64 *seq)
+{
+	int err;
+
+	spin_lock_bh(&n->lock);
+	if (n->dead) {
+		err = -ENODEV;
+	} else if (!n->px) {
+		err = -ENOTCONN;
+	} else {
+		err = px_propose(n->px, NULL, data, len, ktime_get_ns());
+		*inc = n->incarnation;
+		*seq = px_last_seq(n->px);
+		pxk_arm(n);
+	}
+	spin_unlock_bh(&n->lock);
+	pxk_udp_flush(n);
+	return err;
+}
+
+/*
+ * Propose @data; unless @nonblock, wait until it is committed and return
+ * its index.  An interrupted wait returns -EINTR: the value may still
+ * commit later.
+ */
+int pxk_propose(struct pxk_node *n, const void *data, u32 len, bool nonblock,
+		u64 *index)
+{
+	u64 inc = 0, seq = 0;
+	int err;
+
+	for (;;) {
+		err = propose_once(n, data, len, &inc, &seq);
+		if (err != -EAGAIN || nonblock)
+			break;
+		/* Our queue of unconfirmed proposals is full: wait for room. */
+		if (wait_event_interruptible_timeout(n->wq, n->dead || !n->up,
+						     msecs_to_jiffies(10)) < 0)
+			return -EINTR;
+	}
+	if (err)
+		return err;
+	*index = 0;
+	if (nonblock)
+		return 0;
+	err = wait_event_interruptible(n->wq, ({
+		bool done;
+
+		spin_lock_bh(&n->lock);
+		done = n->dead || n->incarnation != inc || !n->up ||
+		       own_committed(n, inc, seq, index);
+		spin_unlock_bh(&n->lock);
+		done; }));
+	if (err)
+		return -EINTR;
+	if (*index)
+		return 0;
+	return n->dead ? -ENODEV : -ENOTCONN;
+}
+
+/* A linearizable read barrier: an index every completed write is at or below. */
+int pxk_barrier(struct pxk_node *n, u64 *index)
+{
+	struct pxk_barrier *b = NULL;
+	u64 token, inc;
+	int r, err;
+	u32 i;
+
+	spin_lock_bh(&n->lock);
+	if (n->dead || !n->px) {
+		spin_unlock_bh(&n->lock);
+		return n->dead ? -ENODEV : -ENOTCONN;
+	}
+	token = ++n->barrier_token;
+	inc = n->incarnation;
+	for (i = 0; i < PXK_BARRIERS && !b; i++)
+		if (!n->barriers[i].token || n->barriers[i].done)
+			b = &n->barriers[i];
+	if (!b) {
+		spin_unlock_bh(&n->lock);
+		return -EAGAIN;
+	}
+	memset(b, 0, sizeof(*b));
+	b->token = token;
+	r = px_read_barrier(n->px, token, index, ktime_get_ns());
+	if (r <= 0)
+		b->token = 0;
+	pxk_arm(n);
+	spin_unlock_bh(&n->lock);
+	pxk_udp_flush(n);
+	if (r <= 0)
+		return r;
+	err = wait_event_interruptible(n->wq, ({
+		bool done;
+
+		spin_lock_bh(&n->lock);
+		done = n->dead || !n->up || n->incarnation != inc || b->done;
+		spin_unlock_bh(&n->lock);
+		done; }));
+	spin_lock_bh(&n->lock);
+	if (!err && b->done && b->token == token) {
+		err = b->err;
+		*index = b->index;
+	} else if (!err) {
+		err = n->dead ? -ENODEV : -ENOTCONN;
+	}
+	b->token = 0;
+	spin_unlock_bh(&n->lock);
+	return err == -ERESTARTSYS ? -EINTR : err;
+}

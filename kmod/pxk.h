@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel shell around the engine: one node per network namespace.
+ *
+ * Locking: cfg_lock (a mutex) serializes configuration, up and down;
+ * lock (a BH spinlock) serializes every call into the engine, from the
+ * UDP receive path (softirq), the hrtimer (softirq) and process context.
+ * Datagrams the engine sends are queued under the lock and transmitted
+ * after it is dropped.  Open files hold a reference on the node, which
+ * outlives its network namespace: after the namespace is gone they get
+ * -ENODEV.
+ */
+#ifndef _PXK_H
+#define _PXK_H
+
+#include <linux/hrtimer.h>
+#include <linux/in6.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <linux/paxos.h>
+
+#include "core/core.h"
+
+#define PXK_MAC_LEN		16
+#define PXK_OWN_RING		256	/* own commits remembered for writers */
+#define PXK_EVENTS		32
+#define PXK_BARRIERS		16
+
+struct pxk_addr {
+	bool v6;
+	__be32 v4;
+	struct in6_addr a6;
+	u16 port;
+};
+
+struct pxk_member {
+	u32 id;
+	struct pxk_addr addr;
+};
+
+struct pxk_own {
+	u64 incarnation;
+	u64 seq;
+	u64 index;
+};
+
+struct pxk_barrier {
+	u64 token;
+	u64 index;
+	int err;
+	bool done;
+};
+
+struct pxk_node {
+	struct kref ref;
+	struct net *net;		/* NULL once the namespace is gone */
+	struct mutex cfg_lock;
+	spinlock_t lock;
+	wait_queue_head_t wq;
+
+	/* configuration (cfg_lock; read by the data path only while up) */
+	u32 id;
+	u32 cluster;
+	struct pxk_addr addr;
+	u32 heartbeat_ms, election_ms, lease_ms, drift_ppm, preferred;
+	u8 key[PAXOS_KEY_LEN];
+	bool key_set;
+	u32 nmembers;
+	struct pxk_member members[PAXOS_MAX_MEMBERS - 1];
+
+	/* running state (lock) */
+	bool up;
+	bool dead;
+	struct px_node *px;
+	u64 incarnation;
+	u64 commit;			/* highest delivered index */
+	u64 first;
+	struct pxk_own own[PXK_OWN_RING];
+	struct pxk_barrier barriers[PXK_BARRIERS];
+	u64 barrier_token;
+	u64 saved[PX_CTR_MAX];		/* counters of stopped engines */
+	u64 shell[PX_CTR_MAX];		/* drops counted while down */
+
+	struct socket __rcu *sock;
+	struct hrtimer timer;
+	struct sk_buff_head txq;
+
+	struct px_event events[PXK_EVENTS];
+	u32 ev_head, ev_len;
+	struct work_struct ntf_work;
+};
+
+/* main.c */
+struct pxk_node *pxk_node_get(struct net *net);	/* takes a reference */
+void pxk_node_put(struct pxk_node *n);
+
+/* node.c */
+struct pxk_node *pxk_node_alloc(struct net *net);
+void pxk_node_kill(struct pxk_node *n);
+int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack);
+void pxk_down(struct pxk_node *n);
+void pxk_kick(struct pxk_node *n);
+int pxk_propose(struct pxk_node *n, const void *data, u32 len,
+		bool nonblock, u64 *index);
+int pxk_barrier(struct pxk_node *n, u64 *index);
+void pxk_counters(struct pxk_node *n, u64 *out);
+enum paxos_state pxk_state(struct pxk_node *n);
+
+/* udp.c */
+int pxk_udp_open(struct pxk_node *n);
+void pxk_udp_close(struct pxk_node *n);
+void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len);
+void pxk_udp_flush(struct pxk_node *n);
+
+/* genl.c */
+int pxk_genl_init(void);
+void pxk_genl_exit(void);
+void pxk_genl_event(struct pxk_node *n, const struct px_event *ev);
+
+/* chardev.c */
+int pxk_chardev_init(void);
+void pxk_chardev_exit(void);
+
+#endif /* _PXK_H */

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The node's UDP socket.  Datagrams are received in the socket's encap_rcv
+ * callback, in softirq context, checked (length, MAC, sender address) and
+ * handed to the engine under the node lock.  The engine's datagrams are
+ * queued with a MAC appended, and sent after the lock is dropped through
+ * the UDP tunnel helpers, without sleeping.
+ */
+#include <crypto/algapi.h>
+#include <crypto/blake2s.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
+#include <net/udp.h>
+#include <net/udp_tunnel.h>
+
+#include "pxk.h"
+#include "core/wire.h"
+
+struct pxk_cb {
+	u32 to;
+};
+
+static void pxk_mac(const struct pxk_node *n, const u8 *data, size_t len, u8 *out)
+{
+	blake2s(out, data, n->key, PXK_MAC_LEN, len, PAXOS_KEY_LEN);
+}
+
+static const struct pxk_member *member(const struct pxk_node *n, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < n->nmembers; i++)
+		if (n->members[i].id == id)
+			return &n->members[i];
+	return NULL;
+}
+
+static void count(struct pxk_node *n, unsigned int ctr)
+{
+	if (n->px)
+		px_count(n->px, ctr);
+	else
+		n->shell[ctr]++;
+}
+
+/* The datagram's source must be the member it names. */
+static bool from_member(const struct pxk_node *n, struct sk_buff *skb,
+			const u8 *p)
+{
+	const struct pxk_member *m = member(n, p[6] << 8 | p[7]);
+	struct udphdr *uh = udp_hdr(skb);
+
+	if (!m || ntohs(uh->source) != m->addr.port)
+		return false;
+	if (m->addr.v6)
+		return skb->protocol == htons(ETH_P_IPV6) &&
+		       ipv6_addr_equal(&ipv6_hdr(skb)->saddr, &m->addr.a6);
+	return skb->protocol == htons(ETH_P_IP) && ip_hdr(skb)->saddr == m->addr.v4;
+}
+
+static int pxk_udp_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct pxk_node *n = rcu_dereference_sk_user_data(sk);
+	u8 mac[PXK_MAC_LEN];
+	size_t len;
+	u8 *p;
+
+	if (!n || skb_linearize(skb))
+		goto drop;
+	len = skb->len - sizeof(struct udphdr);
+	p = skb->data + sizeof(struct udphdr);
+	spin_lock_bh(&n->lock);
+	if (!n->px)
+		goto unlock;
+	if (len < PX_HDR_LEN || len > PX_MAX_DATAGRAM + PXK_MAC_LEN) {
+		count(n, PAXOS_CTR_DROP_MALFORMED);
+		goto unlock;
+	}
+	if (n->key_set) {
+		if (!(p[4] & PX_WF_MAC) || len < PX_HDR_LEN + PXK_MAC_LEN) {
+			count(n, PAXOS_CTR_DROP_BAD_MAC);
+			goto unlock;
+		}
+		len -= PXK_MAC_LEN;
+		pxk_mac(n, p, len, mac);
+		if (crypto_memneq(mac, p + len, PXK_MAC_LEN)) {
+			count(n, PAXOS_CTR_DROP_BAD_MAC);
+			goto unlock;
+		}
+	} else if (p[4] & PX_WF_MAC) {
+		count(n, PAXOS_CTR_DROP_BAD_MAC);
+		goto unlock;
+	}
+	if (!from_member(n, skb, p)) {
+		count(n, PAXOS_CTR_DROP_UNKNOWN_SENDER);
+		goto unlock;
+	}
+	px_receive(n->px, p, len, ktime_get_ns());
+	hrtimer_start(&n->timer, ns_to_ktime(px_next_deadline(n->px)),
+		      HRTIMER_MODE_ABS_SOFT);
+unlock:
+	spin_unlock_bh(&n->lock);
+	pxk_udp_flush(n);
+drop:
+	kfree_skb(skb);
+	return 0;
+}
+
+int pxk_udp_open(struct pxk_node *n)
+{
+	struct udp_tunnel_sock_cfg tcfg = {
+		.sk_user_data = n,
+		.encap_type = 1,
+		.encap_rcv = pxk_udp_rcv,
+	};
+	struct udp_port_cfg cfg = {
+		.local_udp_port = htons(n->addr.port),
+		.use_udp_checksums = true,
+		.use_udp6_tx_checksums = true,
+		.use_udp6_rx_checksums = true,
+	};
+	struct socket *sock;
+	int err;
+
+	if (n->addr.v6) {
+		cfg.family = AF_INET6;
+		cfg.local_ip6 = n->addr.a6;
+		cfg.ipv6_v6only = true;
+	} else {
+		cfg.family = AF_INET;
+		cfg.local_ip.s_addr = n->addr.v4;
+	}
+	err = udp_sock_create(n->net, &cfg, &sock);
+	if (err)
+		return err;
+	setup_udp_tunnel_sock(n->net, sock, &tcfg);
+	rcu_assign_pointer(n->sock, sock);
+	return 0;
+}
+
+void pxk_udp_close(struct pxk_node *n)
+{
+	struct socket *sock = rcu_dereference_protected(n->sock,
+							lockdep_is_held(&n->cfg_lock));
+
+	if (!sock)
+		return;
+	RCU_INIT_POINTER(n->sock, NULL);
+	/* No receive callback or transmission uses it after this. */
+	synchronize_net();
+	udp_tunnel_sock_release(sock);
+}
+
+/* Queue a datagram of the engine for member @to (node lock held). */
+void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len)
+{
+	size_t head = LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr);
+	struct sk_buff *skb;
+	u8 *p;
+
+	skb = alloc_skb(head + len + PXK_MAC_LEN, GFP_ATOMIC);
+	if (!skb) {
+		count(n, PAXOS_CTR_TX_ERRORS);
+		return;
+	}
+	skb_reserve(skb, head);
+	p = skb_put_data(skb, buf, len);
+	if (n->key_set) {
+		p[4] |= PX_WF_MAC;
+		pxk_mac(n, p, len, skb_put(skb, PXK_MAC_LEN));
+	}
+	((struct pxk_cb *)skb->cb)->to = to;
+	skb_queue_tail(&n->txq, skb);
+}
+
+static int xmit4(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
+		 const struct pxk_member *m)
+{
+	struct flowi4 fl4 = {
+		.saddr = n->addr.v4,
+		.daddr = m->addr.v4,
+		.flowi4_proto = IPPROTO_UDP,
+		.fl4_sport = htons(n->addr.port),
+		.fl4_dport = htons(m->addr.port),
+	};
+	struct rtable *rt = ip_route_output_key(sock_net(sock->sk), &fl4);
+
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	udp_tunnel_xmit_skb(rt, sock->sk, skb, fl4.saddr, fl4.daddr, 0,
+			    ip4_dst_hoplimit(&rt->dst), 0, htons(n->addr.port),
+			    htons(m->addr.port), false, false);
+	return 0;
+}
+
+static int xmit6(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
+		 const struct pxk_member *m)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	struct flowi6 fl6 = {
+		.saddr = n->addr.a6,
+		.daddr = m->addr.a6,
+		.flowi6_proto = IPPROTO_UDP,
+		.fl6_sport = htons(n->addr.port),
+		.fl6_dport = htons(m->addr.port),
+	};
+	struct dst_entry *dst;
+
+	dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sock->sk), sock->sk,
+					      &fl6, NULL);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+	return udp_tunnel6_xmit_skb(dst, sock->sk, skb, NULL, &fl6.saddr,
+				    &fl6.daddr, 0, ip6_dst_hoplimit(dst), 0,
+				    htons(n->addr.port), htons(m->addr.port),
+				    false);
+#else
+	return -EAFNOSUPPORT;
+#endif
+}
+
+/* Send every queued datagram (node lock not held; any context). */
+void pxk_udp_flush(struct pxk_node *n)
+{
+	struct sk_buff *skb;
+	struct socket *sock;
+
+	if (skb_queue_empty_lockless(&n->txq))
+		return;
+	rcu_read_lock_bh();
+	sock = rcu_dereference_bh(n->sock);
+	while ((skb = skb_dequeue(&n->txq))) {
+		const struct pxk_member *m;
+		int err = -ENOTCONN;
+
+		m = member(n, ((struct pxk_cb *)skb->cb)->to);
+		if (sock && m) {
+			err = m->addr.v6 ? xmit6(n, sock, skb, m) :
+					   xmit4(n, sock, skb, m);
+			if (!err)
+				continue;
+		}
+		kfree_skb(skb);
+		spin_lock_bh(&n->lock);
+		count(n, PAXOS_CTR_TX_ERRORS);
+		spin_unlock_bh(&n->lock);
+	}
+	rcu_read_unlock_bh();
+}
