@@ -138,7 +138,7 @@ done
 # Debian kernel: the network modules the tests need, with their
 # dependencies, and depmod so busybox modprobe resolves them.
 if [ -n "$modsrc" ]; then
-	want=(veth sch_netem udp_tunnel ip6_udp_tunnel)
+	want=(veth sch_netem udp_tunnel ip6_udp_tunnel bridge)
 	seen=" "
 	while [ ${#want[@]} -gt 0 ]; do
 		m=${want[0]}
@@ -157,6 +157,7 @@ if [ -n "$modsrc" ]; then
 		case "$seen" in *" $m "*) ;; *) log "paxos.ko needs $m, not packed"; exit 1 ;; esac
 	done
 fi
+touch "$root/lib/modules/$kver/modules.order" "$root/lib/modules/$kver/modules.builtin" "$root/lib/modules/$kver/modules.builtin.modinfo"
 depmod -b "$root" "$kver"
 
 # Guest configuration.

@@ -1,0 +1,100 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the cluster kselftests: N nodes, each in its own network
+# namespace pxnI with address 10.0.0.I, joined by veth pairs to a bridge
+# in the namespace pxsw.  `n I cmd` runs cmd in node I's namespace.
+
+PORT=7400
+HEARTBEAT=${HEARTBEAT:-50}
+ELECTION=${ELECTION:-300}
+LEASE=${LEASE:-1000}
+
+fail() { echo "FAIL: $*"; exit 1; }
+n() { i=$1; shift; ip netns exec "pxn$i" "$@"; }
+field() { n "$1" paxosctl status | sed -n "s/^$2: //p"; }
+now_ms() { cut -d' ' -f1 /proc/uptime | tr -d . | sed 's/$/0/'; }
+
+load_module() {
+	[ -d /sys/module/paxos ] || modprobe paxos || fail "modprobe paxos"
+}
+
+# make_cluster COUNT: namespaces, links and addresses.
+make_cluster() {
+	NODES=$1
+	load_module
+	ip netns add pxsw
+	ip -n pxsw link add br0 type bridge
+	ip -n pxsw link set br0 up
+	for i in $(seq 1 "$NODES"); do
+		ip netns add "pxn$i"
+		ip -n "pxn$i" link set lo up
+		ip link add "pxv$i" netns "pxn$i" type veth peer name "pxs$i" netns pxsw
+		ip -n "pxn$i" link set "pxv$i" name eth0
+		ip -n "pxn$i" addr add "10.0.0.$i/24" dev eth0
+		ip -n "pxn$i" link set eth0 up
+		ip -n pxsw link set "pxs$i" master br0
+		ip -n pxsw link set "pxs$i" up
+	done
+}
+
+# configure I: identity, members, lease; then up.
+configure() {
+	i=$1
+	n "$i" paxosctl node set id "$i" addr "10.0.0.$i" port $PORT \
+		heartbeat $HEARTBEAT election $ELECTION || fail "node set on $i"
+	for j in $(seq 1 "$NODES"); do
+		[ "$j" = "$i" ] && continue
+		n "$i" paxosctl member add "$j" addr "10.0.0.$j" port $PORT ||
+			fail "member add $j on $i"
+	done
+	n "$i" paxosctl lease set duration "${LEASE}ms" drift 1000ppm ||
+		fail "lease set on $i"
+	n "$i" paxosctl up || fail "up on $i"
+}
+
+start_cluster() {
+	make_cluster "$1"
+	for i in $(seq 1 "$NODES"); do
+		configure "$i"
+	done
+}
+
+# wait_leader SECONDS [EXCLUDE]: print the id of a node that is leader.
+wait_leader() {
+	end=$(($(date +%s) + $1))
+	while [ "$(date +%s)" -le "$end" ]; do
+		for i in $(seq 1 "$NODES"); do
+			[ "$i" = "${2:-0}" ] && continue
+			ip netns list | grep -q "^pxn$i\b" || continue
+			if [ "$(field "$i" state 2>/dev/null)" = leader ]; then
+				echo "$i"
+				return 0
+			fi
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
+# All nodes (given) deliver the same records: compare plog dumps.
+same_logs() {
+	ref=""
+	for i in "$@"; do
+		n "$i" plog dump >"/tmp/log.$i" || fail "dump on node $i"
+		if [ -z "$ref" ]; then
+			ref=$i
+		elif ! cmp -s "/tmp/log.$ref" "/tmp/log.$i"; then
+			echo "logs of node $ref and node $i differ:"
+			diff "/tmp/log.$ref" "/tmp/log.$i" | head -n 10
+			return 1
+		fi
+	done
+}
+
+cleanup() {
+	for ns in $(ip netns list | sed -n 's/^\(px[a-z0-9]*\).*/\1/p'); do
+		ip netns del "$ns" 2>/dev/null
+	done
+	sleep 0.2
+}
