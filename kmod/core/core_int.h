@@ -126,6 +126,7 @@ struct px_node {
 	u64 hb_seq;
 	u64 hb_time[PX_HB_RING];
 	u64 hb_next;
+	u64 commit_sent;		/* commit index last announced */
 	u64 last_leader_ns;	/* last message from the leader we follow */
 	u64 election_at;
 

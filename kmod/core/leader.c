@@ -55,6 +55,7 @@ static void send_accepts(struct px_node *n, int to, u64 lo, u64 hi)
 	while (i <= hi) {
 		px_begin(n, &w, PX_MSG_ACCEPT, n->ballot);
 		px_wire_u64(&w, n->commit);
+		n->commit_sent = n->commit;
 		px_wire_count(&w);
 		for (; i <= hi; i++) {
 			struct px_slot *s = px_slot(n, i);
@@ -293,6 +294,8 @@ void px_handle_hb_ack(struct px_node *n, u32 from, const struct px_msg *m)
 	px_barriers_check(n);
 }
 
+static void announce_commit(struct px_node *n);
+
 static bool in_flight(const struct px_node *n, const struct px_prop_id *id)
 {
 	u64 i;
@@ -386,6 +389,12 @@ void px_leader_flush(struct px_node *n)
 	if (lo)
 		send_accepts(n, -1, lo, n->next_index - 1);
 	advance(n);
+	/*
+	 * Tell followers about new commits at once when no ACCEPT is going
+	 * out to carry them: a follower's writer waits for exactly this.
+	 */
+	if (n->commit > n->commit_sent)
+		announce_commit(n);
 }
 
 static void send_heartbeat(struct px_node *n)
@@ -397,11 +406,29 @@ static void send_heartbeat(struct px_node *n)
 	n->hb_next = n->now + n->cfg.heartbeat_ns;
 	px_begin(n, &w, PX_MSG_HEARTBEAT, n->ballot);
 	px_wire_u64(&w, n->commit);
+	n->commit_sent = n->commit;
 	px_wire_u64(&w, n->hb_seq);
 	px_wire_u64(&w, px_all_have(n));
 	px_broadcast(n, &w);
 	if (n->quorum <= 1 && n->cfg.lease_ns)
 		n->lease_until = n->now + n->guard_ns;
+}
+
+/*
+ * A heartbeat that repeats the current round: it carries the commit
+ * index, and its acknowledgements renew the lease only from the round's
+ * original send time, which is earlier, so the lease stays conservative.
+ */
+static void announce_commit(struct px_node *n)
+{
+	struct px_wbuf w;
+
+	px_begin(n, &w, PX_MSG_HEARTBEAT, n->ballot);
+	px_wire_u64(&w, n->commit);
+	n->commit_sent = n->commit;
+	px_wire_u64(&w, n->hb_seq);
+	px_wire_u64(&w, px_all_have(n));
+	px_broadcast(n, &w);
 }
 
 void px_leader_tick(struct px_node *n)
