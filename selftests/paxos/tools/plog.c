@@ -10,9 +10,14 @@
  *   plog barrier               print the read barrier's index
  *   plog commit                print the commit index
  *   plog wait INDEX MS         wait until the commit index reaches INDEX
- *   plog errno OP              run OP (zero, big, down-write, seek0) and
- *                              print the errno name it failed with
+ *   plog errno OP              run OP (zero, big, write, seek0, read,
+ *                              smallread) and print the errno it failed with
+ *   plog hold NETNS            open the device inside NETNS, return to our
+ *                              own namespace, then read (and write) until
+ *                              an error; print it
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -156,6 +161,33 @@ int main(int argc, char **argv)
 		}
 		printf("wait: commit index %llu < %s\n", (unsigned long long)v, argv[2]);
 		return 1;
+	}
+	if (!strcmp(argv[1], "hold") && argc == 3) {
+		char path[256];
+		int self = open("/proc/self/ns/net", O_RDONLY), ns;
+
+		snprintf(path, sizeof(path), "/run/netns/%s", argv[2]);
+		ns = open(path, O_RDONLY);
+		if (self < 0 || ns < 0 || setns(ns, CLONE_NEWNET)) {
+			perror("setns");
+			return 1;
+		}
+		fd = dev(O_RDWR);
+		if (setns(self, CLONE_NEWNET)) {
+			perror("setns back");
+			return 1;
+		}
+		close(ns);
+		printf("holding\n");
+		fflush(stdout);
+		for (;;) {
+			if (read(fd, buf, sizeof(buf)) < 0 && errno != EAGAIN)
+				break;
+			if (write(fd, "held", 4) < 0)
+				break;
+		}
+		printf("%s\n", ename(errno));
+		return 0;
 	}
 	if (!strcmp(argv[1], "errno") && argc == 3) {
 		int r = 0;

@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# timeout=400
+#
+# Five nodes.  The leader is stopped three ways (its link cut, the node
+# taken down, its namespace deleted).  Each time a new leader takes over no
+# earlier than the lease allows and within a bound, and nothing committed
+# is lost or reordered.
+set -e
+cd "$(dirname "$0")"
+. ./lib.sh
+trap cleanup EXIT
+
+start_cluster 5
+alive="1 2 3 4 5"
+leader=$(wait_leader 30) || fail "no leader"
+
+# takeover HOW: stop the leader, measure the takeover, check the logs.
+takeover() {
+	how=$1
+	old=$leader
+	other=$(for i in $alive; do [ "$i" != "$old" ] && echo "$i" && break; done)
+	n "$other" plog write "before-$how-1" "before-$how-2" >/dev/null
+	n "$old" plog dump >/tmp/before
+	t0=$(now_ms)
+	case $how in
+	link) ip -n "pxn$old" link set eth0 down ;;
+	down) n "$old" paxosctl down ;;
+	netns) ip netns del "pxn$old"; alive=$(echo "$alive" | tr ' ' '\n' | grep -vx "$old" | tr '\n' ' ') ;;
+	esac
+	leader=$(wait_leader 60 "$old") || fail "$how: no new leader within 60 s"
+	t1=$(now_ms)
+	took=$((t1 - t0))
+	echo "$how: node $old -> node $leader in ${took} ms (lease ${LEASE} ms)"
+	# No node may lead while the lease it granted runs: at least the
+	# lease minus the heartbeat that last renewed it.
+	[ "$took" -ge $((LEASE - HEARTBEAT)) ] ||
+		fail "$how: takeover after $took ms, before the lease allows"
+	n "$leader" plog write "after-$how" >/dev/null || fail "$how: write after takeover"
+	n "$leader" plog dump >/tmp/after
+	# What was committed before is a prefix of the log after.
+	head -n "$(wc -l </tmp/before)" /tmp/after | cmp -s - /tmp/before ||
+		fail "$how: committed entries lost or reordered"
+	case $how in
+	link) ip -n "pxn$old" link set eth0 up ;;
+	down) n "$old" paxosctl up ;;
+	esac
+}
+
+takeover link
+takeover down
+takeover netns
+
+# Every surviving node converges on one log.
+top=$(n "$leader" plog commit)
+for i in $alive; do
+	n "$i" plog wait "$top" 30000 || fail "node $i stuck below $top"
+done
+same_logs $alive || fail "logs differ after the failovers"
+echo "nodes $alive agree on $(wc -l </tmp/log.$leader) records"
