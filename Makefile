@@ -52,7 +52,7 @@ bench: all
 style:
 	@scripts/kernel-files.sh >/dev/null
 	perl build/linux-files/scripts/checkpatch.pl --strict --no-tree --terse \
-		-f $(sort $(wildcard kmod/*.[ch] kmod/core/*.[ch]))
+		-f $(sort $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/core/*.[ch])))
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" modules

@@ -418,7 +418,7 @@ static int put_member(struct sk_buff *skb, const struct pxk_member *m,
 		return -EMSGSIZE;
 	if (ms)
 		state = ms->reachable ? PAXOS_MEMBER_REACHABLE :
-				        PAXOS_MEMBER_UNREACHABLE;
+			PAXOS_MEMBER_UNREACHABLE;
 	if (nla_put_u32(skb, PAXOS_MA_NODE_ID, m->id) ||
 	    put_addr(skb, PAXOS_MA_ADDR4, PAXOS_MA_ADDR6, &m->addr) ||
 	    nla_put_u16(skb, PAXOS_MA_PORT, m->addr.port) ||

@@ -60,9 +60,9 @@ struct pxk_barrier {
 struct pxk_node {
 	struct kref ref;
 	struct net *net;		/* NULL once the namespace is gone */
-	struct mutex cfg_lock;
-	spinlock_t lock;
-	wait_queue_head_t wq;
+	struct mutex cfg_lock;		/* configuration, up and down */
+	spinlock_t lock;		/* the engine and the running state */
+	wait_queue_head_t wq;		/* readers, writers, barriers */
 
 	/* configuration (cfg_lock; read by the data path only while up) */
 	u32 id;

@@ -383,9 +383,9 @@ static void pending_flush(struct px_node *n)
 		p->sent_ns = n->now;
 		have = true;
 	}
-	if ((u32)l == n->self)
+	if ((u32)l == n->self) {
 		px_leader_flush(n);
-	else if (have) {
+	} else if (have) {
 		px_send(n, l, &w);
 		px_ctr(n, PAXOS_CTR_FORWARDED);
 	}
