@@ -1,0 +1,107 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`, inside the VM: commit latency and throughput of the kernel
+# nodes next to the network's floor (a user-space UDP ping-pong between the
+# same namespaces) and next to the same engine in user space (paxosd), with
+# 3 and then 5 nodes.  Prints one table and writes /out/bench.json.
+set -e
+cd "$(dirname "$0")/../paxos"
+. ./lib.sh
+trap cleanup EXIT
+SECS=${BENCH_SECONDS:-2}
+OUT=/out
+mkdir -p $OUT
+BENCH=/kpaxos/tools/paxosbench/paxosbench
+
+run_kernel() {	# nodes
+	start_cluster "$1"
+	leader=$(wait_leader 30) || fail "no leader"
+	f=$((leader % $1 + 1))
+	n "$leader" $BENCH --label "k$1" --depth 1,8,64,256 --size 64 --seconds $SECS --json $OUT/k$1.json
+	[ "$1" = 3 ] && n "$leader" $BENCH --label "k$1" --depth 1,64 --size 16,1024,8192 --seconds $SECS --json $OUT/k$1-sizes.json
+	n "$f" $BENCH --label "k$1-fwd" --depth 1,64 --size 64 --seconds $SECS --json $OUT/k$1-fwd.json
+	for i in $(seq 1 "$1"); do n "$i" paxosctl down; done
+}
+
+run_twin() {	# nodes
+	for i in $(seq 1 "$1"); do
+		peers=""
+		for j in $(seq 1 "$1"); do
+			[ "$j" = "$i" ] || peers="$peers --peer $j=10.0.0.$j:7500"
+		done
+		n "$i" paxosd --id "$i" --listen "10.0.0.$i:7500" $peers --sock "/tmp/pd$i.sock" \
+			--heartbeat $HEARTBEAT --election $ELECTION --lease $LEASE &
+	done
+	sleep 3
+	# The twin's leader: the one whose writes do not need forwarding is
+	# unknown from outside; try each and keep the fastest at depth 1.
+	best=""
+	for i in $(seq 1 "$1"); do
+		p=$(n "$i" $BENCH --paxosd "/tmp/pd$i.sock" --label probe --depth 1 --size 64 --seconds 0.5 | awk 'NR==2 {print $7}')
+		if [ -z "$best" ] || [ "${p:-999999}" -lt "$bestp" ]; then best=$i; bestp=${p:-999999}; fi
+	done
+	n "$best" $BENCH --paxosd "/tmp/pd$best.sock" --label "u$1" --depth 1,8,64,256 --size 64 --seconds $SECS --json $OUT/u$1.json
+	killall -q paxosd || true
+	sleep 0.5
+}
+
+echo "== floor: UDP ping-pong between the namespaces (3 nodes)"
+make_cluster 3
+n 2 udpping server 7600 &
+sleep 0.5
+n 1 udpping client 10.0.0.2 7600 -n 5000 | tee $OUT/floor.txt
+n 1 udpping flood 10.0.0.2 7600 -t 2 | tee -a $OUT/floor.txt
+killall -q udpping || true
+cleanup
+
+echo "== kernel, 3 nodes"
+run_kernel 3
+cleanup
+echo "== user-space twin, 3 nodes"
+make_cluster 3
+run_twin 3
+cleanup
+echo "== kernel, 5 nodes"
+run_kernel 5
+cleanup
+echo "== user-space twin, 5 nodes"
+make_cluster 5
+run_twin 5
+cleanup
+
+# One table: floor, kernel, twin, ratios, throughput per depth.
+floor=$(sed -n 's/.*p50 \([0-9.]*\) us.*/\1/p' $OUT/floor.txt)
+get() {	# file depth field(p50_us|commits_per_s)
+	sed -n "s/.*\"size\":64,\"depth\":$2,.*\"$3\":\([0-9.]*\).*/\1/p" "$OUT/$1" | head -n1
+}
+k3=$(get k3.json 1 p50_us); u3=$(get u3.json 1 p50_us)
+k5=$(get k5.json 1 p50_us); u5=$(get u5.json 1 p50_us)
+r1=$(get k3.json 1 commits_per_s); r64=$(get k3.json 64 commits_per_s)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+{
+	echo
+	echo "== summary (64-byte values; times in us; ratios from this one run)"
+	printf '%-44s %10s\n' "UDP ping-pong RTT p50 (floor)" "$floor"
+	printf '%-44s %10s\n' "kernel commit p50, 3 nodes, depth 1" "$k3"
+	printf '%-44s %10s\n' "twin commit p50, 3 nodes, depth 1" "$u3"
+	printf '%-44s %10s\n' "kernel commit p50, 5 nodes, depth 1" "$k5"
+	printf '%-44s %10s\n' "twin commit p50, 5 nodes, depth 1" "$u5"
+	printf '%-44s %10s   (target <= 1)\n' "kernel p50 / floor RTT" "$(ratio "$k3" "$floor")"
+	printf '%-44s %10s   (target <= 0.6)\n' "kernel p50 / twin p50" "$(ratio "$k3" "$u3")"
+	printf '%-44s %10s   (target <= 1.3)\n' "kernel p50 5 nodes / 3 nodes" "$(ratio "$k5" "$k3")"
+	printf '%-44s %10s   (target >= 10)\n' "kernel commits/s depth 64 / depth 1" "$(ratio "$r64" "$r1")"
+	echo "throughput (commits/s) by depth:"
+	for d in 1 8 64 256; do
+		printf '  depth %-4s kernel-3 %8s  twin-3 %8s  kernel-5 %8s  twin-5 %8s\n' "$d" \
+			"$(get k3.json $d commits_per_s)" "$(get u3.json $d commits_per_s)" \
+			"$(get k5.json $d commits_per_s)" "$(get u5.json $d commits_per_s)"
+	done
+} | tee $OUT/summary.txt
+{
+	echo "{\"floor_rtt_p50_us\":$floor,"
+	for f in k3 u3 k5 u5 k3-fwd k5-fwd k3-sizes; do
+		[ -f "$OUT/$f.json" ] && printf '"%s":%s,\n' "$f" "$(tr -d '\n' <"$OUT/$f.json")"
+	done
+	echo "\"done\":true}"
+} >$OUT/bench.json

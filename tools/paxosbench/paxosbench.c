@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * paxosbench: closed-loop commit latency and throughput.
+ *
+ *   paxosbench [--paxosd SOCK] [--depth 1,8,64,256] [--size 16,64,1024,8192]
+ *              [--seconds S] [--json FILE] [--label NAME]
+ *
+ * Each of DEPTH threads keeps one write outstanding: on /dev/paxoslog a
+ * blocking write() (it returns once committed), or against the user-space
+ * twin paxosd one request on its own UNIX socket.  Prints per-write commit
+ * latency p50/p99/p99.9 and commits per second for every size and depth,
+ * as a table and, with --json, as JSON.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *sock_path;
+static volatile int stop;
+
+struct worker {
+	pthread_t t;
+	int size;
+	double *lat;
+	size_t n, cap;
+	int err;
+};
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static int connect_twin(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		perror("connect paxosd");
+		exit(1);
+	}
+	return fd;
+}
+
+static int full(int fd, void *buf, size_t len, int wr)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t r = wr ? write(fd, p, len) : read(fd, p, len);
+
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= r;
+	}
+	return 0;
+}
+
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+	char buf[8192 + 4];
+	int fd = sock_path ? connect_twin() : open("/dev/paxoslog", O_RDWR);
+
+	if (fd < 0) {
+		w->err = errno;
+		return NULL;
+	}
+	memset(buf + 4, 'b', w->size);
+	while (!stop) {
+		double t = now_us();
+
+		snprintf(buf + 4, w->size, "%x", (unsigned)rand());
+		if (sock_path) {
+			uint32_t len = w->size;
+			int64_t idx;
+
+			memcpy(buf, &len, 4);
+			if (full(fd, buf, 4 + w->size, 1) || full(fd, &idx, 8, 0) || idx <= 0) {
+				w->err = EIO;
+				break;
+			}
+		} else if (write(fd, buf + 4, w->size) != w->size) {
+			w->err = errno;
+			break;
+		}
+		if (w->n == w->cap) {
+			w->cap = w->cap ? 2 * w->cap : 4096;
+			w->lat = realloc(w->lat, w->cap * sizeof(double));
+		}
+		w->lat[w->n++] = now_us() - t;
+	}
+	close(fd);
+	return NULL;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int parse_list(const char *s, int *out, int max)
+{
+	int k = 0;
+
+	while (*s && k < max) {
+		out[k++] = atoi(s);
+		s = strchr(s, ',');
+		if (!s)
+			break;
+		s++;
+	}
+	return k;
+}
+
+int main(int argc, char **argv)
+{
+	int depths[8] = { 1, 8, 64, 256 }, sizes[8] = { 16, 64, 1024, 8192 };
+	int nd = 4, ns = 4, i, d, s;
+	double secs = 3;
+	const char *json = NULL, *label = "kernel";
+	FILE *jf = NULL;
+	int first = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--paxosd") && i + 1 < argc)
+			sock_path = argv[++i];
+		else if (!strcmp(argv[i], "--depth") && i + 1 < argc)
+			nd = parse_list(argv[++i], depths, 8);
+		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
+			ns = parse_list(argv[++i], sizes, 8);
+		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			secs = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+			json = argv[++i];
+		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
+			label = argv[++i];
+		else {
+			fprintf(stderr, "usage: paxosbench [--paxosd SOCK] [--depth 1,8,64,256] [--size 16,64,1024,8192] [--seconds S] [--json FILE] [--label NAME]\n");
+			return 2;
+		}
+	}
+	if (json) {
+		jf = fopen(json, "w");
+		if (!jf)
+			return 1;
+		fprintf(jf, "[");
+	}
+	printf("%-8s %6s %6s %9s %11s %9s %9s %9s\n", "target", "size", "depth",
+	       "commits", "commits/s", "p50 us", "p99 us", "p99.9 us");
+	for (s = 0; s < ns; s++) {
+		for (d = 0; d < nd; d++) {
+			int depth = depths[d], err = 0;
+			struct worker *w = calloc(depth, sizeof(*w));
+			double t0, t1, *all;
+			size_t total = 0, k = 0;
+
+			if (sizes[s] < 1 || sizes[s] > 8192 || depth < 1)
+				return 2;
+			stop = 0;
+			t0 = now_us();
+			for (i = 0; i < depth; i++) {
+				w[i].size = sizes[s];
+				pthread_create(&w[i].t, NULL, run, &w[i]);
+			}
+			while (now_us() - t0 < secs * 1e6) {
+				usleep(100000);
+				if (secs > 3 && (int)((now_us() - t0) / 1e6) % 2 == 0)
+					fprintf(stderr, "\r  %s size %d depth %d: %.0f s",
+						label, sizes[s], depth, (now_us() - t0) / 1e6);
+			}
+			stop = 1;
+			for (i = 0; i < depth; i++) {
+				pthread_join(w[i].t, NULL);
+				total += w[i].n;
+				err |= w[i].err;
+			}
+			t1 = now_us();
+			if (secs > 3)
+				fprintf(stderr, "\r%40s\r", "");
+			if (err && !total) {
+				fprintf(stderr, "paxosbench: writes fail: %s\n", strerror(err));
+				return 1;
+			}
+			all = malloc((total + 1) * sizeof(double));
+			for (i = 0; i < depth; i++) {
+				memcpy(all + k, w[i].lat, w[i].n * sizeof(double));
+				k += w[i].n;
+				free(w[i].lat);
+			}
+			qsort(all, total, sizeof(double), cmp);
+			{
+				double p50 = total ? all[total / 2] : 0;
+				double p99 = total ? all[total * 99 / 100] : 0;
+				double p999 = total ? all[total * 999 / 1000] : 0;
+				double rate = total / ((t1 - t0) / 1e6);
+
+				printf("%-8s %6d %6d %9zu %11.0f %9.0f %9.0f %9.0f\n", label,
+				       sizes[s], depth, total, rate, p50, p99, p999);
+				if (jf)
+					fprintf(jf, "%s\n {\"target\":\"%s\",\"size\":%d,\"depth\":%d,\"commits\":%zu,\"commits_per_s\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f}",
+						first ? "" : ",", label, sizes[s], depth,
+						total, rate, p50, p99, p999);
+				first = 0;
+			}
+			fflush(stdout);
+			free(all);
+			free(w);
+		}
+	}
+	if (jf) {
+		fprintf(jf, "\n]\n");
+		fclose(jf);
+	}
+	return 0;
+}
