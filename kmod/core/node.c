@@ -457,8 +457,12 @@ void px_tick(struct px_node *n, u64 now)
 			break;
 		if (n->grant_to && n->grant_to != n->cfg.self_id &&
 		    now < n->grant_until) {
-			/* We promised a lease: no election before it ends. */
-			n->election_at = n->grant_until;
+			/*
+			 * We promised a lease: no election before it ends, then
+			 * a random delay so the followers do not all collide.
+			 */
+			n->election_at = n->grant_until +
+				px_rand(n) % (n->cfg.election_ns ? n->cfg.election_ns : 1);
 			break;
 		}
 		if (now - n->last_leader_ns >= n->cfg.election_ns)
