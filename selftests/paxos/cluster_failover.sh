@@ -18,6 +18,8 @@ leader=$(wait_leader 30) || fail "no leader"
 # takeover HOW: stop the leader, measure the takeover, check the logs.
 takeover() {
 	how=$1
+	# A node that comes back may take the lead again: ask who leads now.
+	leader=$(wait_leader 60) || fail "$how: no leader before the stop"
 	old=$leader
 	other=$(for i in $alive; do [ "$i" != "$old" ] && echo "$i" && break; done)
 	n "$other" plog write "before-$how-1" "before-$how-2" >/dev/null
