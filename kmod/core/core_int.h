@@ -136,6 +136,7 @@ struct px_node {
 	struct px_queued queue[PX_MAX_QUEUE];
 	u32 qhead, qlen;
 	struct px_dedup dedup[PX_MAX_NODES];
+	struct px_dedup dedup_first[PX_MAX_NODES];	/* as of n->first */
 
 	struct px_barrier barriers[PX_MAX_BARRIERS];
 

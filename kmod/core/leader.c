@@ -433,7 +433,7 @@ static void announce_commit(struct px_node *n)
 
 void px_leader_tick(struct px_node *n)
 {
-	u64 i;
+	u64 i, lo[PX_MAX_NODES];
 	u32 j;
 
 	if (n->role != PX_ROLE_LEADER)
@@ -460,8 +460,12 @@ void px_leader_tick(struct px_node *n)
 	}
 	if (n->now >= n->hb_next)
 		send_heartbeat(n);
-	/* Retransmit to every member that has not accepted in time. */
+	/*
+	 * Retransmit to every member that has not accepted in time.  Find
+	 * them all first: a retransmission refreshes the slots' send times.
+	 */
 	for (j = 0; j < n->n; j++) {
+		lo[j] = 0;
 		if (j == n->self)
 			continue;
 		for (i = n->commit + 1; i < n->next_index; i++) {
@@ -469,11 +473,16 @@ void px_leader_tick(struct px_node *n)
 
 			if (s && s->sent_ns && !(s->acks & (1u << j)) &&
 			    n->now - s->sent_ns >= n->retry_ns) {
-				px_ctr(n, PAXOS_CTR_RETRANSMITS);
-				send_accepts(n, j, i, n->next_index - 1);
+				lo[j] = i;
 				break;
 			}
 		}
+	}
+	for (j = 0; j < n->n; j++) {
+		if (!lo[j])
+			continue;
+		px_ctr(n, PAXOS_CTR_RETRANSMITS);
+		send_accepts(n, j, lo[j], n->next_index - 1);
 	}
 	px_leader_flush(n);
 }

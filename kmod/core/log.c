@@ -40,8 +40,12 @@ void px_log_free(struct px_node *n)
 	n->ring = NULL;
 }
 
+static void dedup_mark(struct px_node *n, struct px_dedup *table,
+		       const struct px_prop_id *id);
+
 /*
- * Drop delivered entries below @below.  Entries not yet delivered are never
+ * Drop delivered entries below @below.  What they did to duplicate
+ * suppression is kept in dedup_first, for nodes that continue from here.  Entries not yet delivered are never
  * dropped: they may still be needed to choose a value.
  */
 void px_log_trim(struct px_node *n, u64 below)
@@ -50,8 +54,11 @@ void px_log_trim(struct px_node *n, u64 below)
 	while (n->first < below) {
 		struct px_slot *s = px_slot(n, n->first);
 
-		if (s)
+		if (s) {
+			if (s->type == PX_ENTRY_DATA)
+				dedup_mark(n, n->dedup_first, &s->id);
 			slot_clear(s);
+		}
 		n->first++;
 	}
 }
@@ -97,11 +104,12 @@ struct px_slot *px_log_store(struct px_node *n, u64 index, u64 ballot,
 	return s;
 }
 
-static struct px_dedup *dedup_find(struct px_node *n, u32 origin)
+static struct px_dedup *dedup_find(struct px_node *n, struct px_dedup *table,
+				   u32 origin)
 {
 	int i = px_peer_index(n, origin);
 
-	return i < 0 ? NULL : &n->dedup[i];
+	return i < 0 ? NULL : &table[i];
 }
 
 bool px_dedup_done(const struct px_node *n, const struct px_prop_id *id)
@@ -123,9 +131,10 @@ bool px_dedup_done(const struct px_node *n, const struct px_prop_id *id)
 	return d->bits & (1ULL << (id->seq - d->base));
 }
 
-static void dedup_mark(struct px_node *n, const struct px_prop_id *id)
+static void dedup_mark(struct px_node *n, struct px_dedup *table,
+		       const struct px_prop_id *id)
 {
-	struct px_dedup *d = dedup_find(n, id->origin);
+	struct px_dedup *d = dedup_find(n, table, id->origin);
 
 	if (!d)
 		return;
@@ -207,7 +216,7 @@ void px_log_deliver(struct px_node *n)
 			s->type = PX_ENTRY_NOOP;
 		}
 		if (s->type == PX_ENTRY_DATA)
-			dedup_mark(n, &s->id);
+			dedup_mark(n, n->dedup, &s->id);
 		px_ctr(n, PAXOS_CTR_COMMITS);
 		if (s->id.origin == n->cfg.self_id &&
 		    s->id.incarnation == n->incarnation) {
@@ -300,6 +309,27 @@ bool px_entries_fit(struct px_node *n, u64 from)
 	return true;
 }
 
+/* The suppression state at our first index, for a node that jumps there. */
+static void dd_put(const struct px_node *n, struct px_wbuf *w, bool behind)
+{
+	struct px_dd dd[PX_MAX_NODES];
+	u16 k = 0;
+	u32 i;
+
+	for (i = 0; behind && i < n->n; i++) {
+		const struct px_dedup *d = &n->dedup_first[i];
+
+		if (!d->incarnation)
+			continue;
+		dd[k].origin = d->origin;
+		dd[k].incarnation = d->incarnation;
+		dd[k].base = d->base;
+		dd[k].bits = d->bits;
+		k++;
+	}
+	px_wire_dds(w, dd, k);
+}
+
 void px_send_entries(struct px_node *n, u32 to_idx, u8 type, u64 a, u64 b,
 		     u64 c, u8 flags, u64 from, bool with_cv, bool only_chosen)
 {
@@ -320,6 +350,8 @@ void px_send_entries(struct px_node *n, u32 to_idx, u8 type, u64 a, u64 b,
 		px_wire_u8(&w, frag);
 		if (with_cv)
 			px_cv_put(n, &w);
+		if (type == PX_MSG_CATCHUP)
+			dd_put(n, &w, flags & PX_CATCHUP_BEHIND);
 		px_wire_count(&w);
 		for (; i <= last; i++) {
 			struct px_slot *s = px_slot(n, i);
@@ -383,6 +415,22 @@ void px_handle_catchup(struct px_node *n, u32 from, const struct px_msg *m)
 				slot_clear(s);
 		}
 		n->first = m->a;
+		/* Which proposals the skipped entries held, as the sender knows. */
+		for (k = 0; k < n->n; k++) {
+			n->dedup[k].incarnation = 0;
+			n->dedup[k].base = 0;
+			n->dedup[k].bits = 0;
+		}
+		for (k = 0; k < m->ndd; k++) {
+			struct px_dedup *d = dedup_find(n, n->dedup, m->dd[k].origin);
+
+			if (!d)
+				continue;
+			d->incarnation = m->dd[k].incarnation;
+			d->base = m->dd[k].base;
+			d->bits = m->dd[k].bits;
+		}
+		memcpy(n->dedup_first, n->dedup, sizeof(n->dedup));
 		px_emit(n, PX_EV_BEHIND, m->a, 0, 0);
 	}
 	for (k = 0; k < m->nentries; k++) {

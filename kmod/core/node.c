@@ -159,6 +159,7 @@ static int node_setup(struct px_node *n, const struct px_config *cfg)
 		n->peers[i].id = c.members[i];
 		n->peers[i].nfrag = -1;
 		n->dedup[i].origin = c.members[i];
+		n->dedup_first[i].origin = c.members[i];
 		if (c.members[i] == c.self_id)
 			n->self = i;
 	}

@@ -3,7 +3,8 @@
  * Encoding and strict decoding of kpaxos datagrams (layout in wire.h).
  * A body is, in this order: zero to three u64 fields, then for some types
  * a flags byte and a fragment number, then for some types a crash vector
- * (u16 count, pairs), then for some types log entries (u16 count, entries).
+ * (u16 count, pairs), for CATCHUP the duplicate-suppression state (u16
+ * count, records), then for some types log entries (u16 count, entries).
  */
 #include "wire.h"
 
@@ -12,6 +13,7 @@ struct px_layout {
 	bool flags;
 	bool cv;
 	bool entries;
+	bool dd;
 };
 
 static const struct px_layout layouts[__PX_MSG_MAX] = {
@@ -24,7 +26,7 @@ static const struct px_layout layouts[__PX_MSG_MAX] = {
 	[PX_MSG_HEARTBEAT_ACK]	= { 2, false, false, false },
 	[PX_MSG_FORWARD]	= { 0, false, false, true  },
 	[PX_MSG_CATCHUP_REQ]	= { 1, false, false, false },
-	[PX_MSG_CATCHUP]	= { 2, true,  false, true  },
+	[PX_MSG_CATCHUP]	= { 2, true,  false, true, true },
 	[PX_MSG_RECOVER]	= { 1, false, false, false },
 	[PX_MSG_RECOVER_REPLY]	= { 3, true,  false, true  },
 	[PX_MSG_BARRIER_REQ]	= { 1, false, false, false },
@@ -103,6 +105,7 @@ int px_wire_decode(const void *buf, size_t len, struct px_msg *m)
 	m->bflags = 0;
 	m->frag = 0;
 	m->ncv = 0;
+	m->ndd = 0;
 	m->nentries = 0;
 	m->entries = NULL;
 	m->entries_len = 0;
@@ -136,6 +139,24 @@ int px_wire_decode(const void *buf, size_t len, struct px_msg *m)
 			m->cv[i].id = get16(p);
 			m->cv[i].incarnation = get64(p + 2);
 			if (!m->cv[i].id)
+				return -PX_WE_BAD_FIELD;
+		}
+	}
+	if (l->dd) {
+		if (end - p < 2)
+			return -PX_WE_SHORT;
+		m->ndd = get16(p);
+		p += 2;
+		if (m->ndd > PX_MAX_NODES)
+			return -PX_WE_BAD_COUNT;
+		if ((size_t)(end - p) < (size_t)m->ndd * PX_DD_LEN)
+			return -PX_WE_OVERRUN;
+		for (i = 0; i < m->ndd; i++, p += PX_DD_LEN) {
+			m->dd[i].origin = get16(p);
+			m->dd[i].incarnation = get64(p + 2);
+			m->dd[i].base = get64(p + 10);
+			m->dd[i].bits = get64(p + 18);
+			if (!m->dd[i].origin)
 				return -PX_WE_BAD_FIELD;
 		}
 	}
@@ -238,6 +259,20 @@ void px_wire_cvs(struct px_wbuf *w, const struct px_cv *cv, u16 n)
 		put16(w->p + w->len, (u16)cv[i].id);
 		put64(w->p + w->len + 2, cv[i].incarnation);
 		w->len += PX_CV_LEN;
+	}
+}
+
+void px_wire_dds(struct px_wbuf *w, const struct px_dd *dd, u16 n)
+{
+	u16 i;
+
+	px_wire_u16(w, n);
+	for (i = 0; i < n; i++) {
+		put16(w->p + w->len, (u16)dd[i].origin);
+		put64(w->p + w->len + 2, dd[i].incarnation);
+		put64(w->p + w->len + 10, dd[i].base);
+		put64(w->p + w->len + 18, dd[i].bits);
+		w->len += PX_DD_LEN;
 	}
 }
 

@@ -9,7 +9,8 @@
  * followed by a body whose layout depends on the type.  Log entries in a
  * body are each a 32-byte entry header (index, ballot, origin, type,
  * origin incarnation, sequence, length) followed by the value.  Crash
- * vectors are (node id, incarnation) pairs.  The decoder checks every
+ * vectors are (node id, incarnation) pairs; a CATCHUP also carries the
+ * duplicate-suppression state at its first index.  The decoder checks every
  * length and count against the datagram before anything is used, and
  * decoded entries point into the datagram.
  */
@@ -74,6 +75,16 @@ struct px_cv {
 	u64 incarnation;
 };
 
+/* Which proposals of one origin are in the log below a trim point. */
+struct px_dd {
+	u32 origin;
+	u64 incarnation;
+	u64 base;
+	u64 bits;
+};
+
+#define PX_DD_LEN		26
+
 struct px_msg {
 	/* header */
 	u8 type;
@@ -91,6 +102,8 @@ struct px_msg {
 	u16 ncv;
 	u16 nentries;
 	struct px_cv cv[PX_MAX_NODES];
+	u16 ndd;
+	struct px_dd dd[PX_MAX_NODES];
 	const u8 *entries;	/* raw, validated; walk with px_wire_entry() */
 	size_t entries_len;
 };
@@ -119,6 +132,7 @@ void px_wire_count(struct px_wbuf *w);
 /* Append an entry if it fits; false when the datagram is full. */
 bool px_wire_add_entry(struct px_wbuf *w, const struct px_wentry *e);
 void px_wire_cvs(struct px_wbuf *w, const struct px_cv *cv, u16 n);
+void px_wire_dds(struct px_wbuf *w, const struct px_dd *dd, u16 n);
 size_t px_wire_entry_size(u32 len);
 
 #endif /* _PX_WIRE_H */

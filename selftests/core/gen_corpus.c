@@ -67,6 +67,7 @@ int main(void)
 		case PX_MSG_CATCHUP:
 			px_wire_u64(&w, 1); px_wire_u64(&w, 1);
 			px_wire_u8(&w, 0); px_wire_u8(&w, 0);
+			px_wire_dds(&w, NULL, 0);
 			px_wire_count(&w); px_wire_add_entry(&w, &e);
 			break;
 		case PX_MSG_RECOVER_REPLY:
