@@ -151,9 +151,11 @@ static void dedup_mark(struct px_node *n, struct px_dedup *table,
 	 * An origin has at most PX_MAX_PENDING proposals outstanding, so a
 	 * sequence number 64 below one that committed has committed too.
 	 */
-	while (id->seq >= d->base + 64) {
-		d->bits >>= 1;
-		d->base++;
+	if (id->seq >= d->base + 64) {
+		u64 shift = id->seq - d->base - 63;
+
+		d->bits = shift >= 64 ? 0 : d->bits >> shift;
+		d->base += shift;
 	}
 	d->bits |= 1ULL << (id->seq - d->base);
 	while (d->bits & 1) {
@@ -399,21 +401,29 @@ void px_handle_catchup(struct px_node *n, u32 from, const struct px_msg *m)
 {
 	struct px_wentry e;
 	size_t off = 0;
-	u16 k;
+	u32 k;
 
 	(void)from;
+	/* A log cannot start beyond its own commit point. */
+	if (m->a > m->b + 1) {
+		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
+		return;
+	}
 	if ((m->bflags & PX_CATCHUP_BEHIND) && m->a > n->commit + 1) {
 		/*
 		 * What we need was trimmed everywhere we asked: continue from
 		 * the sender's first index and say so.
 		 */
 		px_log_trim(n, n->commit + 1);
-		while (n->commit + 1 < m->a) {
-			struct px_slot *s = px_slot(n, ++n->commit);
+		for (k = 0; k < n->cap; k++) {
+			struct px_slot *s = &n->ring[k];
 
-			if (s)
+			if (s->index && s->index < m->a)
 				slot_clear(s);
 		}
+		n->commit = m->a - 1;
+		if (n->top < n->commit)
+			n->top = n->commit;
 		n->first = m->a;
 		/* Which proposals the skipped entries held, as the sender knows. */
 		for (k = 0; k < n->n; k++) {
