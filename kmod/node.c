@@ -145,10 +145,11 @@ struct pxk_node *pxk_node_alloc(struct net *net)
 void pxk_node_kill(struct pxk_node *n)
 {
 	mutex_lock(&n->cfg_lock);
-	pxk_down(n);
+	/* Dead first, so waiters woken by the stop see why: -ENODEV. */
 	spin_lock_bh(&n->lock);
 	n->dead = true;
 	spin_unlock_bh(&n->lock);
+	pxk_down(n);
 	cancel_work_sync(&n->ntf_work);
 	n->net = NULL;
 	mutex_unlock(&n->cfg_lock);

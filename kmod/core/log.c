@@ -45,8 +45,9 @@ static void dedup_mark(struct px_node *n, struct px_dedup *table,
 
 /*
  * Drop delivered entries below @below.  What they did to duplicate
- * suppression is kept in dedup_first, for nodes that continue from here.  Entries not yet delivered are never
- * dropped: they may still be needed to choose a value.
+ * suppression is kept in dedup_first, for nodes that continue from here.
+ * Entries not yet delivered are never dropped: they may still be needed
+ * to choose a value.
  */
 void px_log_trim(struct px_node *n, u64 below)
 {
