@@ -23,11 +23,11 @@ static void pxk_commit(void *ctx, u64 index, enum px_entry_type type,
 	n->commit = index;
 	if (type == PX_ENTRY_DATA && id->origin == n->id &&
 	    id->incarnation == n->incarnation) {
-		struct pxk_own *o = &n->own[id->seq % PXK_OWN_RING];
+		struct pxk_waiter *w;
 
-		o->incarnation = id->incarnation;
-		o->seq = id->seq;
-		o->index = index;
+		list_for_each_entry(w, &n->waiters, list)
+			if (w->seq == id->seq && w->incarnation == id->incarnation)
+				w->index = index;
 	}
 	wake_up_interruptible_all(&n->wq);
 }
@@ -130,6 +130,7 @@ struct pxk_node *pxk_node_alloc(struct net *net)
 	spin_lock_init(&n->lock);
 	init_waitqueue_head(&n->wq);
 	skb_queue_head_init(&n->txq);
+	INIT_LIST_HEAD(&n->waiters);
 	hrtimer_init(&n->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
 	n->timer.function = pxk_timer;
 	INIT_WORK(&n->ntf_work, pxk_ntf_work);
@@ -244,7 +245,6 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	n->px = px;
 	n->up = true;
 	n->commit = 0;
-	memset(n->own, 0, sizeof(n->own));
 	memset(n->barriers, 0, sizeof(n->barriers));
 	pxk_arm(n);
 	spin_unlock_bh(&n->lock);
@@ -297,19 +297,13 @@ void pxk_counters(struct pxk_node *n, u64 *out)
 	kfree(st);
 }
 
-/* Whether our proposal @seq of this incarnation has committed (lock held). */
-static bool own_committed(struct pxk_node *n, u64 inc, u64 seq, u64 *index)
-{
-	struct pxk_own *o = &n->own[seq % PXK_OWN_RING];
-
-	if (o->incarnation != inc || o->seq != seq)
-		return false;
-	*index = o->index;
-	return true;
-}
-
+/*
+ * Propose under the lock.  A waiter is registered first, with the
+ * sequence number the engine will give the proposal, since a cluster of
+ * one commits it inside px_propose().
+ */
 static int propose_once(struct pxk_node *n, const void *data, u32 len,
-			u64 *inc, u64 *seq)
+			struct pxk_waiter *w)
 {
 	int err;
 
@@ -319,9 +313,15 @@ static int propose_once(struct pxk_node *n, const void *data, u32 len,
 	} else if (!n->px) {
 		err = -ENOTCONN;
 	} else {
+		if (w) {
+			w->incarnation = n->incarnation;
+			w->seq = px_last_seq(n->px) + 1;
+			w->index = 0;
+			list_add_tail(&w->list, &n->waiters);
+		}
 		err = px_propose(n->px, NULL, data, len, ktime_get_ns());
-		*inc = n->incarnation;
-		*seq = px_last_seq(n->px);
+		if (err && w)
+			list_del(&w->list);
 		pxk_arm(n);
 	}
 	spin_unlock_bh(&n->lock);
@@ -337,11 +337,11 @@ static int propose_once(struct pxk_node *n, const void *data, u32 len,
 int pxk_propose(struct pxk_node *n, const void *data, u32 len, bool nonblock,
 		u64 *index)
 {
-	u64 inc = 0, seq = 0;
+	struct pxk_waiter w;
 	int err;
 
 	for (;;) {
-		err = propose_once(n, data, len, &inc, &seq);
+		err = propose_once(n, data, len, nonblock ? NULL : &w);
 		if (err != -EAGAIN || nonblock)
 			break;
 		/* Our queue of unconfirmed proposals is full: wait for room. */
@@ -349,23 +349,25 @@ int pxk_propose(struct pxk_node *n, const void *data, u32 len, bool nonblock,
 						     msecs_to_jiffies(10)) < 0)
 			return -EINTR;
 	}
-	if (err)
-		return err;
 	*index = 0;
-	if (nonblock)
-		return 0;
+	if (err || nonblock)
+		return err;
 	err = wait_event_interruptible(n->wq, ({
 		bool done;
 
 		spin_lock_bh(&n->lock);
-		done = n->dead || n->incarnation != inc || !n->up ||
-		       own_committed(n, inc, seq, index);
+		done = n->dead || n->incarnation != w.incarnation || !n->up ||
+		       w.index;
 		spin_unlock_bh(&n->lock);
 		done; }));
-	if (err)
-		return -EINTR;
+	spin_lock_bh(&n->lock);
+	list_del(&w.list);
+	*index = w.index;
+	spin_unlock_bh(&n->lock);
 	if (*index)
 		return 0;
+	if (err)
+		return -EINTR;
 	return n->dead ? -ENODEV : -ENOTCONN;
 }
 

@@ -16,6 +16,7 @@
 #include <linux/hrtimer.h>
 #include <linux/in6.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/skbuff.h>
@@ -28,7 +29,6 @@
 #include "core/core.h"
 
 #define PXK_MAC_LEN		16
-#define PXK_OWN_RING		256	/* own commits remembered for writers */
 #define PXK_EVENTS		32
 #define PXK_BARRIERS		16
 
@@ -44,10 +44,12 @@ struct pxk_member {
 	struct pxk_addr addr;
 };
 
-struct pxk_own {
+/* A writer waiting for its proposal to commit (on the writer's stack). */
+struct pxk_waiter {
+	struct list_head list;
 	u64 incarnation;
 	u64 seq;
-	u64 index;
+	u64 index;		/* 0 until committed */
 };
 
 struct pxk_barrier {
@@ -81,7 +83,7 @@ struct pxk_node {
 	u64 incarnation;
 	u64 commit;			/* highest delivered index */
 	u64 first;
-	struct pxk_own own[PXK_OWN_RING];
+	struct list_head waiters;	/* struct pxk_waiter */
 	struct pxk_barrier barriers[PXK_BARRIERS];
 	u64 barrier_token;
 	u64 saved[PX_CTR_MAX];		/* counters of stopped engines */

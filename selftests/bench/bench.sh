@@ -12,7 +12,7 @@ trap cleanup EXIT
 SECS=${BENCH_SECONDS:-2}
 OUT=/out
 mkdir -p $OUT
-BENCH=/kpaxos/tools/paxosbench/paxosbench
+BENCH="timeout 300 /kpaxos/tools/paxosbench/paxosbench"
 
 run_kernel() {	# nodes
 	start_cluster "$1"
