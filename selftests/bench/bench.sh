@@ -12,7 +12,7 @@ trap cleanup EXIT
 SECS=${BENCH_SECONDS:-2}
 OUT=/out
 mkdir -p $OUT
-BENCH="timeout 300 /kpaxos/tools/paxosbench/paxosbench"
+BENCH="timeout 90 /kpaxos/tools/paxosbench/paxosbench"
 
 run_kernel() {	# nodes
 	start_cluster "$1"
@@ -41,8 +41,10 @@ run_twin() {	# nodes
 		p=$(n "$i" $BENCH --paxosd "/tmp/pd$i.sock" --label probe --depth 1 --size 64 --seconds 0.5 | awk 'NR==2 {print $7}')
 		if [ -z "$best" ] || [ "${p:-999999}" -lt "$bestp" ]; then best=$i; bestp=${p:-999999}; fi
 	done
-	n "$best" $BENCH --paxosd "/tmp/pd$best.sock" --label "u$1" --depth 1,8,64,256 --size 64 --seconds $SECS --json $OUT/u$1.json
-	killall -q paxosd || true
+	# A run that does not finish is reported as missing, not fatal.
+	n "$best" $BENCH --paxosd "/tmp/pd$best.sock" --label "u$1" --depth 1,8,64,256 --size 64 --seconds $SECS --json $OUT/u$1.json ||
+		echo "twin, $1 nodes: a run did not finish"
+	killall -q paxosd 2>/dev/null || true
 	sleep 0.5
 }
 
@@ -52,7 +54,7 @@ n 2 udpping server 7600 &
 sleep 0.5
 n 1 udpping client 10.0.0.2 7600 -n 5000 | tee $OUT/floor.txt
 n 1 udpping flood 10.0.0.2 7600 -t 2 | tee -a $OUT/floor.txt
-killall -q udpping || true
+killall -q udpping 2>/dev/null || true
 cleanup
 
 echo "== kernel, 3 nodes"
