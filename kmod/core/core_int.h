@@ -207,6 +207,8 @@ struct px_slot *px_log_store(struct px_node *n, u64 index, u64 ballot,
 void px_log_deliver(struct px_node *n);
 void px_log_learn(struct px_node *n, u64 commit, u64 ballot);
 void px_log_trim(struct px_node *n, u64 below);
+void px_log_adopt(struct px_node *n, const struct px_msg *m, u64 below);
+void px_frag_seen(struct px_peer *p, const struct px_msg *m);
 u64 px_all_have(const struct px_node *n);
 bool px_dedup_done(const struct px_node *n, const struct px_prop_id *id);
 void px_handle_catchup_req(struct px_node *n, u32 from, const struct px_msg *m);

@@ -154,33 +154,13 @@ void px_handle_promise(struct px_node *n, u32 from, const struct px_msg *m)
 	if (n->role != PX_ROLE_CANDIDATE)
 		return;
 	if (m) {
-		struct px_wentry e;
-		size_t off = 0;
-		u16 k;
-
 		if (m->ballot != n->ballot || m->a != n->prepare_from)
 			return;
-		for (k = 0; k < m->nentries; k++) {
-			struct px_slot *s;
-
-			px_wire_entry(m, &off, &e);
-#if PX_PLANT_BUG == 2
-			/* Planted: ignore the values acceptors report. */
-			continue;
+#if PX_PLANT_BUG != 2
+		/* Values accepted in our own ballot cannot be reported yet. */
+		px_log_adopt(n, m, n->ballot);
 #endif
-			if (e.index <= n->commit || e.ballot >= n->ballot)
-				continue;
-			s = px_slot(n, e.index);
-			if (s && s->ballot >= e.ballot)
-				continue;
-			px_log_store(n, e.index, e.ballot, e.type, &e.id, e.data,
-				     e.len);
-		}
-		p->frags |= 1ULL << m->frag;
-		if (m->bflags & PX_PROMISE_LAST)
-			p->nfrag = m->frag + 1;
-		if (p->nfrag > 0 && p->frags == (~0ULL >> (64 - p->nfrag)))
-			p->done = true;
+		px_frag_seen(p, m);
 	}
 	for (i = 0; i < n->n; i++)
 		done += n->peers[i].done;

@@ -397,6 +397,40 @@ void px_handle_catchup_req(struct px_node *n, u32 from, const struct px_msg *m)
 			m->a, false, true);
 }
 
+/*
+ * Adopt, per instance above our commit point, the value reported with
+ * the highest ballot below @below (a leader merging promises, a node
+ * recovering from its peers' answers).
+ */
+void px_log_adopt(struct px_node *n, const struct px_msg *m, u64 below)
+{
+	struct px_wentry e;
+	size_t off = 0;
+	u16 k;
+
+	for (k = 0; k < m->nentries; k++) {
+		struct px_slot *s;
+
+		px_wire_entry(m, &off, &e);
+		if (e.index <= n->commit || e.ballot >= below)
+			continue;
+		s = px_slot(n, e.index);
+		if (s && s->ballot >= e.ballot)
+			continue;
+		px_log_store(n, e.index, e.ballot, e.type, &e.id, e.data, e.len);
+	}
+}
+
+/* One more fragment of a multi-datagram answer; done when all arrived. */
+void px_frag_seen(struct px_peer *p, const struct px_msg *m)
+{
+	p->frags |= 1ULL << m->frag;
+	if (m->bflags & PX_PROMISE_LAST)
+		p->nfrag = m->frag + 1;
+	if (p->nfrag > 0 && p->frags == (~0ULL >> (64 - p->nfrag)))
+		p->done = true;
+}
+
 /* Chosen entries from another node's log. */
 void px_handle_catchup(struct px_node *n, u32 from, const struct px_msg *m)
 {

@@ -120,11 +120,8 @@ void px_handle_recover(struct px_node *n, u32 from, const struct px_msg *m)
 void px_handle_recover_reply(struct px_node *n, u32 from, const struct px_msg *m)
 {
 	struct px_peer *p = &n->peers[from];
-	struct px_wentry e;
-	size_t off = 0;
 	u32 i, informative = 0, recovering = 0;
 	bool empty = true, adopt;
-	u16 k;
 
 	if (n->role != PX_ROLE_RECOVERING || n->rec_adopted || m->a != n->nonce ||
 	    p->done)
@@ -133,18 +130,7 @@ void px_handle_recover_reply(struct px_node *n, u32 from, const struct px_msg *m
 		p->recovering = true;
 		p->done = true;
 	} else {
-		for (k = 0; k < m->nentries; k++) {
-			struct px_slot *s;
-
-			px_wire_entry(m, &off, &e);
-			if (e.index <= n->commit)
-				continue;
-			s = px_slot(n, e.index);
-			if (s && s->ballot >= e.ballot)
-				continue;
-			px_log_store(n, e.index, e.ballot, e.type, &e.id, e.data,
-				     e.len);
-		}
+		px_log_adopt(n, m, U64_MAX);
 		if (m->c > n->promised)
 			n->promised = m->c;
 		if (px_round(m->c) > n->max_round)
@@ -157,11 +143,7 @@ void px_handle_recover_reply(struct px_node *n, u32 from, const struct px_msg *m
 			p->empty = true;
 		if (m->b || m->c || m->nentries)
 			p->empty = false;
-		p->frags |= 1ULL << m->frag;
-		if (m->bflags & PX_PROMISE_LAST)
-			p->nfrag = m->frag + 1;
-		if (p->nfrag > 0 && p->frags == (~0ULL >> (64 - p->nfrag)))
-			p->done = true;
+		px_frag_seen(p, m);
 	}
 	for (i = 0; i < n->n; i++) {
 		if (i == n->self || !n->peers[i].done)
