@@ -103,7 +103,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 {
 	echo "{\"floor_rtt_p50_us\":$floor,"
 	for f in k3 u3 k5 u5 k3-fwd k5-fwd k3-sizes; do
-		[ -f "$OUT/$f.json" ] && printf '"%s":%s,\n' "$f" "$(tr -d '\n' <"$OUT/$f.json")"
+		# Only complete runs: a killed one leaves its array open.
+		[ -f "$OUT/$f.json" ] && tail -n1 "$OUT/$f.json" | grep -q '^\]$' &&
+			printf '"%s":%s,\n' "$f" "$(tr -d '\n' <"$OUT/$f.json")"
 	done
 	echo "\"done\":true}"
 } >$OUT/bench.json

@@ -231,7 +231,7 @@ wait "$tailpid" 2>/dev/null || true
 
 # Files the guest left under /out.
 if [ -s "$out/out.b64" ]; then
-	sed -n '/^KPAXOS-OUT-BEGIN$/,/^KPAXOS-OUT-END$/p' "$out/out.b64" |
+	tr -d '\r' <"$out/out.b64" | sed -n '/^KPAXOS-OUT-BEGIN$/,/^KPAXOS-OUT-END$/p' |
 		sed '1d;$d' | base64 -d 2>/dev/null | tar -xf - -C "$out" 2>/dev/null ||
 		log "could not unpack the guest's /out"
 fi
