@@ -59,14 +59,25 @@ static void follow(struct px_node *n, u32 from, u64 ballot)
 	grant(n, from);
 }
 
-void px_handle_prepare(struct px_node *n, u32 from, const struct px_msg *m)
+/*
+ * Whether we may answer @m: not while recovering (we do not vote), and
+ * only if its ballot is its sender's own.
+ */
+static bool may_vote(struct px_node *n, u32 from, const struct px_msg *m)
 {
 	if (n->role == PX_ROLE_RECOVERING)
-		return;
+		return false;
 	if (px_ballot_node(m->ballot) != n->peers[from].id) {
 		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
-		return;
+		return false;
 	}
+	return true;
+}
+
+void px_handle_prepare(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	if (!may_vote(n, from, m))
+		return;
 	if (m->ballot < n->promised) {
 		px_send_nack(n, from);
 		return;
@@ -108,12 +119,8 @@ void px_handle_accept(struct px_node *n, u32 from, const struct px_msg *m)
 	size_t off = 0;
 	u16 k;
 
-	if (n->role == PX_ROLE_RECOVERING)
+	if (!may_vote(n, from, m))
 		return;
-	if (px_ballot_node(m->ballot) != n->peers[from].id) {
-		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
-		return;
-	}
 	if (m->ballot < n->promised) {
 #if PX_PLANT_BUG == 1
 		/* Planted: accept the values anyway, ignoring the promise. */
@@ -163,12 +170,8 @@ void px_handle_heartbeat(struct px_node *n, u32 from, const struct px_msg *m)
 {
 	struct px_wbuf w;
 
-	if (n->role == PX_ROLE_RECOVERING)
+	if (!may_vote(n, from, m))
 		return;
-	if (px_ballot_node(m->ballot) != n->peers[from].id) {
-		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
-		return;
-	}
 	if (m->ballot < n->promised) {
 		px_send_nack(n, from);
 		return;

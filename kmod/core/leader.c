@@ -377,23 +377,6 @@ void px_leader_flush(struct px_node *n)
 		announce_commit(n);
 }
 
-static void send_heartbeat(struct px_node *n)
-{
-	struct px_wbuf w;
-
-	n->hb_seq++;
-	n->hb_time[n->hb_seq % PX_HB_RING] = n->now;
-	n->hb_next = n->now + n->cfg.heartbeat_ns;
-	px_begin(n, &w, PX_MSG_HEARTBEAT, n->ballot);
-	px_wire_u64(&w, n->commit);
-	n->commit_sent = n->commit;
-	px_wire_u64(&w, n->hb_seq);
-	px_wire_u64(&w, px_all_have(n));
-	px_broadcast(n, &w);
-	if (n->quorum <= 1 && n->cfg.lease_ns)
-		n->lease_until = n->now + n->guard_ns;
-}
-
 /*
  * A heartbeat that repeats the current round: it carries the commit
  * index, and its acknowledgements renew the lease only from the round's
@@ -409,6 +392,17 @@ static void announce_commit(struct px_node *n)
 	px_wire_u64(&w, n->hb_seq);
 	px_wire_u64(&w, px_all_have(n));
 	px_broadcast(n, &w);
+}
+
+/* A new heartbeat round: its acknowledgements renew the lease. */
+static void send_heartbeat(struct px_node *n)
+{
+	n->hb_seq++;
+	n->hb_time[n->hb_seq % PX_HB_RING] = n->now;
+	n->hb_next = n->now + n->cfg.heartbeat_ns;
+	announce_commit(n);
+	if (n->quorum <= 1 && n->cfg.lease_ns)
+		n->lease_until = n->now + n->guard_ns;
 }
 
 void px_leader_tick(struct px_node *n)
