@@ -545,6 +545,31 @@ static int run(u64 seed, u32 n)
 		}
 	}
 	if (!S.fail) {
+		/*
+		 * With the network healed for seconds, every node that is up
+		 * has finished recovering and delivered the highest commit.
+		 */
+		struct px_status st;
+		u64 hi = 0;
+
+		for (i = 0; i < S.n; i++)
+			if (S.nodes[i].up && S.nodes[i].last_index > hi)
+				hi = S.nodes[i].last_index;
+		for (i = 0; i < S.n && !S.fail; i++) {
+			if (!S.nodes[i].up)
+				continue;
+			px_get_status(S.nodes[i].px, &st, local(i));
+			if (st.role == PX_ROLE_RECOVERING)
+				failf("liveness", "n%u still recovering at the end",
+				      S.nodes[i].id);
+			else if (S.nodes[i].last_index < hi)
+				failf("liveness", "n%u delivered %llu of %llu",
+				      S.nodes[i].id,
+				      (unsigned long long)S.nodes[i].last_index,
+				      (unsigned long long)hi);
+		}
+	}
+	if (!S.fail) {
 		/* Every node delivered the same log up to the lowest point. */
 		u64 lo = U64_MAX;
 

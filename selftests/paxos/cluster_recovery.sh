@@ -29,12 +29,13 @@ n "$victim" paxosctl up
 st=$(field "$victim" state)
 [ "$st" = recovering ] || fail "restarted node is $st, not recovering"
 [ "$(field "$victim" incarnation)" != "$inc0" ] || fail "same incarnation after restart"
+t0=$(now_ms)
 end=$(($(date +%s) + 30))
 while [ "$(field "$victim" state)" = recovering ]; do
 	[ "$(date +%s)" -le "$end" ] || fail "still recovering after 30 s"
 	sleep 0.1
 done
-echo "node $victim recovered: $(field "$victim" state)"
+echo "node $victim recovered in $(($(now_ms) - t0)) ms: $(field "$victim" state)"
 n "$leader" plog write "after recovery" >/dev/null
 top=$(n "$leader" plog commit)
 for i in 1 2 3; do

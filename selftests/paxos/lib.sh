@@ -10,7 +10,16 @@ HEARTBEAT=${HEARTBEAT:-50}
 ELECTION=${ELECTION:-300}
 LEASE=${LEASE:-1000}
 
-fail() { echo "FAIL: $*"; exit 1; }
+# fail MSG: say why, show every node's state for the log, and stop.
+fail() {
+	echo "FAIL: $*"
+	for i in $(seq 1 "${NODES:-0}"); do
+		ip netns list | grep -q "^pxn$i\b" || continue
+		echo "node $i:"
+		n "$i" paxosctl status 2>&1 | sed 's/^/  /'
+	done
+	exit 1
+}
 n() { i=$1; shift; ip netns exec "pxn$i" "$@"; }
 field() { n "$1" paxosctl status | sed -n "s/^$2: //p"; }
 now_ms() { cut -d' ' -f1 /proc/uptime | tr -d . | sed 's/$/0/'; }
