@@ -124,6 +124,8 @@ int px_propose(struct px_node *n, const struct px_prop_id *id,
 enum px_role px_get_role(const struct px_node *n);
 /* The incarnation the node was created with. */
 u64 px_get_incarnation(const struct px_node *n);
+/* Whether px_propose() has room for a new proposal (else -EAGAIN). */
+bool px_propose_room(const struct px_node *n);
 /* Sequence number px_propose() gave the last proposal it accepted. */
 u64 px_last_seq(const struct px_node *n);
 /* Read barrier: 0 and *index at once (leader with lease), 1 pending

@@ -17,7 +17,9 @@
 #define PX_PLANT_BUG 0
 #endif
 
-#define PX_MAX_PENDING		64	/* own proposals awaiting commit */
+/* Own proposals awaiting commit: at most the 64-bit dedup window. */
+#define PX_MAX_PENDING		64
+#define PX_MAX_BATCHES		2	/* leader: ACCEPT batches in flight */
 #define PX_MAX_QUEUE		256	/* leader: proposals waiting for the window */
 #define PX_MAX_BARRIERS		16
 #define PX_HB_RING		16	/* heartbeat send times remembered */
@@ -132,7 +134,9 @@ struct px_node {
 
 	/* proposals */
 	u64 next_seq;
-	struct px_pending pending[PX_MAX_PENDING];
+	struct px_pending pending[PX_MAX_PENDING];	/* by seq % size */
+	u32 npending;
+	u64 batch_end[PX_MAX_BATCHES];	/* last index of each batch in flight */
 	struct px_queued queue[PX_MAX_QUEUE];
 	u32 qhead, qlen;
 	struct px_dedup dedup[PX_MAX_NODES];
@@ -168,6 +172,11 @@ static inline struct px_slot *px_slot(struct px_node *n, u64 index)
 	struct px_slot *s = &n->ring[index & (n->cap - 1)];
 
 	return s->index == index ? s : NULL;
+}
+
+static inline struct px_pending *px_pending_of(struct px_node *n, u64 seq)
+{
+	return &n->pending[seq % PX_MAX_PENDING];
 }
 
 static inline u32 px_round(u64 ballot)

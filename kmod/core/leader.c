@@ -143,6 +143,7 @@ static void become_leader(struct px_node *n)
 		n->own_first = n->next_index - 1;
 	}
 	n->hb_next = n->now;
+	memset(n->batch_end, 0, sizeof(n->batch_end));
 	px_leader_flush(n);
 }
 
@@ -344,6 +345,33 @@ void px_leader_append(struct px_node *n, const struct px_prop_id *id,
 	n->qlen++;
 }
 
+/*
+ * Whether a new batch may go out.  While PX_MAX_BATCHES batches await a
+ * majority, new proposals wait in the window and leave together when one
+ * is chosen: one outstanding write goes at once, many share datagrams,
+ * acknowledgements and commit announcements.
+ */
+static bool batch_room(struct px_node *n)
+{
+	u32 i, busy = 0;
+
+	for (i = 0; i < PX_MAX_BATCHES; i++)
+		busy += n->batch_end[i] > n->commit;
+	return busy < PX_MAX_BATCHES;
+}
+
+static void batch_sent(struct px_node *n, u64 last)
+{
+	u32 i;
+
+	for (i = 0; i < PX_MAX_BATCHES; i++) {
+		if (n->batch_end[i] <= n->commit) {
+			n->batch_end[i] = last;
+			return;
+		}
+	}
+}
+
 /* Move queued proposals into the window and send what is new. */
 void px_leader_flush(struct px_node *n)
 {
@@ -360,14 +388,18 @@ void px_leader_flush(struct px_node *n)
 		n->qhead = (n->qhead + 1) % PX_MAX_QUEUE;
 		n->qlen--;
 	}
-	for (i = n->commit + 1; i < n->next_index; i++) {
+	for (i = n->commit + 1; i < n->next_index && !lo; i++) {
 		struct px_slot *s = px_slot(n, i);
 
-		if (s && !s->sent_ns && !lo)
+		if (s && !s->sent_ns)
 			lo = i;
 	}
-	if (lo)
+	if (lo && !batch_room(n))
+		lo = 0;
+	if (lo) {
 		send_accepts(n, -1, lo, n->next_index - 1);
+		batch_sent(n, n->next_index - 1);
+	}
 	advance(n);
 	/*
 	 * Tell followers about new commits at once when no ACCEPT is going

@@ -149,8 +149,9 @@ static void dedup_mark(struct px_node *n, struct px_dedup *table,
 	if (id->seq < d->base)
 		return;
 	/*
-	 * An origin has at most PX_MAX_PENDING proposals outstanding, so a
-	 * sequence number 64 below one that committed has committed too.
+	 * An origin gives out sequence number s only once s - PX_MAX_PENDING
+	 * has committed (px_propose), so a number 64 below one that
+	 * committed has committed too.
 	 */
 	if (id->seq >= d->base + 64) {
 		u64 shift = id->seq - d->base - 63;
@@ -223,15 +224,12 @@ void px_log_deliver(struct px_node *n)
 		px_ctr(n, PAXOS_CTR_COMMITS);
 		if (s->id.origin == n->cfg.self_id &&
 		    s->id.incarnation == n->incarnation) {
-			u32 i;
+			struct px_pending *p = px_pending_of(n, s->id.seq);
 
-			for (i = 0; i < PX_MAX_PENDING; i++) {
-				struct px_pending *p = &n->pending[i];
-
-				if (p->used && p->id.seq == s->id.seq) {
-					px_free(p->data);
-					memset(p, 0, sizeof(*p));
-				}
+			if (p->used && p->id.seq == s->id.seq) {
+				px_free(p->data);
+				memset(p, 0, sizeof(*p));
+				n->npending--;
 			}
 		}
 		n->ops->commit(n->ctx, s->index, s->type, &s->id, s->data, s->len);

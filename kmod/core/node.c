@@ -348,7 +348,7 @@ static void pending_flush(struct px_node *n)
 	bool have = false;
 	u32 i;
 
-	if (n->role == PX_ROLE_RECOVERING || l < 0)
+	if (n->role == PX_ROLE_RECOVERING || l < 0 || !n->npending)
 		return;
 	if ((u32)l != n->self) {
 		px_begin(n, &w, PX_MSG_FORWARD, n->promised);
@@ -508,19 +508,33 @@ void px_tick(struct px_node *n, u64 now)
 int px_propose(struct px_node *n, const struct px_prop_id *id,
 	       const void *data, u32 len, u64 now)
 {
-	struct px_pending *p = NULL;
-	u32 i;
+	struct px_prop_id pid = {
+		.origin = n->cfg.self_id,
+		.incarnation = n->incarnation,
+		.seq = id && id->seq ? id->seq : n->next_seq + 1,
+	};
+	struct px_pending *p = px_pending_of(n, pid.seq);
 
 	n->now = now;
 	if (!len || len > PX_MAX_VALUE)
 		return -EINVAL;
 	if (n->role == PX_ROLE_DOWN)
 		return -ENOTCONN;
-	for (i = 0; i < PX_MAX_PENDING && !p; i++)
-		if (!n->pending[i].used)
-			p = &n->pending[i];
-	if (!p)
-		return -EAGAIN;
+	/*
+	 * The slot of seq s is free only once s - PX_MAX_PENDING committed:
+	 * duplicate suppression keeps a window of that many numbers.
+	 */
+	if (p->used) {
+		if (p->id.seq != pid.seq)
+			return -EAGAIN;
+		/* A retry of a proposal still waiting: send it again now. */
+		p->sent_ns = 0;
+		pending_flush(n);
+		return 0;
+	}
+	/* A retry of one that committed already. */
+	if (px_dedup_done(n, &pid))
+		return 0;
 	p->data = px_alloc(len);
 	if (!p->data)
 		return -ENOMEM;
@@ -528,14 +542,18 @@ int px_propose(struct px_node *n, const struct px_prop_id *id,
 	p->len = len;
 	p->used = true;
 	p->sent_ns = 0;
-	p->id.origin = n->cfg.self_id;
-	p->id.incarnation = n->incarnation;
-	p->id.seq = id && id->seq ? id->seq : ++n->next_seq;
-	if (p->id.seq > n->next_seq)
-		n->next_seq = p->id.seq;
+	p->id = pid;
+	if (pid.seq > n->next_seq)
+		n->next_seq = pid.seq;
+	n->npending++;
 	px_ctr(n, PAXOS_CTR_PROPOSALS);
 	pending_flush(n);
 	return 0;
+}
+
+bool px_propose_room(const struct px_node *n)
+{
+	return !n->pending[(n->next_seq + 1) % PX_MAX_PENDING].used;
 }
 
 enum px_role px_get_role(const struct px_node *n)

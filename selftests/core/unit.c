@@ -397,12 +397,57 @@ static void test_trim_and_behind(void)
 		px_node_destroy(C.px[i]);
 }
 
+/*
+ * Duplicate suppression remembers 64 sequence numbers per origin, so an
+ * origin may not give out seq s while s - 64 is still waiting, even when
+ * every other proposal committed.
+ */
+static void test_pending_window(void)
+{
+	struct px_prop_id id = { 0 };
+	u64 idx, count[65] = { 0 };
+	int l, f, i;
+
+	u_cluster(3, 0);
+	u_run(300);
+	l = u_leader();
+	CHECK(l >= 0);
+	f = (l + 1) % 3;
+	C.cut[f] = true;
+	CHECK(px_propose(C.px[f], NULL, "first", 5, C.now) == 0);
+	C.cut[f] = false;
+	for (i = 2; i <= 64; i++)
+		CHECK(px_propose(C.px[f], NULL, "more", 4, C.now) == 0);
+	u_run(1);
+	for (idx = 1; idx < 512; idx++)
+		if (C.log[f][idx] >> 48 == (u64)f + 1)
+			count[(C.log[f][idx] & 0xffff) % 65]++;
+	CHECK(count[1] == 0 && count[2] == 1 && count[64] == 1);
+	CHECK(!px_propose_room(C.px[f]));
+	CHECK(px_propose(C.px[f], NULL, "65th", 4, C.now) == -EAGAIN);
+	/* A retry of a waiting proposal is no new one. */
+	id.seq = 1;
+	CHECK(px_propose(C.px[f], &id, "first", 5, C.now) == 0);
+	u_run(200);
+	CHECK(px_propose_room(C.px[f]));
+	memset(count, 0, sizeof(count));
+	for (idx = 1; idx < 512; idx++)
+		if (C.log[f][idx] >> 48 == (u64)f + 1)
+			count[(C.log[f][idx] & 0xffff) % 65]++;
+	for (i = 1; i <= 64; i++)
+		CHECK(count[i] == 1);
+	CHECK(px_propose(C.px[f], NULL, "65th", 4, C.now) == 0);
+	for (i = 0; i < 3; i++)
+		px_node_destroy(C.px[i]);
+}
+
 int main(void)
 {
 	test_wire();
 	test_cluster_basics();
 	test_failover_and_recovery();
 	test_trim_and_behind();
+	test_pending_window();
 	free(C.q);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
