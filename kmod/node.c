@@ -25,11 +25,25 @@ static void pxk_commit(void *ctx, u64 index, enum px_entry_type type,
 	    id->incarnation == n->incarnation) {
 		struct pxk_waiter *w;
 
-		list_for_each_entry(w, &n->waiters, list)
-			if (w->seq == id->seq && w->incarnation == id->incarnation)
+		/* Waiters are in proposal order: the match is near the head. */
+		list_for_each_entry(w, &n->waiters, list) {
+			if (w->seq == id->seq && w->incarnation == id->incarnation) {
 				w->index = index;
+				wake_up(&w->wq);
+				break;
+			}
+		}
 	}
 	wake_up_interruptible_all(&n->wq);
+}
+
+/* The engine stopped: every blocked writer must look (lock held). */
+static void wake_writers(struct pxk_node *n)
+{
+	struct pxk_waiter *w;
+
+	list_for_each_entry(w, &n->waiters, list)
+		wake_up(&w->wq);
 }
 
 static void pxk_event(void *ctx, const struct px_event *ev)
@@ -149,6 +163,7 @@ void pxk_node_kill(struct pxk_node *n)
 	/* Dead first, so waiters woken by the stop see why: -ENODEV. */
 	spin_lock_bh(&n->lock);
 	n->dead = true;
+	wake_writers(n);
 	spin_unlock_bh(&n->lock);
 	pxk_down(n);
 	cancel_work_sync(&n->ntf_work);
@@ -266,6 +281,7 @@ void pxk_down(struct pxk_node *n)
 	px = n->px;
 	n->px = NULL;
 	n->up = false;
+	wake_writers(n);
 	if (st) {
 		px_get_status(px, st, ktime_get_ns());
 		for (i = 0; i < PX_CTR_MAX; i++)
@@ -297,6 +313,16 @@ void pxk_counters(struct pxk_node *n, u64 *out)
 	kfree(st);
 }
 
+static bool propose_room(struct pxk_node *n)
+{
+	bool room;
+
+	spin_lock_bh(&n->lock);
+	room = n->dead || !n->px || px_propose_room(n->px);
+	spin_unlock_bh(&n->lock);
+	return room;
+}
+
 /*
  * Propose under the lock.  A waiter is registered first, with the
  * sequence number the engine will give the proposal, since a cluster of
@@ -314,6 +340,7 @@ static int propose_once(struct pxk_node *n, const void *data, u32 len,
 		err = -ENOTCONN;
 	} else {
 		if (w) {
+			init_waitqueue_head(&w->wq);
 			w->incarnation = n->incarnation;
 			w->seq = px_last_seq(n->px) + 1;
 			w->index = 0;
@@ -344,15 +371,14 @@ int pxk_propose(struct pxk_node *n, const void *data, u32 len, bool nonblock,
 		err = propose_once(n, data, len, nonblock ? NULL : &w);
 		if (err != -EAGAIN || nonblock)
 			break;
-		/* Our queue of unconfirmed proposals is full: wait for room. */
-		if (wait_event_interruptible_timeout(n->wq, n->dead || !n->up,
-						     msecs_to_jiffies(10)) < 0)
+		/* Our proposals awaiting commit fill their window: wait for room. */
+		if (wait_event_interruptible(n->wq, propose_room(n)))
 			return -EINTR;
 	}
 	*index = 0;
 	if (err || nonblock)
 		return err;
-	err = wait_event_interruptible(n->wq, ({
+	err = wait_event_interruptible(w.wq, ({
 		bool done;
 
 		spin_lock_bh(&n->lock);

@@ -45,8 +45,10 @@ struct pxk_member {
 };
 
 /* A writer waiting for its proposal to commit (on the writer's stack). */
+/* A blocked writer; woken alone when its value commits. */
 struct pxk_waiter {
 	struct list_head list;
+	wait_queue_head_t wq;
 	u64 incarnation;
 	u64 seq;
 	u64 index;		/* 0 until committed */
