@@ -41,7 +41,7 @@ struct client {
 	int fd;
 	u8 buf[PX_MAX_VALUE + 4];
 	size_t have;
-	u64 queued;		/* answers owed, in order */
+	bool stalled;		/* no room for its next request yet */
 };
 
 static struct {
@@ -50,6 +50,7 @@ static struct {
 	struct peer peers[PX_MAX_NODES];
 	u32 npeers;
 	struct client *clients[MAX_CLIENTS];
+	u32 nstalled;
 	/* seq -> client waiting for it */
 	struct { u64 seq; int fd; } wait[MAX_WAIT];
 } D;
@@ -133,33 +134,53 @@ static int parse_addr(const char *s, struct sockaddr_in *a)
 	return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
 }
 
-static void client_data(struct client *c)
+static void client_close(struct client *c)
 {
-	ssize_t r = read(c->fd, c->buf + c->have, sizeof(c->buf) - c->have);
+	epoll_ctl(D.ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	D.clients[c->fd] = NULL;
+	D.nstalled -= c->stalled;
+	free(c);
+}
 
-	if (r <= 0) {
-		epoll_ctl(D.ep, EPOLL_CTL_DEL, c->fd, NULL);
-		close(c->fd);
-		D.clients[c->fd] = NULL;
-		free(c);
+/* Read from a stalled client only once its requests fit again. */
+static void client_stall(struct client *c, bool stalled)
+{
+	struct epoll_event ev = { .events = stalled ? 0 : EPOLLIN,
+				  .data.fd = c->fd };
+
+	if (c->stalled == stalled)
 		return;
-	}
-	c->have += r;
+	c->stalled = stalled;
+	if (stalled)
+		D.nstalled++;
+	else
+		D.nstalled--;
+	epoll_ctl(D.ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Propose the client's complete requests, in order, while there is room. */
+static void client_run(struct client *c)
+{
 	for (;;) {
 		u32 len;
 		int err;
 
 		if (c->have < 4)
-			return;
+			break;
 		memcpy(&len, c->buf, 4);
 		if (!len || len > PX_MAX_VALUE) {
 			reply(c->fd, -EMSGSIZE);
 			c->have = 0;
-			return;
+			break;
 		}
 		if (c->have < 4 + len)
-			return;
+			break;
 		err = px_propose(D.px, NULL, c->buf + 4, len, now_ns());
+		if (err == -EAGAIN) {
+			client_stall(c, true);
+			return;
+		}
 		if (err) {
 			reply(c->fd, err);
 		} else {
@@ -171,6 +192,30 @@ static void client_data(struct client *c)
 		memmove(c->buf, c->buf + 4 + len, c->have - 4 - len);
 		c->have -= 4 + len;
 	}
+	client_stall(c, false);
+}
+
+static void client_data(struct client *c)
+{
+	ssize_t r = read(c->fd, c->buf + c->have, sizeof(c->buf) - c->have);
+
+	if (r <= 0) {
+		client_close(c);
+		return;
+	}
+	c->have += r;
+	client_run(c);
+}
+
+/* Commits made room: take up the requests that waited for it. */
+static void clients_resume(void)
+{
+	int fd;
+
+	for (fd = 0; fd < MAX_CLIENTS && D.nstalled; fd++)
+		if (D.clients[fd] && D.clients[fd]->stalled &&
+		    px_propose_room(D.px))
+			client_run(D.clients[fd]);
 }
 
 int main(int argc, char **argv)
@@ -284,6 +329,7 @@ int main(int argc, char **argv)
 				client_data(D.clients[fd]);
 			}
 		}
+		clients_resume();
 		arm();
 	}
 usage:
