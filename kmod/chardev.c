@@ -5,8 +5,8 @@
  * Each open file has its own position, a log index.  read() returns whole
  * records (struct paxos_record and the payload) in log order; write()
  * proposes one value and, unless O_NONBLOCK, returns once it is committed.
- * Records are copied out of the engine under the node lock into a bounce
- * buffer, and to user space after the lock is dropped.
+ * Records are copied out of the engine under the node lock into the
+ * file's bounce buffer, and to user space after that lock is dropped.
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -26,6 +26,7 @@ struct pxk_file {
 	u64 pos;		/* next index to read; 0: the first retained */
 	u64 last_write;
 	struct mutex lock;	/* one reader or seeker at a time per file */
+	u8 *bounce;		/* PXK_BOUNCE bytes, from the first read on */
 };
 
 static int pxk_open(struct inode *inode, struct file *file)
@@ -49,6 +50,7 @@ static int pxk_release(struct inode *inode, struct file *file)
 	struct pxk_file *f = file->private_data;
 
 	pxk_node_put(f->node);
+	kvfree(f->bounce);
 	kfree(f);
 	return 0;
 }
@@ -133,10 +135,15 @@ static ssize_t pxk_read(struct file *file, char __user *ubuf, size_t count,
 
 	if (count < sizeof(struct paxos_record))
 		return -EMSGSIZE;
-	buf = kvmalloc(cap, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
 	mutex_lock(&f->lock);
+	/* Kept for the file's life: a reader that follows the log reads often. */
+	if (!f->bounce)
+		f->bounce = kvmalloc(PXK_BOUNCE, GFP_KERNEL);
+	buf = f->bounce;
+	if (!buf) {
+		mutex_unlock(&f->lock);
+		return -ENOMEM;
+	}
 	for (;;) {
 		spin_lock_bh(&n->lock);
 		start_pos(n, f);
@@ -153,10 +160,9 @@ static ssize_t pxk_read(struct file *file, char __user *ubuf, size_t count,
 			break;
 		}
 	}
-	mutex_unlock(&f->lock);
 	if (got > 0 && copy_to_user(ubuf, buf, got))
 		got = -EFAULT;
-	kvfree(buf);
+	mutex_unlock(&f->lock);
 	return got;
 }
 
@@ -220,7 +226,7 @@ static __poll_t pxk_poll(struct file *file, poll_table *wait)
 	start_pos(n, f);
 	if (n->dead)
 		mask = EPOLLERR | EPOLLHUP;
-	else if (n->px)
+	else if (n->px && px_propose_room(n->px))
 		mask = EPOLLOUT | EPOLLWRNORM;
 	if (n->px && f->pos && f->pos <= n->commit)
 		mask |= EPOLLIN | EPOLLRDNORM;
