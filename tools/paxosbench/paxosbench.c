@@ -3,13 +3,16 @@
  * paxosbench: closed-loop commit latency and throughput.
  *
  *   paxosbench [--paxosd SOCK] [--depth 1,8,64,256] [--size 16,64,1024,8192]
- *              [--seconds S] [--json FILE] [--label NAME]
+ *              [--seconds S] [--json FILE] [--label NAME] [--threads]
  *
- * Each of DEPTH threads keeps one write outstanding: on /dev/paxoslog a
- * blocking write() (it returns once committed), or against the user-space
- * twin paxosd one request on its own UNIX socket.  Prints per-write commit
- * latency p50/p99/p99.9 and commits per second for every size and depth,
- * as a table and, with --json, as JSON.
+ * Closed loop with DEPTH writes outstanding.  By default one thread keeps
+ * them outstanding as an application would: non-blocking writes to
+ * /dev/paxoslog, completions seen by reading the committed log; against
+ * the user-space twin paxosd, requests pipelined on one connection.  With
+ * --threads, each of DEPTH threads has one blocking write (or one twin
+ * request) at a time.  Prints per-write commit latency p50/p99/p99.9 and
+ * commits per second for every size (16..8192 bytes) and depth, as a table
+ * and, with --json, as JSON.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,12 +26,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/paxos.h>
+
 static const char *sock_path;
+static int threads;		/* --threads: one blocking writer per outstanding write */
 static volatile int stop;
 
 struct worker {
 	pthread_t t;
 	int size;
+	int depth;		/* pipelined: writes kept outstanding */
 	double *lat;
 	size_t n, cap;
 	int err;
@@ -70,6 +77,20 @@ static int full(int fd, void *buf, size_t len, int wr)
 	return 0;
 }
 
+static void record(struct worker *w, double lat)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 4096;
+		w->lat = realloc(w->lat, w->cap * sizeof(double));
+		if (!w->lat) {
+			perror("paxosbench");
+			exit(1);
+		}
+	}
+	w->lat[w->n++] = lat;
+}
+
+/* One thread, one blocking write (or twin request) at a time. */
 static void *run(void *arg)
 {
 	struct worker *w = arg;
@@ -99,13 +120,124 @@ static void *run(void *arg)
 			w->err = errno;
 			break;
 		}
-		if (w->n == w->cap) {
-			w->cap = w->cap ? 2 * w->cap : 4096;
-			w->lat = realloc(w->lat, w->cap * sizeof(double));
-		}
-		w->lat[w->n++] = now_us() - t;
+		record(w, now_us() - t);
 	}
 	close(fd);
+	return NULL;
+}
+
+/*
+ * One thread keeps w->depth writes outstanding.  On /dev/paxoslog: writes
+ * with O_NONBLOCK (they return once proposed), and the committed log, read
+ * in order from a second file, says when each committed: the value carries
+ * a tag and its send time.  Against paxosd: requests pipelined on one
+ * connection, answered in order.
+ */
+#define TAG 0x7061786f7362656eULL
+
+static void *run_pipelined(void *arg)
+{
+	struct worker *w = arg;
+	static char rbuf[1 << 16];
+	char val[8192 + 4];
+	double *sent = calloc(w->depth, sizeof(double));
+	size_t out = 0, head = 0, have = 0;
+	int wfd, rfd = -1;
+
+	if (sock_path) {
+		wfd = connect_twin();
+	} else {
+		wfd = open("/dev/paxoslog", O_RDWR | O_NONBLOCK);
+		rfd = open("/dev/paxoslog", O_RDONLY);
+		if (rfd >= 0 && lseek(rfd, 0, SEEK_END) < 0)
+			rfd = -1;
+	}
+	if (wfd < 0 || (!sock_path && rfd < 0) || !sent) {
+		w->err = errno ? errno : ENOMEM;
+		return NULL;
+	}
+	memset(val, 'b', sizeof(val));
+	while (!stop) {
+		while (out < (size_t)w->depth) {
+			uint64_t tag = TAG;
+			double t = now_us();
+			ssize_t r;
+
+			memcpy(val + 4, &tag, 8);
+			memcpy(val + 12, &t, 8);
+			if (sock_path) {
+				uint32_t len = w->size;
+
+				memcpy(val, &len, 4);
+				if (full(wfd, val, 4 + w->size, 1)) {
+					w->err = EIO;
+					goto done;
+				}
+				sent[(head + out) % w->depth] = t;
+			} else {
+				r = write(wfd, val + 4, w->size);
+				if (r < 0 && errno == EAGAIN && out)
+					break;	/* no room until something commits */
+				if (r < 0 && errno == EAGAIN) {
+					usleep(100);
+					continue;
+				}
+				if (r != w->size) {
+					w->err = errno;
+					goto done;
+				}
+			}
+			out++;
+		}
+		if (sock_path) {
+			int64_t idx;
+
+			if (full(wfd, &idx, 8, 0) || idx <= 0) {
+				w->err = EIO;
+				break;
+			}
+			record(w, now_us() - sent[head]);
+			head = (head + 1) % w->depth;
+			out--;
+			continue;
+		}
+		/* Committed records, in log order; ours carry the tag. */
+		{
+			ssize_t r = read(rfd, rbuf + have, sizeof(rbuf) - have);
+			size_t off = 0;
+
+			if (r <= 0) {
+				w->err = r < 0 ? errno : EIO;
+				break;
+			}
+			have += r;
+			while (have - off >= sizeof(struct paxos_record)) {
+				struct paxos_record rec;
+				uint64_t tag;
+				double t;
+
+				memcpy(&rec, rbuf + off, sizeof(rec));
+				if (have - off < sizeof(rec) + rec.len)
+					break;
+				if (rec.type == PAXOS_REC_DATA && rec.len >= 16) {
+					memcpy(&tag, rbuf + off + sizeof(rec), 8);
+					memcpy(&t, rbuf + off + sizeof(rec) + 8, 8);
+					if (tag == TAG && out) {
+						record(w, now_us() - t);
+						out--;
+					}
+				}
+				off += sizeof(rec) + rec.len;
+			}
+			memmove(rbuf, rbuf + off, have - off);
+			have -= off;
+		}
+	}
+done:
+	close(wfd);
+	if (rfd >= 0)
+		close(rfd);
+	free(sent);
 	return NULL;
 }
 
@@ -152,8 +284,10 @@ int main(int argc, char **argv)
 			json = argv[++i];
 		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
 			label = argv[++i];
+		else if (!strcmp(argv[i], "--threads"))
+			threads = 1;
 		else {
-			fprintf(stderr, "usage: paxosbench [--paxosd SOCK] [--depth 1,8,64,256] [--size 16,64,1024,8192] [--seconds S] [--json FILE] [--label NAME]\n");
+			fprintf(stderr, "usage: paxosbench [--paxosd SOCK] [--depth 1,8,64,256] [--size 16,64,1024,8192] [--seconds S] [--json FILE] [--label NAME] [--threads]\n");
 			return 2;
 		}
 	}
@@ -168,17 +302,20 @@ int main(int argc, char **argv)
 	for (s = 0; s < ns; s++) {
 		for (d = 0; d < nd; d++) {
 			int depth = depths[d], err = 0;
-			struct worker *w = calloc(depth, sizeof(*w));
+			int nw = threads ? depth : 1;
+			struct worker *w = calloc(nw, sizeof(*w));
 			double t0, t1, *all;
 			size_t total = 0, k = 0;
 
-			if (sizes[s] < 1 || sizes[s] > 8192 || depth < 1)
+			if (sizes[s] < 16 || sizes[s] > 8192 || depth < 1)
 				return 2;
 			stop = 0;
 			t0 = now_us();
-			for (i = 0; i < depth; i++) {
+			for (i = 0; i < nw; i++) {
 				w[i].size = sizes[s];
-				pthread_create(&w[i].t, NULL, run, &w[i]);
+				w[i].depth = depth;
+				pthread_create(&w[i].t, NULL, threads ? run : run_pipelined,
+					       &w[i]);
 			}
 			while (now_us() - t0 < secs * 1e6) {
 				usleep(100000);
@@ -187,7 +324,7 @@ int main(int argc, char **argv)
 						label, sizes[s], depth, (now_us() - t0) / 1e6);
 			}
 			stop = 1;
-			for (i = 0; i < depth; i++) {
+			for (i = 0; i < nw; i++) {
 				pthread_join(w[i].t, NULL);
 				total += w[i].n;
 				err |= w[i].err;
@@ -200,7 +337,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			all = malloc((total + 1) * sizeof(double));
-			for (i = 0; i < depth; i++) {
+			for (i = 0; i < nw; i++) {
 				memcpy(all + k, w[i].lat, w[i].n * sizeof(double));
 				k += w[i].n;
 				free(w[i].lat);

@@ -7,6 +7,9 @@
  *                                           prints RTT p50/p99 in us
  *   udpping flood ADDR PORT [-t SECONDS]    send as fast as one core can;
  *                                           prints datagrams per second
+ *   udpping quorum M PORT ADDR... [-n N]    send to every ADDR, wait for M
+ *                                           echoes: a leader's round to a
+ *                                           majority; prints p50/p99 in us
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -31,6 +34,61 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A datagram to each of @k servers; the time until @m have echoed it. */
+static int quorum(int argc, char **argv)
+{
+	struct sockaddr_in sa[16];
+	struct timeval tv = { .tv_sec = 1 };
+	int m = atoi(argv[2]), port = atoi(argv[3]), k = 0, n = 5000, got = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), i, j;
+	char buf[64] = { 0 };
+	double *rtt;
+
+	for (i = 4; i < argc; i++) {
+		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
+			n = atoi(argv[++i]);
+			continue;
+		}
+		if (k == 16)
+			return 2;
+		memset(&sa[k], 0, sizeof(sa[k]));
+		sa[k].sin_family = AF_INET;
+		sa[k].sin_port = htons(port);
+		if (inet_pton(AF_INET, argv[i], &sa[k].sin_addr) != 1)
+			return 2;
+		k++;
+	}
+	rtt = calloc(n > 0 ? n : 1, sizeof(double));
+	if (fd < 0 || m < 1 || m > k || n < 1 || !rtt)
+		return 2;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (i = 0; i < n + 100; i++) {
+		double t = now_us();
+		int seq = i, echoed = 0;
+
+		memcpy(buf, &seq, sizeof(seq));
+		for (j = 0; j < k; j++)
+			sendto(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sa[j],
+			       sizeof(sa[j]));
+		while (echoed < m) {
+			char in[64];
+
+			if (recv(fd, in, sizeof(in), 0) < 0)
+				break;	/* lost: not counted */
+			memcpy(&seq, in, sizeof(seq));
+			echoed += seq == i;
+		}
+		if (echoed == m && i >= 100)	/* after a warm-up */
+			rtt[got++] = now_us() - t;
+	}
+	if (!got)
+		return 1;
+	qsort(rtt, got, sizeof(double), cmp);
+	printf("udpping: %d rounds to %d servers, %d echoes each: p50 %.1f us p99 %.1f us\n",
+	       got, k, m, rtt[got / 2], rtt[got * 99 / 100]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -39,6 +97,12 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		goto usage;
+	if (!strcmp(argv[1], "quorum")) {
+		i = argc < 5 ? 2 : quorum(argc, argv);
+		if (i == 2)
+			goto usage;
+		return i;
+	}
 	for (i = 3; i < argc - 1; i++) {
 		if (!strcmp(argv[i], "-n"))
 			n = atoi(argv[++i]);
@@ -111,6 +175,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 usage:
-	fprintf(stderr, "usage: udpping server PORT | client ADDR PORT [-n N] [-s S] | flood ADDR PORT [-t S]\n");
+	fprintf(stderr, "usage: udpping server PORT | client ADDR PORT [-n N] [-s S] | flood ADDR PORT [-t S]\n"
+		"       udpping quorum M PORT ADDR... [-n N]\n");
 	return 2;
 }
