@@ -34,7 +34,7 @@ static void pxk_commit(void *ctx, u64 index, enum px_entry_type type,
 			}
 		}
 	}
-	wake_up_interruptible_all(&n->wq);
+	n->committed = true;	/* readers: woken once per engine call */
 }
 
 /* The engine stopped: every blocked writer must look (lock held). */
@@ -99,12 +99,32 @@ static void pxk_ntf_work(struct work_struct *w)
 	}
 }
 
-/* Program the timer for the engine's next deadline (lock held). */
-static void pxk_arm(struct pxk_node *n)
+static void wake_readers(struct pxk_node *n)
 {
-	if (n->px)
-		hrtimer_start(&n->timer, ns_to_ktime(px_next_deadline(n->px)),
-			      HRTIMER_MODE_ABS_SOFT);
+	if (n->committed) {
+		n->committed = false;
+		wake_up_interruptible_all(&n->wq);
+	}
+}
+
+/*
+ * After an engine call (lock held): wake readers of new commits and
+ * program the timer for the engine's next deadline.  A later deadline
+ * leaves the timer as it is: an early tick is harmless, and most packets
+ * only push the deadline back.
+ */
+void pxk_after(struct pxk_node *n)
+{
+	u64 d;
+
+	wake_readers(n);
+	if (!n->px)
+		return;
+	d = px_next_deadline(n->px);
+	if (hrtimer_is_queued(&n->timer) && d >= n->timer_at)
+		return;
+	n->timer_at = d;
+	hrtimer_start(&n->timer, ns_to_ktime(d), HRTIMER_MODE_ABS_SOFT);
 }
 
 static enum hrtimer_restart pxk_timer(struct hrtimer *t)
@@ -115,7 +135,9 @@ static enum hrtimer_restart pxk_timer(struct hrtimer *t)
 	spin_lock_bh(&n->lock);
 	if (n->px) {
 		px_tick(n->px, ktime_get_ns());
-		hrtimer_set_expires(t, ns_to_ktime(px_next_deadline(n->px)));
+		wake_readers(n);
+		n->timer_at = px_next_deadline(n->px);
+		hrtimer_set_expires(t, ns_to_ktime(n->timer_at));
 		r = HRTIMER_RESTART;
 	}
 	spin_unlock_bh(&n->lock);
@@ -127,7 +149,7 @@ static enum hrtimer_restart pxk_timer(struct hrtimer *t)
 void pxk_kick(struct pxk_node *n)
 {
 	spin_lock_bh(&n->lock);
-	pxk_arm(n);
+	pxk_after(n);
 	spin_unlock_bh(&n->lock);
 	pxk_udp_flush(n);
 }
@@ -261,7 +283,7 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	n->up = true;
 	n->commit = 0;
 	memset(n->barriers, 0, sizeof(n->barriers));
-	pxk_arm(n);
+	pxk_after(n);
 	spin_unlock_bh(&n->lock);
 	pxk_udp_flush(n);
 	return 0;
@@ -349,7 +371,7 @@ static int propose_once(struct pxk_node *n, const void *data, u32 len,
 		err = px_propose(n->px, NULL, data, len, ktime_get_ns());
 		if (err && w)
 			list_del(&w->list);
-		pxk_arm(n);
+		pxk_after(n);
 	}
 	spin_unlock_bh(&n->lock);
 	pxk_udp_flush(n);
@@ -424,7 +446,7 @@ int pxk_barrier(struct pxk_node *n, u64 *index)
 	r = px_read_barrier(n->px, token, index, ktime_get_ns());
 	if (r <= 0)
 		b->token = 0;
-	pxk_arm(n);
+	pxk_after(n);
 	spin_unlock_bh(&n->lock);
 	pxk_udp_flush(n);
 	if (r <= 0)

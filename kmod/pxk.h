@@ -84,6 +84,7 @@ struct pxk_node {
 	struct px_node *px;
 	u64 incarnation;
 	u64 commit;			/* highest delivered index */
+	bool committed;			/* since readers were last woken */
 	u64 first;
 	struct list_head waiters;	/* struct pxk_waiter */
 	struct pxk_barrier barriers[PXK_BARRIERS];
@@ -93,6 +94,7 @@ struct pxk_node {
 
 	struct socket __rcu *sock;
 	struct hrtimer timer;
+	u64 timer_at;			/* its expiry while queued (lock) */
 	struct sk_buff_head txq;
 
 	struct px_event events[PXK_EVENTS];
@@ -110,6 +112,7 @@ void pxk_node_kill(struct pxk_node *n);
 int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack);
 void pxk_down(struct pxk_node *n);
 void pxk_kick(struct pxk_node *n);
+void pxk_after(struct pxk_node *n);
 int pxk_propose(struct pxk_node *n, const void *data, u32 len,
 		bool nonblock, u64 *index);
 int pxk_barrier(struct pxk_node *n, u64 *index);

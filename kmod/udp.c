@@ -101,8 +101,7 @@ static int pxk_udp_rcv(struct sock *sk, struct sk_buff *skb)
 		goto unlock;
 	}
 	px_receive(n->px, p, len, ktime_get_ns());
-	hrtimer_start(&n->timer, ns_to_ktime(px_next_deadline(n->px)),
-		      HRTIMER_MODE_ABS_SOFT);
+	pxk_after(n);
 unlock:
 	spin_unlock_bh(&n->lock);
 	pxk_udp_flush(n);

@@ -209,6 +209,7 @@ void px_step_down(struct px_node *n, u64 ballot)
 	/* Our own unconfirmed proposals go to the next leader. */
 	for (i = 0; i < PX_MAX_PENDING; i++)
 		n->pending[i].sent_ns = 0;
+	n->pend_new = true;
 	n->last_leader_ns = n->now;
 	px_reset_election(n);
 	px_barriers_check(n);

@@ -337,7 +337,9 @@ void px_receive(struct px_node *n, const void *buf, size_t len, u64 now)
 	}
 	if (n->role == PX_ROLE_LEADER)
 		px_leader_flush(n);
-	pending_flush(n);
+	/* Retries are the timer's; after a datagram, only what is new. */
+	if (n->pend_new)
+		pending_flush(n);
 }
 
 /* Send our own proposals that wait: to our log as leader, else forward. */
@@ -350,6 +352,9 @@ static void pending_flush(struct px_node *n)
 
 	if (n->role == PX_ROLE_RECOVERING || l < 0 || !n->npending)
 		return;
+	if ((u32)l == n->self && n->role != PX_ROLE_LEADER)
+		return;
+	n->pend_new = false;
 	if ((u32)l != n->self) {
 		px_begin(n, &w, PX_MSG_FORWARD, n->promised);
 		px_wire_count(&w);
@@ -361,8 +366,6 @@ static void pending_flush(struct px_node *n)
 		if (!p->used || (p->sent_ns && n->now - p->sent_ns < n->retry_ns))
 			continue;
 		if ((u32)l == n->self) {
-			if (n->role != PX_ROLE_LEADER)
-				return;
 			px_leader_append(n, &p->id, p->data, p->len);
 			p->sent_ns = n->now;
 			continue;
@@ -529,6 +532,7 @@ int px_propose(struct px_node *n, const struct px_prop_id *id,
 			return -EAGAIN;
 		/* A retry of a proposal still waiting: send it again now. */
 		p->sent_ns = 0;
+		n->pend_new = true;
 		pending_flush(n);
 		return 0;
 	}
@@ -546,6 +550,7 @@ int px_propose(struct px_node *n, const struct px_prop_id *id,
 	if (pid.seq > n->next_seq)
 		n->next_seq = pid.seq;
 	n->npending++;
+	n->pend_new = true;
 	px_ctr(n, PAXOS_CTR_PROPOSALS);
 	pending_flush(n);
 	return 0;
