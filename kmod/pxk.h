@@ -96,6 +96,7 @@ struct pxk_node {
 	struct hrtimer timer;
 	u64 timer_at;			/* its expiry while queued (lock) */
 	struct sk_buff_head txq;
+	unsigned long tx_busy;		/* bit 0: a context is draining txq */
 
 	struct px_event events[PXK_EVENTS];
 	u32 ev_head, ev_len;

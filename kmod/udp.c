@@ -224,12 +224,21 @@ static int xmit6(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
 }
 
 /* Send every queued datagram (node lock not held; any context). */
+/*
+ * Send what the engine queued, in its order.  Process context and softirqs
+ * on other CPUs all flush; one drains at a time, so datagrams leave in the
+ * order the engine made them (the network may still reorder them).
+ * Whoever finds the queue being drained leaves its datagrams to the
+ * drainer, which looks again after letting go.
+ */
 void pxk_udp_flush(struct pxk_node *n)
 {
 	struct sk_buff *skb;
 	struct socket *sock;
 
-	if (skb_queue_empty_lockless(&n->txq))
+again:
+	if (skb_queue_empty_lockless(&n->txq) ||
+	    test_and_set_bit(0, &n->tx_busy))
 		return;
 	rcu_read_lock_bh();
 	sock = rcu_dereference_bh(n->sock);
@@ -250,4 +259,8 @@ void pxk_udp_flush(struct pxk_node *n)
 		spin_unlock_bh(&n->lock);
 	}
 	rcu_read_unlock_bh();
+	clear_bit_unlock(0, &n->tx_busy);
+	/* Order the release before the look at the queue (pairs with enqueue). */
+	smp_mb__after_atomic();
+	goto again;
 }

@@ -118,7 +118,12 @@ int px_node_reconfigure(struct px_node *n, const struct px_config *cfg, u64 now)
 /* Events in. */
 void px_receive(struct px_node *n, const void *buf, size_t len, u64 now);
 void px_tick(struct px_node *n, u64 now);
-/* Propose a value; returns 0 (queued or forwarded) or -errno. */
+/*
+ * Propose a value; returns 0 (queued or forwarded) or -errno.  @id NULL (or
+ * seq 0) for a new proposal; else the seq of an earlier one to retry, or the
+ * next one (px_last_seq() + 1): a later seq would let duplicate suppression
+ * pass over proposals still waiting, so it is -EINVAL.
+ */
 int px_propose(struct px_node *n, const struct px_prop_id *id,
 	       const void *data, u32 len, u64 now);
 enum px_role px_get_role(const struct px_node *n);

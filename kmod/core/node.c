@@ -342,13 +342,17 @@ void px_receive(struct px_node *n, const void *buf, size_t len, u64 now)
 		pending_flush(n);
 }
 
-/* Send our own proposals that wait: to our log as leader, else forward. */
+/*
+ * Send our own proposals that wait: to our log as leader, else forward.
+ * In sequence order, so that one writer's values commit in the order it
+ * wrote them while the leader stays.
+ */
 static void pending_flush(struct px_node *n)
 {
 	int l = n->leader ? px_peer_index(n, n->leader) : -1;
+	u64 seq = n->next_seq > PX_MAX_PENDING ? n->next_seq - PX_MAX_PENDING + 1 : 1;
 	struct px_wbuf w;
 	bool have = false;
-	u32 i;
 
 	if (n->role == PX_ROLE_RECOVERING || l < 0 || !n->npending)
 		return;
@@ -359,11 +363,12 @@ static void pending_flush(struct px_node *n)
 		px_begin(n, &w, PX_MSG_FORWARD, n->promised);
 		px_wire_count(&w);
 	}
-	for (i = 0; i < PX_MAX_PENDING; i++) {
-		struct px_pending *p = &n->pending[i];
+	for (; seq <= n->next_seq; seq++) {
+		struct px_pending *p = px_pending_of(n, seq);
 		struct px_wentry e;
 
-		if (!p->used || (p->sent_ns && n->now - p->sent_ns < n->retry_ns))
+		if (!p->used || p->id.seq != seq ||
+		    (p->sent_ns && n->now - p->sent_ns < n->retry_ns))
 			continue;
 		if ((u32)l == n->self) {
 			px_leader_append(n, &p->id, p->data, p->len);
@@ -519,7 +524,7 @@ int px_propose(struct px_node *n, const struct px_prop_id *id,
 	struct px_pending *p = px_pending_of(n, pid.seq);
 
 	n->now = now;
-	if (!len || len > PX_MAX_VALUE)
+	if (!len || len > PX_MAX_VALUE || pid.seq > n->next_seq + 1)
 		return -EINVAL;
 	if (n->role == PX_ROLE_DOWN)
 		return -ENOTCONN;

@@ -279,14 +279,14 @@ static void test_cluster_basics(void)
 	}
 	/* A retried proposal (same id) commits once. */
 	{
-		struct px_prop_id id = { .seq = 1000 };
+		struct px_prop_id id = { .seq = px_last_seq(C.px[1]) + 1 };
 		u64 before = C.ndel[0], data = 0;
 
 		CHECK(px_propose(C.px[1], &id, "dup", 3, C.now) == 0);
 		CHECK(px_propose(C.px[1], &id, "dup", 3, C.now) == 0);
 		u_run(300);
 		for (idx = 1; idx < 512; idx++)
-			data += C.log[0][idx] == ((u64)2 << 48 | 1000);
+			data += C.log[0][idx] == ((u64)2 << 48 | id.seq);
 		CHECK(data == 1);
 		CHECK(C.ndel[0] > before);
 	}
@@ -313,6 +313,11 @@ static void test_cluster_basics(void)
 	/* Invalid proposals. */
 	CHECK(px_propose(C.px[0], NULL, "x", 0, C.now) == -EINVAL);
 	CHECK(px_propose(C.px[0], NULL, "x", PX_MAX_VALUE + 1, C.now) == -EINVAL);
+	{
+		struct px_prop_id far = { .seq = px_last_seq(C.px[0]) + 2 };
+
+		CHECK(px_propose(C.px[0], &far, "x", 1, C.now) == -EINVAL);
+	}
 	for (i = 0; i < 3; i++)
 		px_node_destroy(C.px[i]);
 }

@@ -5,6 +5,11 @@
  *   plog write VALUE...        write each value, print its index
  *   plog fill PREFIX COUNT     write PREFIX-1..PREFIX-COUNT, print latency
  *                              and commits per second
+ *   plog burst PREFIX COUNT [any]
+ *                              the same with non-blocking writes, as many
+ *                              outstanding as the node takes; fail unless
+ *                              the log holds each exactly once, in order
+ *                              (in any order with "any")
  *   plog dump [FROM]           print every retained record from FROM as
  *                              "index type hex-of-value"
  *   plog barrier               print the read barrier's index
@@ -69,6 +74,81 @@ static const char *ename(int e)
 	return strerror(e);
 }
 
+/*
+ * Non-blocking writes of PREFIX-1..PREFIX-COUNT, kept outstanding until the
+ * node says -EAGAIN; the committed log, read from the commit point on, must
+ * hold each of them once, and in the order written unless @any.
+ */
+static int burst(const char *prefix, long count, int any)
+{
+	static char buf[1 << 16];
+	int w = dev(O_RDWR | O_NONBLOCK), r = dev(O_RDONLY);
+	long sent = 0, seen = 0, full = 0, most = 0, k;
+	size_t plen = strlen(prefix);
+	char *got = count > 0 ? calloc(count + 1, 1) : NULL;
+	char v[256];
+
+	if (!got)
+		return 2;
+	if (lseek(r, 0, SEEK_END) < 0) {
+		printf("seek: %s\n", ename(errno));
+		return 1;
+	}
+	while (seen < count) {
+		ssize_t n;
+		size_t off = 0;
+
+		while (sent < count) {
+			int len = snprintf(v, sizeof(v), "%s-%ld", prefix, sent + 1);
+
+			if (write(w, v, len) == len) {
+				sent++;
+				continue;
+			}
+			if (errno != EAGAIN || sent == seen) {
+				printf("write %ld: %s\n", sent + 1, ename(errno));
+				return 1;
+			}
+			full++;
+			break;
+		}
+		if (sent - seen > most)
+			most = sent - seen;
+		n = read(r, buf, sizeof(buf));
+		if (n <= 0) {
+			printf("read: %s\n", ename(errno));
+			return 1;
+		}
+		while (off + sizeof(struct paxos_record) <= (size_t)n) {
+			struct paxos_record rec;
+			const char *val = buf + off + sizeof(rec);
+
+			memcpy(&rec, buf + off, sizeof(rec));
+			off += sizeof(rec) + rec.len;
+			if (rec.type != PAXOS_REC_DATA || rec.len <= plen ||
+			    rec.len >= sizeof(v) || memcmp(val, prefix, plen) ||
+			    val[plen] != '-')
+				continue;
+			memcpy(v, val, rec.len);
+			v[rec.len] = 0;
+			k = atol(v + plen + 1);
+			if (k < 1 || k > sent || got[k] || (!any && k != seen + 1)) {
+				printf("index %llu holds %s, expected %s-%ld%s\n",
+				       (unsigned long long)rec.index, v, prefix,
+				       seen + 1, k >= 1 && k <= sent && got[k] ?
+				       " (a duplicate)" : "");
+				return 1;
+			}
+			got[k] = 1;
+			seen++;
+		}
+	}
+	printf("burst: %ld values committed once each%s; up to %ld written ahead of the reader; %ld writes found no room\n",
+	       count, any ? "" : ", in order", most, full);
+	free(got);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[1 << 16];
@@ -110,6 +190,9 @@ int main(int argc, char **argv)
 		       n, lat[n / 2], lat[n * 99 / 100], n / (t0 / 1e6));
 		return 0;
 	}
+	if (!strcmp(argv[1], "burst") && (argc == 4 || argc == 5))
+		return burst(argv[2], atol(argv[3]),
+			     argc == 5 && !strcmp(argv[4], "any"));
 	if (!strcmp(argv[1], "dump")) {
 		fd = dev(O_RDONLY | O_NONBLOCK);
 		if (argc > 2 && lseek(fd, atoll(argv[2]), SEEK_SET) < 0) {
