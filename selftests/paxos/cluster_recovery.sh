@@ -27,7 +27,11 @@ n "$victim" paxosctl down
 [ "$(field "$victim" state)" = down ] || fail "not down"
 n "$victim" paxosctl up
 st=$(field "$victim" state)
-[ "$st" = recovering ] || fail "restarted node is $st, not recovering"
+# On a slow (debug, emulated) kernel the node may be done before we look.
+case "$st" in
+recovering|follower|leader) ;;
+*) fail "restarted node is $st" ;;
+esac
 [ "$(field "$victim" incarnation)" != "$inc0" ] || fail "same incarnation after restart"
 t0=$(now_ms)
 end=$(($(date +%s) + 30))
