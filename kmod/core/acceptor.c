@@ -180,6 +180,15 @@ void px_handle_heartbeat(struct px_node *n, u32 from, const struct px_msg *m)
 	if (m->c > n->all_have)
 		n->all_have = m->c;
 	px_log_learn(n, m->a, m->ballot);
+	/*
+	 * A round is acknowledged once.  The leader repeats a round only to
+	 * carry a new commit index; a second acknowledgment would renew
+	 * nothing, and a lost one is made good by the next round.
+	 */
+	if (m->ballot == n->hb_ack_ballot && m->b <= n->hb_ack_seq)
+		return;
+	n->hb_ack_ballot = m->ballot;
+	n->hb_ack_seq = m->b;
 	px_begin(n, &w, PX_MSG_HEARTBEAT_ACK, m->ballot);
 	px_wire_u64(&w, m->b);
 	px_wire_u64(&w, n->commit);

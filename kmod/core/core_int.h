@@ -104,6 +104,8 @@ struct px_node {
 	u64 promised;
 	u32 grant_to;		/* node holding a lease granted by us */
 	u64 grant_until;
+	u64 hb_ack_ballot;	/* the heartbeat round we last acknowledged */
+	u64 hb_ack_seq;
 
 	/* log */
 	struct px_slot *ring;

@@ -446,6 +446,48 @@ static void test_pending_window(void)
 		px_node_destroy(C.px[i]);
 }
 
+/*
+ * A follower acknowledges each heartbeat round once: the leader repeats
+ * a round after every commit, and acknowledging each repeat would double
+ * a follower's datagrams at one write outstanding.  New rounds are still
+ * acknowledged, so the lease keeps being renewed.
+ */
+static void test_heartbeat_ack_once(void)
+{
+	struct px_status st;
+	u64 tx[3];
+	int l, i, k;
+
+	u_cluster(3, 200 * MS);
+	u_run(300);
+	l = u_leader();
+	CHECK(l >= 0);
+	if (l < 0)
+		return;
+	for (i = 0; i < 3; i++) {
+		px_get_status(C.px[i], &st, C.now);
+		tx[i] = st.counters[PAXOS_CTR_TX_PACKETS];
+	}
+	/* 20 commits, one a millisecond, in two heartbeat periods. */
+	for (k = 0; k < 20; k++) {
+		CHECK(px_propose(C.px[l], NULL, "v", 1, C.now) == 0);
+		u_run(1);
+	}
+	for (i = 0; i < 3; i++) {
+		if (i == l)
+			continue;
+		px_get_status(C.px[i], &st, C.now);
+		/* An ACCEPTED per write, an acknowledgement per round (<= 3). */
+		CHECK(st.counters[PAXOS_CTR_TX_PACKETS] - tx[i] <= 20 + 3);
+		CHECK(st.commit_index >= 20);
+	}
+	u_run(500);
+	px_get_status(C.px[l], &st, C.now);
+	CHECK(st.role == PX_ROLE_LEADER && st.lease_valid);
+	for (i = 0; i < 3; i++)
+		px_node_destroy(C.px[i]);
+}
+
 int main(void)
 {
 	test_wire();
@@ -453,6 +495,7 @@ int main(void)
 	test_failover_and_recovery();
 	test_trim_and_behind();
 	test_pending_window();
+	test_heartbeat_ack_once();
 	free(C.q);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
