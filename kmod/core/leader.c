@@ -373,10 +373,24 @@ static void batch_sent(struct px_node *n, u64 last)
 	}
 }
 
+/* The first slot of the window never sent, or 0. */
+static u64 first_unsent(struct px_node *n)
+{
+	u64 i;
+
+	for (i = n->commit + 1; i < n->next_index; i++) {
+		struct px_slot *s = px_slot(n, i);
+
+		if (s && !s->sent_ns)
+			return i;
+	}
+	return 0;
+}
+
 /* Move queued proposals into the window and send what is new. */
 void px_leader_flush(struct px_node *n)
 {
-	u64 i, lo = 0;
+	u64 lo = 0;
 
 	if (n->role != PX_ROLE_LEADER)
 		return;
@@ -389,14 +403,9 @@ void px_leader_flush(struct px_node *n)
 		n->qhead = (n->qhead + 1) % PX_MAX_QUEUE;
 		n->qlen--;
 	}
-	for (i = n->commit + 1; i < n->next_index && !lo; i++) {
-		struct px_slot *s = px_slot(n, i);
-
-		if (s && !s->sent_ns)
-			lo = i;
-	}
-	if (lo && !batch_room(n))
-		lo = 0;
+	/* Look for an unsent slot only when a batch may go out. */
+	if (batch_room(n))
+		lo = first_unsent(n);
 	if (lo) {
 		send_accepts(n, -1, lo, n->next_index - 1);
 		batch_sent(n, n->next_index - 1);
