@@ -3,7 +3,8 @@
  * paxosbench: closed-loop commit latency and throughput.
  *
  *   paxosbench [--paxosd SOCK] [--depth 1,8,64,256] [--size 16,64,1024,8192]
- *              [--seconds S] [--json FILE] [--label NAME] [--threads]
+ *              [--seconds S] [--warmup S] [--json FILE] [--label NAME]
+ *              [--threads]
  *
  * Closed loop with DEPTH writes outstanding.  By default one thread keeps
  * them outstanding as an application would: non-blocking writes to
@@ -12,7 +13,9 @@
  * --threads, each of DEPTH threads has one blocking write (or one twin
  * request) at a time.  Prints per-write commit latency p50/p99/p99.9 and
  * commits per second for every size (16..8192 bytes) and depth, as a table
- * and, with --json, as JSON.
+ * and, with --json, as JSON.  Each run first writes for --warmup seconds
+ * (default 0.5) without recording: the first writes of a process, and of
+ * a fresh cluster, pay for cold caches and page faults.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 static const char *sock_path;
 static int threads;		/* --threads: one blocking writer per outstanding write */
 static volatile int stop;
+static volatile int measuring;	/* the warm-up is over */
 
 struct worker {
 	pthread_t t;
@@ -79,6 +83,8 @@ static int full(int fd, void *buf, size_t len, int wr)
 
 static void record(struct worker *w, double lat)
 {
+	if (!measuring)
+		return;
 	if (w->n == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 4096;
 		w->lat = realloc(w->lat, w->cap * sizeof(double));
@@ -266,7 +272,7 @@ int main(int argc, char **argv)
 {
 	int depths[8] = { 1, 8, 64, 256 }, sizes[8] = { 16, 64, 1024, 8192 };
 	int nd = 4, ns = 4, i, d, s;
-	double secs = 3;
+	double secs = 3, warmup = 0.5;
 	const char *json = NULL, *label = "kernel";
 	FILE *jf = NULL;
 	int first = 1;
@@ -280,6 +286,8 @@ int main(int argc, char **argv)
 			ns = parse_list(argv[++i], sizes, 8);
 		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
 			secs = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
+			warmup = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
 			json = argv[++i];
 		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
@@ -287,7 +295,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--threads"))
 			threads = 1;
 		else {
-			fprintf(stderr, "usage: paxosbench [--paxosd SOCK] [--depth 1,8,64,256] [--size 16,64,1024,8192] [--seconds S] [--json FILE] [--label NAME] [--threads]\n");
+			fprintf(stderr, "usage: paxosbench [--paxosd SOCK] [--depth 1,8,64,256] [--size 16,64,1024,8192] [--seconds S] [--warmup S] [--json FILE] [--label NAME] [--threads]\n");
 			return 2;
 		}
 	}
@@ -310,13 +318,17 @@ int main(int argc, char **argv)
 			if (sizes[s] < 16 || sizes[s] > 8192 || depth < 1)
 				return 2;
 			stop = 0;
-			t0 = now_us();
+			measuring = 0;
 			for (i = 0; i < nw; i++) {
 				w[i].size = sizes[s];
 				w[i].depth = depth;
 				pthread_create(&w[i].t, NULL, threads ? run : run_pipelined,
 					       &w[i]);
 			}
+			if (warmup > 0)
+				usleep(warmup * 1e6);
+			t0 = now_us();
+			measuring = 1;
 			while (now_us() - t0 < secs * 1e6) {
 				usleep(100000);
 				if (secs > 3 && (int)((now_us() - t0) / 1e6) % 2 == 0)
