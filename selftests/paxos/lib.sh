@@ -47,12 +47,13 @@ make_cluster() {
 	done
 }
 
-# configure I: identity, members, lease; then up.
+# configure I [FIRST LAST]: identity, members (nodes FIRST..LAST, by
+# default every node), lease; then up.
 configure() {
 	i=$1
 	n "$i" paxosctl node set id "$i" addr "10.0.0.$i" port $PORT \
 		heartbeat $HEARTBEAT election $ELECTION || fail "node set on $i"
-	for j in $(seq 1 "$NODES"); do
+	for j in $(seq "${2:-1}" "${3:-$NODES}"); do
 		[ "$j" = "$i" ] && continue
 		n "$i" paxosctl member add "$j" addr "10.0.0.$j" port $PORT ||
 			fail "member add $j on $i"
@@ -69,11 +70,12 @@ start_cluster() {
 	done
 }
 
-# wait_leader SECONDS [EXCLUDE]: print the id of a node that is leader.
+# wait_leader SECONDS [EXCLUDE [FIRST LAST]]: print the id of a node that
+# is leader (among nodes FIRST..LAST, by default every node).
 wait_leader() {
 	end=$(($(date +%s) + $1))
 	while [ "$(date +%s)" -le "$end" ]; do
-		for i in $(seq 1 "$NODES"); do
+		for i in $(seq "${3:-1}" "${4:-$NODES}"); do
 			[ "$i" = "${2:-0}" ] && continue
 			ip netns list | grep -q "^pxn$i\b" || continue
 			if [ "$(field "$i" state 2>/dev/null)" = leader ]; then
