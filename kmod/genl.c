@@ -457,6 +457,8 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 	u32 i;
 	int err = -EMSGSIZE;
 
+	/* The engine keeps one counter per uapi index. */
+	BUILD_BUG_ON(PAXOS_CTR_MAX + 1 != PX_CTR_MAX);
 	if (!st)
 		return -ENOMEM;
 	pxk_counters(n, ctr);

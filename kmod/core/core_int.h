@@ -23,6 +23,7 @@
 #define PX_MAX_QUEUE		256	/* leader: proposals waiting for the window */
 #define PX_MAX_BARRIERS		16
 #define PX_HB_RING		16	/* heartbeat send times remembered */
+#define PX_SPREAD_MIN_NS	50000	/* least wait before a thrifty send widens */
 #define PX_MAX_WINDOW		64
 
 struct px_slot {
@@ -34,6 +35,7 @@ struct px_slot {
 	u8 *data;
 	bool chosen;
 	u16 acks;		/* leader: members that accepted it in n->ballot */
+	u16 sent_to;		/* leader: members it was sent to in n->ballot */
 	u64 sent_ns;		/* leader: last time it was sent */
 };
 
@@ -44,6 +46,8 @@ struct px_peer {
 	u64 match;		/* highest index it has delivered, as reported */
 	bool reachable;
 	u64 hb_acked;		/* highest heartbeat sequence it acked */
+	u64 accepted;		/* highest index it accepted in our ballot */
+	u64 told;		/* commit index we last sent it */
 	u64 frags;		/* PROMISE / RECOVER_REPLY fragments received */
 	int nfrag;		/* total fragments, -1 until the last one */
 	bool done;		/* its promise / recovery reply is complete */
@@ -130,7 +134,9 @@ struct px_node {
 	u64 hb_seq;
 	u64 hb_time[PX_HB_RING];
 	u64 hb_next;
-	u64 commit_sent;		/* commit index last announced */
+	u64 srtt_ns;		/* smoothed ACCEPT round trip; 0: none yet */
+	u64 spread_at;		/* a thrifty ACCEPT goes to the rest; 0: none */
+	u64 lazy_done;		/* chosen slots sent to every follower up to here */
 	u64 last_leader_ns;	/* last message from the leader we follow */
 	u64 election_at;
 

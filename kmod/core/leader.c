@@ -43,19 +43,24 @@ void px_start_election(struct px_node *n)
 		px_handle_promise(n, n->self, NULL);
 }
 
-/* Send slots @lo..@hi (contiguous) as ACCEPT datagrams. */
-static void send_accepts(struct px_node *n, int to, u64 lo, u64 hi)
+static u16 followers(const struct px_node *n)
+{
+	return (u16)(((1u << n->n) - 1) & ~self_bit(n));
+}
+
+/* Send slots @lo..@hi (contiguous) as ACCEPT datagrams to members @to. */
+static void send_accepts(struct px_node *n, u16 to, u64 lo, u64 hi)
 {
 	u32 limit = n->cfg.batch_bytes ? n->cfg.batch_bytes : PX_MAX_DATAGRAM;
 	struct px_wbuf w;
 	u64 i = lo;
+	u32 j;
 
 	if (limit < PX_HDR_LEN + 10 + PX_ENTRY_HDR_LEN)
 		limit = PX_HDR_LEN + 10 + PX_ENTRY_HDR_LEN;
 	while (i <= hi) {
 		px_begin(n, &w, PX_MSG_ACCEPT, n->ballot);
 		px_wire_u64(&w, n->commit);
-		n->commit_sent = n->commit;
 		px_wire_count(&w);
 		for (; i <= hi; i++) {
 			struct px_slot *s = px_slot(n, i);
@@ -75,13 +80,16 @@ static void send_accepts(struct px_node *n, int to, u64 lo, u64 hi)
 			if (!px_wire_add_entry(&w, &e))
 				break;
 			s->sent_ns = n->now;
+			s->sent_to |= to;
 		}
 		if (!w.count)
 			break;
-		if (to < 0)
-			px_broadcast(n, &w);
-		else
-			px_send(n, to, &w);
+		for (j = 0; j < n->n; j++) {
+			if (!(to & (1u << j)))
+				continue;
+			px_send(n, j, &w);
+			n->peers[j].told = n->commit;
+		}
 		px_ctr(n, PAXOS_CTR_TX_ACCEPT);
 	}
 }
@@ -131,6 +139,7 @@ static void become_leader(struct px_node *n)
 			break;
 		s->ballot = n->ballot;
 		s->acks = self_bit(n);
+		s->sent_to = 0;
 		s->sent_ns = 0;
 	}
 	n->next_index = n->top + 1;
@@ -144,6 +153,12 @@ static void become_leader(struct px_node *n)
 	}
 	n->hb_next = n->now;
 	memset(n->batch_end, 0, sizeof(n->batch_end));
+	n->spread_at = 0;
+	n->lazy_done = n->commit;
+	for (i = 0; i < n->n; i++) {
+		n->peers[i].accepted = 0;
+		n->peers[i].told = 0;
+	}
 	px_leader_flush(n);
 }
 
@@ -171,12 +186,23 @@ void px_handle_promise(struct px_node *n, u32 from, const struct px_msg *m)
 
 void px_handle_accepted(struct px_node *n, u32 from, const struct px_msg *m)
 {
+	struct px_peer *p = &n->peers[from];
+	struct px_slot *s;
 	u64 i;
 
-	if (m->c > n->peers[from].match)
-		n->peers[from].match = m->c;
+	if (m->c > p->match)
+		p->match = m->c;
 	if (n->role != PX_ROLE_LEADER || m->ballot != n->ballot || m->a > m->b)
 		return;
+	if (m->b > p->accepted)
+		p->accepted = m->b;
+	/* The round trip of the newest slot acknowledged, smoothed by 1/8. */
+	s = px_slot(n, m->b);
+	if (s && s->ballot == n->ballot && s->sent_ns && n->now >= s->sent_ns) {
+		u64 rtt = n->now - s->sent_ns;
+
+		n->srtt_ns = n->srtt_ns ? n->srtt_ns - n->srtt_ns / 8 + rtt / 8 : rtt;
+	}
 	for (i = px_max64(m->a, n->commit + 1); i <= m->b && i < n->next_index; i++) {
 		struct px_slot *s = px_slot(n, i);
 
@@ -276,7 +302,7 @@ void px_handle_hb_ack(struct px_node *n, u32 from, const struct px_msg *m)
 	px_barriers_check(n);
 }
 
-static void announce_commit(struct px_node *n);
+static void announce_commit(struct px_node *n, bool round);
 
 static bool in_flight(const struct px_node *n, const struct px_prop_id *id)
 {
@@ -387,6 +413,100 @@ static u64 first_unsent(struct px_node *n)
 	return 0;
 }
 
+/*
+ * Thrifty ACCEPTs.  A slot is chosen once a majority accepted it, so a
+ * new batch goes first to the quorum - 1 followers most up to date (the
+ * highest index accepted; then the most recently heard), and to the
+ * others once it is chosen, together with the commit index.  Fewer
+ * datagrams stand between a write and its commit.  A batch not chosen
+ * within two smoothed round trips goes to every follower (spread_late()),
+ * so a slow or failed follower among the first costs that much, not a
+ * retransmission timeout.  Until a round trip has been measured, batches
+ * go to all.
+ */
+static u16 thrifty_set(const struct px_node *n)
+{
+	u16 set = 0;
+	u32 k, j;
+
+	if (!n->srtt_ns)
+		return followers(n);
+	for (k = 1; k < n->quorum; k++) {
+		int best = -1;
+
+		for (j = 0; j < n->n; j++) {
+			const struct px_peer *p = &n->peers[j], *b;
+
+			if (j == n->self || (set & (1u << j)))
+				continue;
+			b = best >= 0 ? &n->peers[best] : NULL;
+			if (!b || p->accepted > b->accepted ||
+			    (p->accepted == b->accepted && p->last_heard > b->last_heard))
+				best = (int)j;
+		}
+		if (best >= 0)
+			set |= (u16)(1u << best);
+	}
+	return set;
+}
+
+static u64 spread_delay(const struct px_node *n)
+{
+	return px_min64(px_max64(2 * n->srtt_ns, PX_SPREAD_MIN_NS), n->retry_ns);
+}
+
+/* Slots not chosen in time go to the followers passed over. */
+static void spread_late(struct px_node *n)
+{
+	u64 i, lo[PX_MAX_NODES] = { 0 }, delay = spread_delay(n), next = 0;
+	u16 all = followers(n);
+	u32 j;
+
+	for (i = n->commit + 1; i < n->next_index; i++) {
+		struct px_slot *s = px_slot(n, i);
+
+		if (!s || !s->sent_ns || (s->sent_to & all) == all)
+			continue;
+		if (n->now - s->sent_ns < delay) {
+			if (!next || s->sent_ns + delay < next)
+				next = s->sent_ns + delay;
+			continue;
+		}
+		for (j = 0; j < n->n; j++)
+			if ((all & ~s->sent_to & (1u << j)) && !lo[j])
+				lo[j] = i;
+	}
+	n->spread_at = next;
+	for (j = 0; j < n->n; j++) {
+		if (!lo[j])
+			continue;
+		px_ctr(n, PAXOS_CTR_SPREADS);
+		send_accepts(n, (u16)(1u << j), lo[j], n->next_index - 1);
+	}
+}
+
+/* Chosen slots go to the followers a thrifty send passed over. */
+static void send_lazy(struct px_node *n)
+{
+	u16 all = followers(n);
+	u64 i;
+	u32 j;
+
+	for (j = 0; j < n->n; j++) {
+		if (!(all & (1u << j)))
+			continue;
+		for (i = n->lazy_done + 1; i <= n->commit; i++) {
+			struct px_slot *s = px_slot(n, i);
+
+			if (s && !(s->sent_to & (1u << j))) {
+				send_accepts(n, (u16)(1u << j), i, n->commit);
+				break;
+			}
+		}
+	}
+	n->lazy_done = n->commit;
+}
+
 /* Move queued proposals into the window and send what is new. */
 void px_leader_flush(struct px_node *n)
 {
@@ -407,33 +527,50 @@ void px_leader_flush(struct px_node *n)
 	if (batch_room(n))
 		lo = first_unsent(n);
 	if (lo) {
-		send_accepts(n, -1, lo, n->next_index - 1);
+		u16 to = thrifty_set(n);
+
+		send_accepts(n, to, lo, n->next_index - 1);
 		batch_sent(n, n->next_index - 1);
+		if (to != followers(n) && !n->spread_at)
+			n->spread_at = n->now + spread_delay(n);
 	}
 	advance(n);
+	if (n->commit > n->lazy_done)
+		send_lazy(n);
 	/*
 	 * Tell followers about new commits at once when no ACCEPT is going
 	 * out to carry them: a follower's writer waits for exactly this.
 	 */
-	if (n->commit > n->commit_sent)
-		announce_commit(n);
+	announce_commit(n, false);
 }
 
 /*
- * A heartbeat that repeats the current round: it carries the commit
- * index, and its acknowledgements renew the lease only from the round's
- * original send time, which is earlier, so the lease stays conservative.
+ * A heartbeat: to every follower for a new @round; otherwise a repeat of
+ * the current round to each follower not yet sent the commit index.  Its
+ * acknowledgements renew the lease only from the round's original send
+ * time, which is earlier, so the lease stays conservative.
  */
-static void announce_commit(struct px_node *n)
+static void announce_commit(struct px_node *n, bool round)
 {
 	struct px_wbuf w;
+	u32 j;
+	bool built = false;
 
-	px_begin(n, &w, PX_MSG_HEARTBEAT, n->ballot);
-	px_wire_u64(&w, n->commit);
-	n->commit_sent = n->commit;
-	px_wire_u64(&w, n->hb_seq);
-	px_wire_u64(&w, px_all_have(n));
-	px_broadcast(n, &w);
+	for (j = 0; j < n->n; j++) {
+		struct px_peer *p = &n->peers[j];
+
+		if (j == n->self || (!round && p->told >= n->commit))
+			continue;
+		if (!built) {
+			px_begin(n, &w, PX_MSG_HEARTBEAT, n->ballot);
+			px_wire_u64(&w, n->commit);
+			px_wire_u64(&w, n->hb_seq);
+			px_wire_u64(&w, px_all_have(n));
+			built = true;
+		}
+		px_send(n, j, &w);
+		p->told = n->commit;
+	}
 }
 
 /* A new heartbeat round: its acknowledgements renew the lease. */
@@ -442,7 +579,7 @@ static void send_heartbeat(struct px_node *n)
 	n->hb_seq++;
 	n->hb_time[n->hb_seq % PX_HB_RING] = n->now;
 	n->hb_next = n->now + n->cfg.heartbeat_ns;
-	announce_commit(n);
+	announce_commit(n, true);
 	if (n->quorum <= 1 && n->cfg.lease_ns)
 		n->lease_until = n->now + n->guard_ns;
 }
@@ -476,6 +613,8 @@ void px_leader_tick(struct px_node *n)
 	}
 	if (n->now >= n->hb_next)
 		send_heartbeat(n);
+	if (n->spread_at && n->now >= n->spread_at)
+		spread_late(n);
 	/*
 	 * Retransmit to every member that has not accepted in time.  Find
 	 * them all first: a retransmission refreshes the slots' send times.
@@ -498,7 +637,7 @@ void px_leader_tick(struct px_node *n)
 		if (!lo[j])
 			continue;
 		px_ctr(n, PAXOS_CTR_RETRANSMITS);
-		send_accepts(n, j, lo[j], n->next_index - 1);
+		send_accepts(n, (u16)(1u << j), lo[j], n->next_index - 1);
 	}
 	px_leader_flush(n);
 }

@@ -43,6 +43,7 @@ static const char *const counters[PAXOS_CTR_MAX + 1] = {
 	[PAXOS_CTR_PROPOSALS] = "proposals",
 	[PAXOS_CTR_FORWARDED] = "forwarded",
 	[PAXOS_CTR_TX_ERRORS] = "tx_errors",
+	[PAXOS_CTR_SPREADS] = "spreads",
 };
 
 const char *state_name(unsigned int state)

@@ -143,6 +143,7 @@ enum paxos_counter {
 	PAXOS_CTR_PROPOSALS,
 	PAXOS_CTR_FORWARDED,
 	PAXOS_CTR_TX_ERRORS,
+	PAXOS_CTR_SPREADS,	/* thrifty ACCEPTs widened to every follower */
 
 	__PAXOS_CTR_MAX,
 	PAXOS_CTR_MAX = __PAXOS_CTR_MAX - 1
