@@ -112,6 +112,7 @@ static void test_wire(void)
 /* ------------------------------------------------------------ cluster */
 
 struct qmsg {
+	u64 due;		/* delivered once C.now reaches it */
 	u32 from, to, len;
 	u8 data[PX_MAX_DATAGRAM];
 };
@@ -119,6 +120,7 @@ struct qmsg {
 static struct {
 	u32 n;
 	u64 now;
+	u64 delay;		/* one-way network delay */
 	struct px_node *px[5];
 	u64 inc[5];
 	bool cut[5];
@@ -144,6 +146,7 @@ static void u_send(void *ctx, u32 to, const void *buf, size_t len)
 		C.q = realloc(C.q, C.qcap * sizeof(*C.q));
 	}
 	m = &C.q[C.qn++];
+	m->due = C.now + C.delay;
 	m->from = from;
 	m->to = to - 1;
 	m->len = (u32)len;
@@ -210,17 +213,21 @@ static void u_cluster(u32 n, u64 lease_ns)
 		u_start(i);
 }
 
-/* Deliver every queued datagram, then advance time in 1 ms steps. */
+/* Deliver every datagram that is due, then advance time in 1 ms steps. */
 static void u_run(u64 ms)
 {
 	u64 end = C.now + ms * MS;
-	u32 i;
+	u32 i, k;
 
 	while (C.now < end) {
-		while (C.qn) {
-			struct qmsg m = C.q[0];
+		for (k = 0; k < C.qn;) {
+			struct qmsg m = C.q[k];
 
-			memmove(C.q, C.q + 1, (C.qn - 1) * sizeof(*C.q));
+			if (m.due > C.now) {
+				k++;
+				continue;
+			}
+			memmove(C.q + k, C.q + k + 1, (C.qn - k - 1) * sizeof(*C.q));
 			C.qn--;
 			if (C.px[m.to] && !C.cut[m.to])
 				px_receive(C.px[m.to], m.data, m.len, C.now);
@@ -488,6 +495,71 @@ static void test_heartbeat_ack_once(void)
 		px_node_destroy(C.px[i]);
 }
 
+/*
+ * Thrifty ACCEPTs: with a measured round trip a batch goes to one
+ * follower of two first.  When that follower fails with the batch in
+ * flight, the batch goes to the other within two round trips (a
+ * "spread"), well before the retransmission time (2 heartbeats).
+ */
+static u64 u_counter(u32 i, int c)
+{
+	struct px_status st;
+
+	px_get_status(C.px[i], &st, C.now);
+	return st.counters[c];
+}
+
+static void test_thrifty(void)
+{
+	int l, k, to = -1;
+	u64 commit, spreads;
+	u32 j;
+
+	u_cluster(3, 0);
+	C.delay = 1 * MS;	/* a 2 ms round trip; retransmission after 20 ms */
+	u_run(400);
+	l = u_leader();
+	CHECK(l >= 0);
+	if (l < 0)
+		return;
+	for (k = 0; k < 10; k++) {
+		commit = u_counter(l, PAXOS_CTR_COMMITS);
+		CHECK(px_propose(C.px[l], NULL, "w", 1, C.now) == 0);
+		u_run(10);
+		CHECK(u_counter(l, PAXOS_CTR_COMMITS) == commit + 1);
+	}
+	spreads = u_counter(l, PAXOS_CTR_SPREADS);
+	CHECK(spreads == 0);
+	/* One more write: its ACCEPT (type: header byte 3) is in flight to
+	 * exactly one follower.
+	 */
+	commit = u_counter(l, PAXOS_CTR_COMMITS);
+	CHECK(px_propose(C.px[l], NULL, "x", 1, C.now) == 0);
+	for (j = 0; j < C.qn; j++) {
+		if (C.q[j].from != (u32)l || C.q[j].data[3] != PX_MSG_ACCEPT)
+			continue;
+		CHECK(to < 0 || to == (int)C.q[j].to);
+		to = (int)C.q[j].to;
+	}
+	CHECK(to >= 0);
+	if (to < 0)
+		return;
+	C.cut[to] = true;
+	u_run(10);
+	CHECK(u_counter(l, PAXOS_CTR_COMMITS) == commit + 1);
+	CHECK(u_counter(l, PAXOS_CTR_SPREADS) > spreads);
+	/* Later writes go to the live follower first. */
+	spreads = u_counter(l, PAXOS_CTR_SPREADS);
+	for (k = 0; k < 5; k++) {
+		CHECK(px_propose(C.px[l], NULL, "y", 1, C.now) == 0);
+		u_run(10);
+	}
+	CHECK(u_counter(l, PAXOS_CTR_COMMITS) == commit + 6);
+	CHECK(u_counter(l, PAXOS_CTR_SPREADS) == spreads);
+	for (j = 0; j < 3; j++)
+		px_node_destroy(C.px[j]);
+}
+
 int main(void)
 {
 	test_wire();
@@ -496,6 +568,7 @@ int main(void)
 	test_trim_and_behind();
 	test_pending_window();
 	test_heartbeat_ack_once();
+	test_thrifty();
 	free(C.q);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
