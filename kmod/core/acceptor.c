@@ -154,7 +154,11 @@ store:
 			lo = e.index;
 		hi = e.index;
 	}
-	if (lo) {
+	/*
+	 * Entries the same datagram says are chosen (a thrifty leader's
+	 * late copy) need no vote: the reply would be work for nothing.
+	 */
+	if (lo && hi > m->a) {
 		px_begin(n, &w, PX_MSG_ACCEPTED, m->ballot);
 		px_wire_u64(&w, lo);
 		px_wire_u64(&w, hi);

@@ -509,10 +509,21 @@ static u64 u_counter(u32 i, int c)
 	return st.counters[c];
 }
 
+static u64 followers_tx(int leader)
+{
+	u64 tx = 0;
+	u32 j;
+
+	for (j = 0; j < 3; j++)
+		if (j != (u32)leader)
+			tx += u_counter(j, PAXOS_CTR_TX_PACKETS);
+	return tx;
+}
+
 static void test_thrifty(void)
 {
 	int l, k, to = -1;
-	u64 commit, spreads;
+	u64 commit, spreads, tx;
 	u32 j;
 
 	u_cluster(3, 0);
@@ -528,6 +539,17 @@ static void test_thrifty(void)
 		u_run(10);
 		CHECK(u_counter(l, PAXOS_CTR_COMMITS) == commit + 1);
 	}
+	/*
+	 * Over 10 more writes the followers answer with one ACCEPTED each
+	 * and one acknowledgment per heartbeat round (10 ms): a follower
+	 * sent a batch only once it was chosen does not vote on it.
+	 */
+	tx = followers_tx(l);
+	for (k = 0; k < 10; k++) {
+		CHECK(px_propose(C.px[l], NULL, "v", 1, C.now) == 0);
+		u_run(10);
+	}
+	CHECK(followers_tx(l) - tx <= 10 + 2 * 11);
 	spreads = u_counter(l, PAXOS_CTR_SPREADS);
 	CHECK(spreads == 0);
 	/* One more write: its ACCEPT (type: header byte 3) is in flight to
