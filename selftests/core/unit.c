@@ -255,6 +255,22 @@ static int u_leader(void)
 	return l;
 }
 
+/*
+ * A 3-node cluster with @delay_ns one-way delay, run until it elected a
+ * leader: the leader's index, or -1 (a failed check).
+ */
+static int u_elect(u64 lease_ns, u64 delay_ns)
+{
+	int l;
+
+	u_cluster(3, lease_ns);
+	C.delay = delay_ns;
+	u_run(400);
+	l = u_leader();
+	CHECK(l >= 0);
+	return l;
+}
+
 static enum px_role u_role(u32 i)
 {
 	struct px_status st;
@@ -269,10 +285,7 @@ static void test_cluster_basics(void)
 	int l;
 	u64 idx;
 
-	u_cluster(3, 200 * MS);
-	u_run(400);
-	l = u_leader();
-	CHECK(l >= 0);
+	l = u_elect(200 * MS, 0);
 	for (i = 0; i < 3; i++)
 		CHECK(u_role(i) == PX_ROLE_LEADER || u_role(i) == PX_ROLE_FOLLOWER);
 	/* Proposals from every node commit once, in the same order everywhere. */
@@ -335,10 +348,7 @@ static void test_failover_and_recovery(void)
 	u32 i, k;
 	int l, l2;
 
-	u_cluster(3, 200 * MS);
-	u_run(400);
-	l = u_leader();
-	CHECK(l >= 0);
+	l = u_elect(200 * MS, 0);
 	if (l < 0)
 		return;
 	for (k = 0; k < 5; k++)
@@ -380,10 +390,7 @@ static void test_trim_and_behind(void)
 	u32 i, k;
 	int l;
 
-	u_cluster(3, 0);
-	u_run(400);
-	l = u_leader();
-	CHECK(l >= 0);
+	l = u_elect(0, 0);
 	if (l < 0)
 		return;
 	/* One follower misses more than the ring holds. */
@@ -420,10 +427,7 @@ static void test_pending_window(void)
 	u64 idx, count[65] = { 0 };
 	int l, f, i;
 
-	u_cluster(3, 0);
-	u_run(300);
-	l = u_leader();
-	CHECK(l >= 0);
+	l = u_elect(0, 0);
 	f = (l + 1) % 3;
 	C.cut[f] = true;
 	CHECK(px_propose(C.px[f], NULL, "first", 5, C.now) == 0);
@@ -465,10 +469,7 @@ static void test_heartbeat_ack_once(void)
 	u64 tx[3];
 	int l, i, k;
 
-	u_cluster(3, 200 * MS);
-	u_run(300);
-	l = u_leader();
-	CHECK(l >= 0);
+	l = u_elect(200 * MS, 0);
 	if (l < 0)
 		return;
 	for (i = 0; i < 3; i++) {
@@ -526,11 +527,7 @@ static void test_thrifty(void)
 	u64 commit, spreads, tx;
 	u32 j;
 
-	u_cluster(3, 0);
-	C.delay = 1 * MS;	/* a 2 ms round trip; retransmission after 20 ms */
-	u_run(400);
-	l = u_leader();
-	CHECK(l >= 0);
+	l = u_elect(0, 1 * MS);	/* 2 ms round trip; retransmit: 20 ms */
 	if (l < 0)
 		return;
 	for (k = 0; k < 10; k++) {
