@@ -187,7 +187,7 @@ void px_handle_promise(struct px_node *n, u32 from, const struct px_msg *m)
 void px_handle_accepted(struct px_node *n, u32 from, const struct px_msg *m)
 {
 	struct px_peer *p = &n->peers[from];
-	struct px_slot *s;
+	struct px_slot *last;
 	u64 i;
 
 	if (m->c > p->match)
@@ -197,9 +197,10 @@ void px_handle_accepted(struct px_node *n, u32 from, const struct px_msg *m)
 	if (m->b > p->accepted)
 		p->accepted = m->b;
 	/* The round trip of the newest slot acknowledged, smoothed by 1/8. */
-	s = px_slot(n, m->b);
-	if (s && s->ballot == n->ballot && s->sent_ns && n->now >= s->sent_ns) {
-		u64 rtt = n->now - s->sent_ns;
+	last = px_slot(n, m->b);
+	if (last && last->ballot == n->ballot && last->sent_ns &&
+	    n->now >= last->sent_ns) {
+		u64 rtt = n->now - last->sent_ns;
 
 		n->srtt_ns = n->srtt_ns ? n->srtt_ns - n->srtt_ns / 8 + rtt / 8 : rtt;
 	}
