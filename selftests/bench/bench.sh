@@ -204,6 +204,7 @@ rratio() { paste "$OUT/r-$1.txt" "$OUT/r-$2.txt" | awk '$1 > 0 && $2 > 0 {print 
 	printf '  %-42s %8s\n' "UDP ping-pong RTT p50 (floor)" "$floor1"
 	printf '  %-42s %8s\n' "floor quorum round, 3 nodes" "$q3"
 	printf '  %-42s %8s   (UDP to all, until a majority echoed)\n' "floor quorum round, 5 nodes" "$q5"
+	printf '  %-42s %8s\n' "floor quorum round, 5 nodes / 3 nodes" "$(ratio "$q5" "$q3")"
 	printf '  %-42s %8s\n' "kernel commit p50, 3 nodes, depth 1" "$(get k3.json 1 p50_us)"
 	printf '  %-42s %8s\n' "kernel commit p50, 5 nodes, depth 1" "$(get k5.json 1 p50_us)"
 	printf '  %-42s %8s\n' "twin commit p50, 3 nodes, depth 1" "$(get u3.json 1 p50_us)"
@@ -219,7 +220,7 @@ rratio() { paste "$OUT/r-$1.txt" "$OUT/r-$2.txt" | awk '$1 > 0 && $2 > 0 {print 
 } | tee $OUT/summary.txt
 {
 	echo "{\"floor_rtt_p50_us\":$floor1,\"quorum3_p50_us\":${q3:-0},\"quorum5_p50_us\":${q5:-0},"
-	echo "\"side_by_side\":{\"rounds\":$ROUNDS,\"floor_p50_us\":$floor,\"k3_p50_us\":$k3,\"k5_p50_us\":$k5,\"u3_p50_us\":$u3,\"k3_depth64_over_1\":$tput},"
+	echo "\"side_by_side\":{\"rounds\":$ROUNDS,\"floor_p50_us\":${floor:-0},\"k3_p50_us\":${k3:-0},\"k5_p50_us\":${k5:-0},\"u3_p50_us\":${u3:-0},\"k3_depth64_over_1\":${tput:-0}},"
 	echo "\"steered\":$STEER,"
 	for f in k3 u3 k5 u5 k3-fwd k5-fwd k3-sizes k3-threads; do
 		# Only complete runs: a killed one leaves its array open.
