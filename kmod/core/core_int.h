@@ -137,6 +137,8 @@ struct px_node {
 	u64 srtt_ns;		/* smoothed ACCEPT round trip; 0: none yet */
 	u64 spread_at;		/* a thrifty ACCEPT goes to the rest; 0: none */
 	u64 lazy_done;		/* chosen slots sent to every follower up to here */
+	u64 origin_done;	/* origins of chosen slots told up to here */
+	u64 news_at;		/* commit news leaves by then; 0: none due */
 	u64 last_leader_ns;	/* last message from the leader we follow */
 	u64 election_at;
 

@@ -154,7 +154,9 @@ static void become_leader(struct px_node *n)
 	n->hb_next = n->now;
 	memset(n->batch_end, 0, sizeof(n->batch_end));
 	n->spread_at = 0;
+	n->news_at = 0;
 	n->lazy_done = n->commit;
+	n->origin_done = n->commit;
 	for (i = 0; i < n->n; i++) {
 		n->peers[i].accepted = 0;
 		n->peers[i].told = 0;
@@ -303,7 +305,8 @@ void px_handle_hb_ack(struct px_node *n, u32 from, const struct px_msg *m)
 	px_barriers_check(n);
 }
 
-static void announce_commit(struct px_node *n, bool round);
+static void announce_commit(struct px_node *n, u16 to, bool round);
+static void tell(struct px_node *n, u16 to);
 
 static bool in_flight(const struct px_node *n, const struct px_prop_id *id)
 {
@@ -451,6 +454,34 @@ static u16 thrifty_set(const struct px_node *n)
 	return set;
 }
 
+/*
+ * The first slot follower @j lacks from @lo on: a chosen slot not yet
+ * sent to it comes first, so that it never sees a gap.
+ */
+static u64 first_lacking(struct px_node *n, u32 j, u64 lo)
+{
+	u64 i;
+
+	for (i = n->lazy_done + 1; i <= n->commit && i < lo; i++) {
+		const struct px_slot *s = px_slot(n, i);
+
+		if (s && !(s->sent_to & (1u << j)))
+			return i;
+	}
+	return lo;
+}
+
+/* Slots @lo.. (and any chosen slot they lack) to each follower in @to. */
+static void send_new(struct px_node *n, u16 to, u64 lo)
+{
+	u32 j;
+
+	for (j = 0; j < n->n; j++)
+		if (to & (1u << j))
+			send_accepts(n, (u16)(1u << j), first_lacking(n, j, lo),
+				     n->next_index - 1);
+}
+
 static u64 spread_delay(const struct px_node *n)
 {
 	return px_min64(px_max64(2 * n->srtt_ns, PX_SPREAD_MIN_NS), n->retry_ns);
@@ -482,30 +513,85 @@ static void spread_late(struct px_node *n)
 		if (!lo[j])
 			continue;
 		px_ctr(n, PAXOS_CTR_SPREADS);
-		send_accepts(n, (u16)(1u << j), lo[j], n->next_index - 1);
+		send_new(n, (u16)(1u << j), lo[j]);
 	}
 }
 
-/* Chosen slots go to the followers a thrifty send passed over. */
-static void send_lazy(struct px_node *n)
+/*
+ * Commit news.  Followers a thrifty send passed over need the chosen
+ * slots, the others the new commit index.  Both ride on the next ACCEPT a
+ * follower receives, or leave news_delay() after the commit at the latest
+ * (tell()): a stream of writes then shares datagrams instead of each
+ * commit costing one per follower.  A follower whose own proposal was
+ * chosen, or that asks for a read barrier, is told at once: a writer or
+ * reader there waits for exactly this.
+ */
+static u64 news_delay(const struct px_node *n)
 {
-	u16 all = followers(n);
-	u64 i;
+	if (!n->srtt_ns)
+		return 0;
+	return px_min64(px_max64(2 * n->srtt_ns, PX_SPREAD_MIN_NS), n->retry_ns);
+}
+
+/* Chosen slots, or at least the commit index, to the followers in @to. */
+static void tell(struct px_node *n, u16 to)
+{
 	u32 j;
 
+	to &= followers(n);
 	for (j = 0; j < n->n; j++) {
-		if (!(all & (1u << j)))
-			continue;
-		for (i = n->lazy_done + 1; i <= n->commit; i++) {
-			struct px_slot *s = px_slot(n, i);
+		u64 i;
 
-			if (s && !(s->sent_to & (1u << j))) {
-				send_accepts(n, (u16)(1u << j), i, n->commit);
-				break;
-			}
-		}
+		if (!(to & (1u << j)))
+			continue;
+		i = first_lacking(n, j, n->commit + 1);
+		if (i <= n->commit)
+			send_accepts(n, (u16)(1u << j), i, n->commit);
 	}
+	announce_commit(n, to, false);
+}
+
+/* Origins of slots chosen since the last call, as a member mask. */
+static u16 new_origins(struct px_node *n)
+{
+	u16 mask = 0;
+	u64 i;
+
+	for (i = n->origin_done + 1; i <= n->commit; i++) {
+		const struct px_slot *s = px_slot(n, i);
+		int k;
+
+		if (!s || s->type != PX_ENTRY_DATA)
+			continue;
+		k = px_peer_index(n, s->id.origin);
+		if (k >= 0)
+			mask |= (u16)(1u << k);
+	}
+	n->origin_done = n->commit;
+	return mask;
+}
+
+/* Everything a follower lacks, now. */
+static void news_flush(struct px_node *n)
+{
+	tell(n, followers(n));
 	n->lazy_done = n->commit;
+	n->news_at = 0;
+}
+
+static void news(struct px_node *n)
+{
+	u16 origins;
+
+	if (n->commit > n->origin_done) {
+		origins = new_origins(n);
+		if (origins)
+			tell(n, origins);
+	}
+	if (n->commit > n->lazy_done && !n->news_at)
+		n->news_at = n->now + news_delay(n);
+	if (n->news_at && n->now >= n->news_at)
+		news_flush(n);
 }
 
 /* Move queued proposals into the window and send what is new. */
@@ -530,28 +616,23 @@ void px_leader_flush(struct px_node *n)
 	if (lo) {
 		u16 to = thrifty_set(n);
 
-		send_accepts(n, to, lo, n->next_index - 1);
+		send_new(n, to, lo);
 		batch_sent(n, n->next_index - 1);
 		if (to != followers(n) && !n->spread_at)
 			n->spread_at = n->now + spread_delay(n);
 	}
 	advance(n);
-	if (n->commit > n->lazy_done)
-		send_lazy(n);
-	/*
-	 * Tell followers about new commits at once when no ACCEPT is going
-	 * out to carry them: a follower's writer waits for exactly this.
-	 */
-	announce_commit(n, false);
+	news(n);
 }
 
 /*
- * A heartbeat: to every follower for a new @round; otherwise a repeat of
- * the current round to each follower not yet sent the commit index.  Its
- * acknowledgements renew the lease only from the round's original send
- * time, which is earlier, so the lease stays conservative.
+ * A heartbeat to the followers in @to: all of them for a new @round;
+ * otherwise a repeat of the current round to those not yet sent the
+ * commit index.  Its acknowledgements renew the lease only from the
+ * round's original send time, which is earlier, so the lease stays
+ * conservative.
  */
-static void announce_commit(struct px_node *n, bool round)
+static void announce_commit(struct px_node *n, u16 to, bool round)
 {
 	struct px_wbuf w;
 	u32 j;
@@ -560,7 +641,8 @@ static void announce_commit(struct px_node *n, bool round)
 	for (j = 0; j < n->n; j++) {
 		struct px_peer *p = &n->peers[j];
 
-		if (j == n->self || (!round && p->told >= n->commit))
+		if (j == n->self || !(to & (1u << j)) ||
+		    (!round && p->told >= n->commit))
 			continue;
 		if (!built) {
 			px_begin(n, &w, PX_MSG_HEARTBEAT, n->ballot);
@@ -580,7 +662,9 @@ static void send_heartbeat(struct px_node *n)
 	n->hb_seq++;
 	n->hb_time[n->hb_seq % PX_HB_RING] = n->now;
 	n->hb_next = n->now + n->cfg.heartbeat_ns;
-	announce_commit(n, true);
+	/* A round carries the commit index: the chosen slots go first. */
+	news_flush(n);
+	announce_commit(n, followers(n), true);
 	if (n->quorum <= 1 && n->cfg.lease_ns)
 		n->lease_until = n->now + n->guard_ns;
 }
@@ -638,7 +722,7 @@ void px_leader_tick(struct px_node *n)
 		if (!lo[j])
 			continue;
 		px_ctr(n, PAXOS_CTR_RETRANSMITS);
-		send_accepts(n, (u16)(1u << j), lo[j], n->next_index - 1);
+		send_new(n, (u16)(1u << j), lo[j]);
 	}
 	px_leader_flush(n);
 }
@@ -665,6 +749,10 @@ void px_handle_forward(struct px_node *n, u32 from, const struct px_msg *m)
 static void barrier_reply(struct px_node *n, u32 to_idx, u64 token, u64 index)
 {
 	struct px_wbuf w;
+
+	/* The follower waits for its log to reach @index. */
+	if (index && n->role == PX_ROLE_LEADER)
+		tell(n, (u16)(1u << to_idx));
 
 	px_begin(n, &w, PX_MSG_BARRIER_REPLY, n->promised);
 	px_wire_u64(&w, token);

@@ -637,6 +637,8 @@ u64 px_next_deadline(const struct px_node *n)
 		d = px_min64(d, n->hb_next);
 		if (n->spread_at)
 			d = px_min64(d, n->spread_at);
+		if (n->news_at)
+			d = px_min64(d, n->news_at);
 		if (n->cfg.lease_ns)
 			d = px_min64(d, n->lease_until);
 		break;

@@ -579,6 +579,61 @@ static void test_thrifty(void)
 		px_node_destroy(C.px[j]);
 }
 
+/*
+ * Commit news wait for the next ACCEPT or two round trips, but the
+ * origin of a proposal learns its commit at once, and every follower
+ * has everything chosen by the next heartbeat round.
+ */
+static void test_news(void)
+{
+	u64 before, f_before[3];
+	int l, f, k;
+	u32 j;
+
+	l = u_elect(0, 1 * MS);	/* 2 ms round trip */
+	if (l < 0)
+		return;
+	for (k = 0; k < 5; k++) {
+		CHECK(px_propose(C.px[l], NULL, "w", 1, C.now) == 0);
+		u_run(10);
+	}
+	/*
+	 * Forward, ACCEPT, ACCEPTED, news: 4 one-way trips, at every phase
+	 * of the heartbeat period (a round would carry the news too).
+	 */
+	f = (l + 1) % 3;
+	for (k = 0; k < 10; k++) {
+		before = C.ndel[f];
+		CHECK(px_propose(C.px[f], NULL, "mine", 4, C.now) == 0);
+		u_run(5);
+		CHECK(C.ndel[f] == before + 1);
+		u_run(6);
+	}
+	/*
+	 * A write of the leader's own: each follower delivers it at most
+	 * two round trips (4 ms) and one trip after the leader, at every
+	 * phase of the heartbeat period (10 ms).
+	 */
+	for (k = 0; k < 10; k++) {
+		u64 t, done[3] = { 0 };
+
+		for (j = 0; j < 3; j++)
+			f_before[j] = C.ndel[j];
+		CHECK(px_propose(C.px[l], NULL, "own", 3, C.now) == 0);
+		for (t = 1; t <= 20; t++) {
+			u_run(1);
+			for (j = 0; j < 3; j++)
+				if (!done[j] && C.ndel[j] > f_before[j])
+					done[j] = t;
+		}
+		for (j = 0; j < 3; j++)
+			CHECK(done[j] && done[j] <= done[l] + 5);
+		u_run(3);
+	}
+	for (j = 0; j < 3; j++)
+		px_node_destroy(C.px[j]);
+}
+
 int main(void)
 {
 	test_wire();
@@ -588,6 +643,7 @@ int main(void)
 	test_pending_window();
 	test_heartbeat_ack_once();
 	test_thrifty();
+	test_news();
 	free(C.q);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
