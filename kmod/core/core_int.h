@@ -146,6 +146,7 @@ struct px_node {
 	u64 next_seq;
 	struct px_pending pending[PX_MAX_PENDING];	/* by seq % size */
 	u32 npending;
+	u64 pend_low;		/* no seq below it is pending */
 	bool pend_new;		/* some pending proposal was never sent */
 	u64 batch_end[PX_MAX_BATCHES];	/* last index of each batch in flight */
 	struct px_queued queue[PX_MAX_QUEUE];

@@ -359,6 +359,14 @@ static void pending_flush(struct px_node *n)
 	if ((u32)l == n->self && n->role != PX_ROLE_LEADER)
 		return;
 	n->pend_new = false;
+	/* Committed proposals leave from the front: step past them once. */
+	if (n->pend_low < seq)
+		n->pend_low = seq;
+	while (n->pend_low <= n->next_seq &&
+	       !(px_pending_of(n, n->pend_low)->used &&
+		 px_pending_of(n, n->pend_low)->id.seq == n->pend_low))
+		n->pend_low++;
+	seq = n->pend_low;
 	if ((u32)l != n->self) {
 		px_begin(n, &w, PX_MSG_FORWARD, n->promised);
 		px_wire_count(&w);
@@ -554,6 +562,8 @@ int px_propose(struct px_node *n, const struct px_prop_id *id,
 	p->id = pid;
 	if (pid.seq > n->next_seq)
 		n->next_seq = pid.seq;
+	if (pid.seq < n->pend_low)
+		n->pend_low = pid.seq;
 	n->npending++;
 	n->pend_new = true;
 	px_ctr(n, PAXOS_CTR_PROPOSALS);
