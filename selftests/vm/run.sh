@@ -16,6 +16,7 @@
 #   --out DIR              artifacts: console.log, tap.log and what the guest
 #                          wrote under /out (default build/vm/<kernel>)
 #   --timeout SEC          whole-VM time limit (default 1800)
+#   --append 'ARGS'        more guest kernel command line
 #   KPAXOS_PLANT_FAIL=1    add a test that fails; KPAXOS_KO=path: Debian-kernel
 #                          module to use instead of kmod/paxos.ko
 #   TEST...                names in selftests/paxos (default: every
@@ -35,6 +36,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 kernel=debian
 cmd=
 out=
+append=
 vm_timeout=1800
 tests=()
 
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=$2; shift 2 ;;
 	--cmd) cmd=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
 	--timeout) vm_timeout=$2; shift 2 ;;
 	-h|--help) sed -n '3,30p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
@@ -223,7 +226,7 @@ timeout "$vm_timeout" qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 2048
 	-serial "file:$out/console.log" -serial "file:$out/tap.log" \
 	-serial "file:$out/out.b64" \
 	-kernel "$bzimage" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1" \
+	-append "console=ttyS0 panic=-1${append:+ $append}" \
 	</dev/null || qemu_rc=$?
 sleep 0.3
 kill "$tailpid" 2>/dev/null || true
