@@ -139,6 +139,7 @@ struct px_node {
 	u64 lazy_done;		/* chosen slots sent to every follower up to here */
 	u64 origin_done;	/* origins of chosen slots told up to here */
 	u64 news_at;		/* commit news leaves by then; 0: none due */
+	u64 news_upto;		/* ... for commits up to this index */
 	u64 last_leader_ns;	/* last message from the leader we follow */
 	u64 election_at;
 

@@ -155,6 +155,7 @@ static void become_leader(struct px_node *n)
 	memset(n->batch_end, 0, sizeof(n->batch_end));
 	n->spread_at = 0;
 	n->news_at = 0;
+	n->news_upto = n->commit;
 	n->lazy_done = n->commit;
 	n->origin_done = n->commit;
 	for (i = 0; i < n->n; i++) {
@@ -521,10 +522,11 @@ static void spread_late(struct px_node *n)
  * Commit news.  Followers a thrifty send passed over need the chosen
  * slots, the others the new commit index.  Both ride on the next ACCEPT a
  * follower receives, or leave news_delay() after the commit at the latest
- * (tell()): a stream of writes then shares datagrams instead of each
- * commit costing one per follower.  A follower whose own proposal was
- * chosen, or that asks for a read barrier, is told at once: a writer or
- * reader there waits for exactly this.
+ * (news_due()): a stream of writes then shares datagrams instead of each
+ * commit costing one per follower, and a follower the stream keeps told
+ * but for its newest commits is not sent news of them apart.  A follower
+ * whose own proposal was chosen, or that asks for a read barrier, is
+ * told at once: a writer or reader there waits for exactly this.
  */
 static u64 news_delay(const struct px_node *n)
 {
@@ -533,8 +535,8 @@ static u64 news_delay(const struct px_node *n)
 	return px_min64(px_max64(2 * n->srtt_ns, PX_SPREAD_MIN_NS), n->retry_ns);
 }
 
-/* Chosen slots, or at least the commit index, to the followers in @to. */
-static void tell(struct px_node *n, u16 to)
+/* The chosen slots the followers in @to lack. */
+static void send_lacking(struct px_node *n, u16 to)
 {
 	u32 j;
 
@@ -548,7 +550,13 @@ static void tell(struct px_node *n, u16 to)
 		if (i <= n->commit)
 			send_accepts(n, (u16)(1u << j), i, n->commit);
 	}
-	announce_commit(n, to, false);
+}
+
+/* Chosen slots, or at least the commit index, to the followers in @to. */
+static void tell(struct px_node *n, u16 to)
+{
+	send_lacking(n, to);
+	announce_commit(n, to & followers(n), false);
 }
 
 /* Origins of slots chosen since the last call, as a member mask. */
@@ -571,11 +579,35 @@ static u16 new_origins(struct px_node *n)
 	return mask;
 }
 
-/* Everything a follower lacks, now. */
+/* Followers not yet told of the commits up to @upto. */
+static u16 untold(struct px_node *n, u64 upto)
+{
+	u16 due = 0;
+	u32 j;
+
+	for (j = 0; j < n->n; j++)
+		if (j != n->self && (n->peers[j].told < upto ||
+				     first_lacking(n, j, upto + 1) <= upto))
+			due |= (u16)(1u << j);
+	return due;
+}
+
+/* Every chosen slot a follower lacks, now: a heartbeat round follows. */
 static void news_flush(struct px_node *n)
 {
-	tell(n, followers(n));
+	send_lacking(n, followers(n));
 	n->lazy_done = n->commit;
+	n->news_at = 0;
+}
+
+/* News of the commits up to news_upto, to those still without it. */
+static void news_due(struct px_node *n)
+{
+	u16 due = untold(n, n->news_upto);
+
+	tell(n, due);
+	/* Now every follower has each slot up to news_upto. */
+	n->lazy_done = px_max64(n->lazy_done, n->news_upto);
 	n->news_at = 0;
 }
 
@@ -588,10 +620,12 @@ static void news(struct px_node *n)
 		if (origins)
 			tell(n, origins);
 	}
-	if (n->commit > n->lazy_done && !n->news_at)
-		n->news_at = n->now + news_delay(n);
 	if (n->news_at && n->now >= n->news_at)
-		news_flush(n);
+		news_due(n);
+	if (!n->news_at && n->commit > n->news_upto && untold(n, n->commit)) {
+		n->news_at = n->now + news_delay(n);
+		n->news_upto = n->commit;
+	}
 }
 
 /* Move queued proposals into the window and send what is new. */

@@ -630,6 +630,29 @@ static void test_news(void)
 			CHECK(done[j] && done[j] <= done[l] + 5);
 		u_run(3);
 	}
+	/*
+	 * A closed loop of writes at the leader: each ACCEPT carries the
+	 * commit index before it, so the follower that acknowledges them
+	 * hears no news apart, and followers receive heartbeats only in
+	 * the rounds (every 10 ms).
+	 */
+	{
+		u64 hb = 0, t0 = C.now, c;
+
+		for (j = 0; j < 3; j++)
+			if (j != (u32)l)
+				hb -= u_counter(j, PAXOS_CTR_RX_HEARTBEAT);
+		for (k = 0; k < 50; k++) {
+			c = u_counter(l, PAXOS_CTR_COMMITS);
+			CHECK(px_propose(C.px[l], NULL, "loop", 4, C.now) == 0);
+			while (u_counter(l, PAXOS_CTR_COMMITS) == c && C.now - t0 < 1000 * MS)
+				u_run(1);
+		}
+		for (j = 0; j < 3; j++)
+			if (j != (u32)l)
+				hb += u_counter(j, PAXOS_CTR_RX_HEARTBEAT);
+		CHECK(hb <= 2 * ((C.now - t0) / (10 * MS) + 1));
+	}
 	for (j = 0; j < 3; j++)
 		px_node_destroy(C.px[j]);
 }
