@@ -483,6 +483,7 @@ static void send_new(struct px_node *n, u16 to, u64 lo)
 				     n->next_index - 1);
 }
 
+/* Two smoothed round trips, at least 50 us, at most a retransmission. */
 static u64 spread_delay(const struct px_node *n)
 {
 	return px_min64(px_max64(2 * n->srtt_ns, PX_SPREAD_MIN_NS), n->retry_ns);
@@ -530,9 +531,7 @@ static void spread_late(struct px_node *n)
  */
 static u64 news_delay(const struct px_node *n)
 {
-	if (!n->srtt_ns)
-		return 0;
-	return px_min64(px_max64(2 * n->srtt_ns, PX_SPREAD_MIN_NS), n->retry_ns);
+	return n->srtt_ns ? spread_delay(n) : 0;
 }
 
 /* The chosen slots the followers in @to lack. */
