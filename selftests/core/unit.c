@@ -457,6 +457,26 @@ static void test_pending_window(void)
 		px_node_destroy(C.px[i]);
 }
 
+static u64 u_counter(u32 i, int c)
+{
+	struct px_status st;
+
+	px_get_status(C.px[i], &st, C.now);
+	return st.counters[c];
+}
+
+/* Counter @c summed over the nodes other than @leader. */
+static u64 followers_sum(int leader, int c)
+{
+	u64 sum = 0;
+	u32 j;
+
+	for (j = 0; j < C.n; j++)
+		if (j != (u32)leader)
+			sum += u_counter(j, c);
+	return sum;
+}
+
 /*
  * A follower acknowledges each heartbeat round once: the leader repeats
  * a round after every commit, and acknowledging each repeat would double
@@ -472,10 +492,8 @@ static void test_heartbeat_ack_once(void)
 	l = u_elect(200 * MS, 0);
 	if (l < 0)
 		return;
-	for (i = 0; i < 3; i++) {
-		px_get_status(C.px[i], &st, C.now);
-		tx[i] = st.counters[PAXOS_CTR_TX_PACKETS];
-	}
+	for (i = 0; i < 3; i++)
+		tx[i] = u_counter(i, PAXOS_CTR_TX_PACKETS);
 	/* 20 commits, one a millisecond, in two heartbeat periods. */
 	for (k = 0; k < 20; k++) {
 		CHECK(px_propose(C.px[l], NULL, "v", 1, C.now) == 0);
@@ -502,25 +520,6 @@ static void test_heartbeat_ack_once(void)
  * flight, the batch goes to the other within two round trips (a
  * "spread"), well before the retransmission time (2 heartbeats).
  */
-static u64 u_counter(u32 i, int c)
-{
-	struct px_status st;
-
-	px_get_status(C.px[i], &st, C.now);
-	return st.counters[c];
-}
-
-static u64 followers_tx(int leader)
-{
-	u64 tx = 0;
-	u32 j;
-
-	for (j = 0; j < 3; j++)
-		if (j != (u32)leader)
-			tx += u_counter(j, PAXOS_CTR_TX_PACKETS);
-	return tx;
-}
-
 static void test_thrifty(void)
 {
 	int l, k, to = -1;
@@ -541,12 +540,12 @@ static void test_thrifty(void)
 	 * and one acknowledgment per heartbeat round (10 ms): a follower
 	 * sent a batch only once it was chosen does not vote on it.
 	 */
-	tx = followers_tx(l);
+	tx = followers_sum(l, PAXOS_CTR_TX_PACKETS);
 	for (k = 0; k < 10; k++) {
 		CHECK(px_propose(C.px[l], NULL, "v", 1, C.now) == 0);
 		u_run(10);
 	}
-	CHECK(followers_tx(l) - tx <= 10 + 2 * 11);
+	CHECK(followers_sum(l, PAXOS_CTR_TX_PACKETS) - tx <= 10 + 2 * 11);
 	spreads = u_counter(l, PAXOS_CTR_SPREADS);
 	CHECK(spreads == 0);
 	/* One more write: its ACCEPT (type: header byte 3) is in flight to
@@ -637,20 +636,15 @@ static void test_news(void)
 	 * the rounds (every 10 ms).
 	 */
 	{
-		u64 hb = 0, t0 = C.now, c;
+		u64 hb = followers_sum(l, PAXOS_CTR_RX_HEARTBEAT), t0 = C.now, c;
 
-		for (j = 0; j < 3; j++)
-			if (j != (u32)l)
-				hb -= u_counter(j, PAXOS_CTR_RX_HEARTBEAT);
 		for (k = 0; k < 50; k++) {
 			c = u_counter(l, PAXOS_CTR_COMMITS);
 			CHECK(px_propose(C.px[l], NULL, "loop", 4, C.now) == 0);
 			while (u_counter(l, PAXOS_CTR_COMMITS) == c && C.now - t0 < 1000 * MS)
 				u_run(1);
 		}
-		for (j = 0; j < 3; j++)
-			if (j != (u32)l)
-				hb += u_counter(j, PAXOS_CTR_RX_HEARTBEAT);
+		hb = followers_sum(l, PAXOS_CTR_RX_HEARTBEAT) - hb;
 		CHECK(hb <= 2 * ((C.now - t0) / (10 * MS) + 1));
 	}
 	for (j = 0; j < 3; j++)
