@@ -103,9 +103,12 @@ run_twin() {	# nodes
 
 # field of a paxosbench table line (after the header): 5 rate, 6 p50
 col() { awk -v c="$1" 'NR > 1 {print $c}' | sed -n "${2}p"; }
-# median and range of the (non-zero) numbers in a file
+# the p50 of udpping's output, on stdin
+udp_p50() { sed -n 's/.*p50 \([0-9.]*\) us.*/\1/p'; }
+# median and range of the (non-zero) numbers in a file; range2: to 2 places
 median() { grep -v '^0$' "$1" | sort -n | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 range() { grep -v '^0$' "$1" | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo "-" hi}'; }
+range2() { range "$1" | awk -F- '{printf "%.2f-%.2f", $1, $2}'; }
 
 echo "== depth 1, side by side: floor, kernel 3 and 5 nodes, twin 3 nodes"
 ROUNDS=${BENCH_ROUNDS:-7}
@@ -119,8 +122,7 @@ start_twin 3
 rm -f $OUT/r-*.txt
 # A figure a round could not take is recorded as 0 and left out.
 for r in $(seq 1 "$ROUNDS"); do
-	v=$(n 1 $CLIENT udpping client 10.0.0.2 7600 -n 2000 |
-		sed -n 's/.*p50 \([0-9.]*\) us.*/\1/p') || true
+	v=$(n 1 $CLIENT udpping client 10.0.0.2 7600 -n 2000 | udp_p50) || true
 	echo "${v:-0}" >>$OUT/r-floor.txt
 	t=$(n "$l3" $BENCH --label k3 --depth 1,64 --size 64 --seconds 1) || true
 	v=$(echo "$t" | col 6 1)
@@ -172,9 +174,9 @@ cleanup
 
 # One table: the side-by-side medians and their ratios (the targets),
 # then each sweep's own figures and throughput per depth.
-floor1=$(sed -n 's/.*p50 \([0-9.]*\) us.*/\1/p' $OUT/floor.txt)
-q3=$(sed -n 's/.*p50 \([0-9.]*\) us.*/\1/p' $OUT/quorum3.txt)
-q5=$(sed -n 's/.*p50 \([0-9.]*\) us.*/\1/p' $OUT/quorum5.txt)
+floor1=$(udp_p50 <$OUT/floor.txt)
+q3=$(udp_p50 <$OUT/quorum3.txt)
+q5=$(udp_p50 <$OUT/quorum5.txt)
 get() {	# file depth field(p50_us|commits_per_s)
 	sed -n "s/.*\"size\":64,\"depth\":$2,.*\"$3\":\([0-9.]*\).*/\1/p" "$OUT/$1" | head -n1
 }
@@ -183,8 +185,7 @@ k5=$(median $OUT/r-k5.txt); u3=$(median $OUT/r-u3.txt); tput=$(median $OUT/r-tpu
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # per round, then the median of the rounds' ratios
 rratio() { paste "$OUT/r-$1.txt" "$OUT/r-$2.txt" | awk '$1 > 0 && $2 > 0 {print $1 / $2}' >"$OUT/r-$1-$2.txt"
-	printf '%.2f (%s)' "$(median "$OUT/r-$1-$2.txt")" "$(range "$OUT/r-$1-$2.txt" |
-		awk -F- '{printf "%.2f-%.2f", $1, $2}')"; }
+	printf '%.2f (%s)' "$(median "$OUT/r-$1-$2.txt")" "$(range2 "$OUT/r-$1-$2.txt")"; }
 {
 	echo
 	echo "== summary (64-byte values; times in us; all from this one run;"
@@ -199,7 +200,7 @@ rratio() { paste "$OUT/r-$1.txt" "$OUT/r-$2.txt" | awk '$1 > 0 && $2 > 0 {print 
 	printf '  %-42s %s   target <= 0.6\n' "kernel p50 / twin p50" "$(rratio k3 u3)"
 	printf '  %-42s %s   target <= 1.3\n' "kernel p50 5 nodes / 3 nodes" "$(rratio k5 k3)"
 	printf '  %-42s %.2f (%s)   target >= 10\n' "kernel commits/s depth 64 / depth 1" "$tput" \
-		"$(range $OUT/r-tput.txt | awk -F- '{printf "%.2f-%.2f", $1, $2}')"
+		"$(range2 $OUT/r-tput.txt)"
 	echo "sweeps, one cluster at a time:"
 	printf '  %-42s %8s\n' "UDP ping-pong RTT p50 (floor)" "$floor1"
 	printf '  %-42s %8s\n' "floor quorum round, 3 nodes" "$q3"
