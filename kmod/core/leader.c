@@ -555,7 +555,7 @@ static void send_lacking(struct px_node *n, u16 to)
 static void tell(struct px_node *n, u16 to)
 {
 	send_lacking(n, to);
-	announce_commit(n, to & followers(n), false);
+	announce_commit(n, to, false);
 }
 
 /* Origins of slots chosen since the last call, as a member mask. */
