@@ -483,6 +483,17 @@ static void send_new(struct px_node *n, u16 to, u64 lo)
 				     n->next_index - 1);
 }
 
+/*
+ * Spread and news deadlines say how late, not when: they fall on a grid
+ * of about a millisecond, so one timer interrupt serves both, and a stream
+ * of writes, whose ACCEPTs carry most of that work first, sends the rest
+ * at most once a tick rather than once or twice a commit.
+ */
+static u64 on_grid(u64 t)
+{
+	return (t + PX_GRID_NS - 1) & ~(PX_GRID_NS - 1);
+}
+
 /* Two smoothed round trips, at least 50 us, at most a retransmission. */
 static u64 spread_delay(const struct px_node *n)
 {
@@ -510,7 +521,7 @@ static void spread_late(struct px_node *n)
 			if ((all & ~s->sent_to & (1u << j)) && !lo[j])
 				lo[j] = i;
 	}
-	n->spread_at = next;
+	n->spread_at = next ? on_grid(next) : 0;
 	for (j = 0; j < n->n; j++) {
 		if (!lo[j])
 			continue;
@@ -622,7 +633,9 @@ static void news(struct px_node *n)
 	if (n->news_at && n->now >= n->news_at)
 		news_due(n);
 	if (!n->news_at && n->commit > n->news_upto && untold(n, n->commit)) {
-		n->news_at = n->now + news_delay(n);
+		u64 delay = news_delay(n);
+
+		n->news_at = delay ? on_grid(n->now + delay) : n->now;
 		n->news_upto = n->commit;
 	}
 }
@@ -652,7 +665,7 @@ void px_leader_flush(struct px_node *n)
 		send_new(n, to, lo);
 		batch_sent(n, n->next_index - 1);
 		if (to != followers(n) && !n->spread_at)
-			n->spread_at = n->now + spread_delay(n);
+			n->spread_at = on_grid(n->now + spread_delay(n));
 	}
 	advance(n);
 	news(n);

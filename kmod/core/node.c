@@ -634,18 +634,6 @@ int px_trim(struct px_node *n, u64 index)
 	return 0;
 }
 
-/*
- * Spread and news are due at the latest by their times, not at them: their
- * ticks fall on a grid of about a millisecond, so one timer interrupt
- * serves both, and a stream of writes, whose ACCEPTs meet most of these
- * deadlines before they fall, takes about one tick a millisecond rather
- * than one or two per commit, most of them finding nothing to do.
- */
-static u64 on_grid(u64 t)
-{
-	return (t + PX_GRID_NS - 1) & ~(PX_GRID_NS - 1);
-}
-
 u64 px_next_deadline(const struct px_node *n)
 {
 	u64 d = n->now + n->cfg.heartbeat_ns;
@@ -658,9 +646,9 @@ u64 px_next_deadline(const struct px_node *n)
 	case PX_ROLE_LEADER:
 		d = px_min64(d, n->hb_next);
 		if (n->spread_at)
-			d = px_min64(d, on_grid(n->spread_at));
+			d = px_min64(d, n->spread_at);
 		if (n->news_at)
-			d = px_min64(d, on_grid(n->news_at));
+			d = px_min64(d, n->news_at);
 		if (n->cfg.lease_ns)
 			d = px_min64(d, n->lease_until);
 		break;
