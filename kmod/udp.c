@@ -223,13 +223,12 @@ static int xmit6(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
 #endif
 }
 
-/* Send every queued datagram (node lock not held; any context). */
 /*
- * Send what the engine queued, in its order.  Process context and softirqs
- * on other CPUs all flush; one drains at a time, so datagrams leave in the
- * order the engine made them (the network may still reorder them).
- * Whoever finds the queue being drained leaves its datagrams to the
- * drainer, which looks again after letting go.
+ * Send what the engine queued, in its order, without the node lock held.
+ * Process context and softirqs on other CPUs all flush; one drains at a
+ * time, so datagrams leave in the order the engine made them (the network
+ * may still reorder them).  Whoever finds the queue being drained leaves
+ * its datagrams to the drainer, which looks again after letting go.
  */
 void pxk_udp_flush(struct pxk_node *n)
 {
