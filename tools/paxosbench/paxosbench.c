@@ -31,6 +31,10 @@
 
 #include <linux/paxos.h>
 
+/* Writes outstanding at most: one thread each with --threads. */
+#define MAX_DEPTH	1024
+#define MAX_DEPTH_STR	"1024"
+
 static const char *sock_path;
 static int threads;		/* --threads: one blocking writer per outstanding write */
 static volatile int stop;
@@ -254,18 +258,46 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int parse_list(const char *s, int *out, int max)
+/*
+ * A comma-separated list of at most @max integers in [@lo, @hi] into @out:
+ * their count, or 0 if any is not such an integer.
+ */
+static int parse_list(const char *s, int *out, int max, long lo, long hi)
 {
 	int k = 0;
 
-	while (*s && k < max) {
-		out[k++] = atoi(s);
-		s = strchr(s, ',');
-		if (!s)
-			break;
-		s++;
+	for (;;) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (end == s || errno || v < lo || v > hi || k == max ||
+		    (*end && *end != ','))
+			return 0;
+		out[k++] = (int)v;
+		if (!*end)
+			return k;
+		s = end + 1;
 	}
-	return k;
+}
+
+/* A number of seconds in [@lo, 3600]; -1 if @s is not one. */
+static double parse_secs(const char *s, double lo)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	return end != s && !*end && v >= lo && v <= 3600 ? v : -1;
+}
+
+static int usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "paxosbench: %s\n", why);
+	fprintf(stderr, "usage: paxosbench [--paxosd SOCK] [--depth 1,8,64,256] [--size 16,64,1024,8192]\n"
+		"                  [--seconds S] [--warmup S] [--json FILE] [--label NAME] [--threads]\n");
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -278,31 +310,45 @@ int main(int argc, char **argv)
 	int first = 1;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--paxosd") && i + 1 < argc)
-			sock_path = argv[++i];
-		else if (!strcmp(argv[i], "--depth") && i + 1 < argc)
-			nd = parse_list(argv[++i], depths, 8);
-		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
-			ns = parse_list(argv[++i], sizes, 8);
-		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-			secs = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
-			warmup = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
-			json = argv[++i];
-		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
-			label = argv[++i];
-		else if (!strcmp(argv[i], "--threads"))
-			threads = 1;
-		else {
-			fprintf(stderr, "usage: paxosbench [--paxosd SOCK] [--depth 1,8,64,256] [--size 16,64,1024,8192] [--seconds S] [--warmup S] [--json FILE] [--label NAME] [--threads]\n");
-			return 2;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(NULL);
+			return 0;
 		}
+		if (!strcmp(argv[i], "--threads")) {
+			threads = 1;
+			continue;
+		}
+		if (i + 1 == argc)
+			return usage(NULL);
+		if (!strcmp(argv[i], "--paxosd"))
+			sock_path = argv[++i];
+		else if (!strcmp(argv[i], "--depth"))
+			nd = parse_list(argv[++i], depths, 8, 1, MAX_DEPTH);
+		else if (!strcmp(argv[i], "--size"))
+			ns = parse_list(argv[++i], sizes, 8, 16, 8192);
+		else if (!strcmp(argv[i], "--seconds"))
+			secs = parse_secs(argv[++i], 0.001);
+		else if (!strcmp(argv[i], "--warmup"))
+			warmup = parse_secs(argv[++i], 0);
+		else if (!strcmp(argv[i], "--json"))
+			json = argv[++i];
+		else if (!strcmp(argv[i], "--label"))
+			label = argv[++i];
+		else
+			return usage(NULL);
 	}
+	if (!nd)
+		return usage("--depth: up to 8 numbers from 1 to " MAX_DEPTH_STR ", comma-separated");
+	if (!ns)
+		return usage("--size: up to 8 byte counts from 16 to 8192, comma-separated");
+	if (secs < 0 || warmup < 0)
+		return usage("--seconds and --warmup: seconds, up to 3600 (--seconds above 0)");
 	if (json) {
 		jf = fopen(json, "w");
-		if (!jf)
+		if (!jf) {
+			fprintf(stderr, "paxosbench: %s: %s\n", json, strerror(errno));
 			return 1;
+		}
 		fprintf(jf, "[");
 	}
 	printf("%-8s %6s %6s %9s %11s %9s %9s %9s\n", "target", "size", "depth",
@@ -315,15 +361,21 @@ int main(int argc, char **argv)
 			double t0, t1, *all;
 			size_t total = 0, k = 0;
 
-			if (sizes[s] < 16 || sizes[s] > 8192 || depth < 1)
-				return 2;
+			if (!w) {
+				perror("paxosbench");
+				return 1;
+			}
 			stop = 0;
 			measuring = 0;
 			for (i = 0; i < nw; i++) {
 				w[i].size = sizes[s];
 				w[i].depth = depth;
-				pthread_create(&w[i].t, NULL, threads ? run : run_pipelined,
-					       &w[i]);
+				err = pthread_create(&w[i].t, NULL,
+						     threads ? run : run_pipelined, &w[i]);
+				if (err) {
+					fprintf(stderr, "paxosbench: thread: %s\n", strerror(err));
+					return 1;
+				}
 			}
 			if (warmup > 0)
 				usleep(warmup * 1e6);
@@ -349,6 +401,10 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			all = malloc((total + 1) * sizeof(double));
+			if (!all) {
+				perror("paxosbench");
+				return 1;
+			}
 			for (i = 0; i < nw; i++) {
 				memcpy(all + k, w[i].lat, w[i].n * sizeof(double));
 				k += w[i].n;
