@@ -342,6 +342,26 @@ static void test_cluster_basics(void)
 		px_node_destroy(C.px[i]);
 }
 
+/* A cluster of one elects itself and commits alone, with and without a lease. */
+static void test_single(void)
+{
+	u64 lease;
+	u32 k;
+
+	for (lease = 0; lease <= 200 * MS; lease += 200 * MS) {
+		u_cluster(1, lease);
+		u_run(400);
+		CHECK(u_leader() == 0);
+		for (k = 0; k < 5; k++)
+			CHECK(px_propose(C.px[0], NULL, "solo", 4, C.now) == 0);
+		u_run(5);
+		/* The new leader's no-op, then the five values. */
+		CHECK(C.ndel[0] >= 6);
+		CHECK(C.qn == 0);
+		px_node_destroy(C.px[0]);
+	}
+}
+
 static void test_failover_and_recovery(void)
 {
 	struct px_status st;
@@ -656,6 +676,7 @@ int main(void)
 {
 	test_wire();
 	test_cluster_basics();
+	test_single();
 	test_failover_and_recovery();
 	test_trim_and_behind();
 	test_pending_window();

@@ -164,6 +164,7 @@ static void client_run(struct client *c)
 {
 	for (;;) {
 		u32 len;
+		u64 seq;
 		int err;
 
 		if (c->have < 4)
@@ -176,19 +177,22 @@ static void client_run(struct client *c)
 		}
 		if (c->have < 4 + len)
 			break;
+		/*
+		 * Wait for the seq the engine gives this proposal before
+		 * proposing: a cluster of one commits it within the call.
+		 */
+		seq = px_last_seq(D.px) + 1;
+		D.wait[seq % MAX_WAIT].seq = seq;
+		D.wait[seq % MAX_WAIT].fd = c->fd;
 		err = px_propose(D.px, NULL, c->buf + 4, len, now_ns());
+		if (err && D.wait[seq % MAX_WAIT].seq == seq)
+			D.wait[seq % MAX_WAIT].seq = 0;
 		if (err == -EAGAIN) {
 			client_stall(c, true);
 			return;
 		}
-		if (err) {
+		if (err)
 			reply(c->fd, err);
-		} else {
-			u64 seq = px_last_seq(D.px);
-
-			D.wait[seq % MAX_WAIT].seq = seq;
-			D.wait[seq % MAX_WAIT].fd = c->fd;
-		}
 		memmove(c->buf, c->buf + 4 + len, c->have - 4 - len);
 		c->have -= 4 + len;
 	}
