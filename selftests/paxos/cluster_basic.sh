@@ -5,6 +5,7 @@
 # Three nodes over veth: values written on every node are read back in the
 # same order, byte for byte, on every node, and `paxosctl status` agrees on
 # the leader and the commit index.  Prints commit latency and throughput.
+# Then a cluster of one commits alone.
 set -e
 cd "$(dirname "$0")"
 . ./lib.sh
@@ -47,3 +48,20 @@ n "$leader" plog fill lat 200
 f=$(( leader % 3 + 1 ))
 echo "on a follower (forwarded):"
 n "$f" plog fill fwd 100
+
+# A cluster of one elects itself and commits alone: blocking writes and a
+# read barrier return, and the log holds each value once, in order.
+cleanup
+start_cluster 1
+wait_leader 30 >/dev/null || fail "a node alone did not elect itself"
+idx=$(n 1 timeout 10 plog write "alone 1" "alone 2") ||
+	fail "blocking writes on a node alone"
+n 1 timeout 10 plog barrier >/dev/null || fail "read barrier on a node alone"
+n 1 plog dump >/tmp/log.alone || fail "dump on a node alone"
+a1=$(printf 'alone 1' | od -An -tx1 | tr -d ' \n')
+a2=$(printf 'alone 2' | od -An -tx1 | tr -d ' \n')
+[ "$(grep -c " 1 $a1\$" /tmp/log.alone)" = 1 ] && [ "$(grep -c " 1 $a2\$" /tmp/log.alone)" = 1 ] ||
+	fail "a node alone: values not exactly once: $(cat /tmp/log.alone)"
+[ "$(grep -n " 1 $a1\$" /tmp/log.alone | cut -d: -f1)" -lt "$(grep -n " 1 $a2\$" /tmp/log.alone | cut -d: -f1)" ] ||
+	fail "a node alone: values out of order"
+echo "a node alone committed at $(echo "$idx" | tr '\n' ' ')"
