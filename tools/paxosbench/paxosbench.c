@@ -33,7 +33,8 @@
 
 /* Writes outstanding at most: one thread each with --threads. */
 #define MAX_DEPTH	1024
-#define MAX_DEPTH_STR	"1024"
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
 
 static const char *sock_path;
 static int threads;		/* --threads: one blocking writer per outstanding write */
@@ -338,7 +339,7 @@ int main(int argc, char **argv)
 			return usage(NULL);
 	}
 	if (!nd)
-		return usage("--depth: up to 8 numbers from 1 to " MAX_DEPTH_STR ", comma-separated");
+		return usage("--depth: up to 8 numbers from 1 to " XSTR(MAX_DEPTH) ", comma-separated");
 	if (!ns)
 		return usage("--size: up to 8 byte counts from 16 to 8192, comma-separated");
 	if (secs < 0 || warmup < 0)

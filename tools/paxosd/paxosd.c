@@ -185,7 +185,7 @@ static void client_run(struct client *c)
 		D.wait[seq % MAX_WAIT].seq = seq;
 		D.wait[seq % MAX_WAIT].fd = c->fd;
 		err = px_propose(D.px, NULL, c->buf + 4, len, now_ns());
-		if (err && D.wait[seq % MAX_WAIT].seq == seq)
+		if (err)
 			D.wait[seq % MAX_WAIT].seq = 0;
 		if (err == -EAGAIN) {
 			client_stall(c, true);

@@ -48,7 +48,7 @@ daemon() {
 		[ "$j" = "$1" ] || peers="$peers --peer $j=127.0.0.1:$((port + j))"
 	done
 	# shellcheck disable=SC2086
-	./paxosd-san --id "$1" --listen "127.0.0.1:$((port + $1))" $peers \
+	../../paxosd/paxosd-san --id "$1" --listen "127.0.0.1:$((port + $1))" $peers \
 		--sock "$tmp/pd$1.sock" --heartbeat 20 --election 100 --lease 400 \
 		2>"$tmp/pd$1-$2.err" &
 	pids="$pids $!"
