@@ -29,8 +29,7 @@ for i in 1 2 3; do
 done
 same_logs 1 2 3 || fail "logs differ"
 for v in "hello from 1" "second from 3" "via netlink"; do
-	hex=$(printf '%s' "$v" | od -An -tx1 | tr -d ' \n')
-	[ "$(grep -c " 1 $hex\$" /tmp/log.1)" = 1 ] || fail "\"$v\" not exactly once"
+	[ "$(grep -c " 1 $(hex "$v")\$" /tmp/log.1)" = 1 ] || fail "\"$v\" not exactly once"
 done
 grep -q " 1 0001ff2062696e\$" /tmp/log.1 || fail "binary value mangled"
 echo "every node holds the same $(wc -l </tmp/log.1) records"
@@ -58,8 +57,8 @@ idx=$(n 1 timeout 10 plog write "alone 1" "alone 2") ||
 	fail "blocking writes on a node alone"
 n 1 timeout 10 plog barrier >/dev/null || fail "read barrier on a node alone"
 n 1 plog dump >/tmp/log.alone || fail "dump on a node alone"
-a1=$(printf 'alone 1' | od -An -tx1 | tr -d ' \n')
-a2=$(printf 'alone 2' | od -An -tx1 | tr -d ' \n')
+a1=$(hex 'alone 1')
+a2=$(hex 'alone 2')
 [ "$(grep -c " 1 $a1\$" /tmp/log.alone)" = 1 ] && [ "$(grep -c " 1 $a2\$" /tmp/log.alone)" = 1 ] ||
 	fail "a node alone: values not exactly once: $(cat /tmp/log.alone)"
 [ "$(grep -n " 1 $a1\$" /tmp/log.alone | cut -d: -f1)" -lt "$(grep -n " 1 $a2\$" /tmp/log.alone | cut -d: -f1)" ] ||

@@ -31,8 +31,7 @@ done
 same_logs 1 2 3 || fail "logs differ"
 for i in 1 2 3; do
 	for k in $(seq 1 40); do
-		hex=$(printf 'lossy%s-%s' "$i" "$k" | od -An -tx1 | tr -d ' \n')
-		c=$(grep -c " 1 $hex\$" /tmp/log.1 || true)
+		c=$(grep -c " 1 $(hex "lossy$i-$k")\$" /tmp/log.1 || true)
 		[ "$c" = 1 ] || fail "lossy$i-$k committed $c times"
 	done
 done

@@ -22,6 +22,8 @@ fail() {
 }
 n() { i=$1; shift; ip netns exec "pxn$i" "$@"; }
 field() { n "$1" paxosctl status | sed -n "s/^$2: //p"; }
+# hex VALUE: VALUE as plog dump prints it.
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 now_ms() { cut -d' ' -f1 /proc/uptime | tr -d . | sed 's/$/0/'; }
 
 load_module() {
