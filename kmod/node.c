@@ -171,10 +171,10 @@ struct pxk_node *pxk_node_alloc(struct net *net)
 	n->timer.function = pxk_timer;
 	INIT_WORK(&n->ntf_work, pxk_ntf_work);
 	n->addr.port = PAXOS_DEFAULT_PORT;
-	n->heartbeat_ms = 50;
-	n->election_ms = 300;
-	n->lease_ms = 1000;
-	n->drift_ppm = 1000;
+	n->heartbeat_ms = PX_DEFAULT_HEARTBEAT_NS / NSEC_PER_MSEC;
+	n->election_ms = PX_DEFAULT_ELECTIONS * n->heartbeat_ms;
+	n->lease_ms = PX_DEFAULT_LEASE_NS / NSEC_PER_MSEC;
+	n->drift_ppm = PX_DEFAULT_DRIFT_PPM;
 	return n;
 }
 
@@ -208,8 +208,6 @@ enum paxos_state pxk_state(struct pxk_node *n)
 		return PAXOS_STATE_CANDIDATE;
 	case PX_ROLE_LEADER:
 		return PAXOS_STATE_LEADER;
-	case PX_ROLE_BEHIND:
-		return PAXOS_STATE_BEHIND;
 	case PX_ROLE_FOLLOWER:
 		return PAXOS_STATE_FOLLOWER;
 	default:
@@ -253,9 +251,9 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	cfg->lease_ns = (u64)n->lease_ms * NSEC_PER_MSEC;
 	cfg->drift_ppm = n->drift_ppm;
 	cfg->preferred_leader = n->preferred;
-	cfg->window = 64;
-	cfg->retain = 1024;
-	cfg->batch_bytes = 1400;
+	cfg->window = PX_DEFAULT_WINDOW;
+	cfg->retain = PX_DEFAULT_RETAIN;
+	cfg->batch_bytes = PX_DEFAULT_BATCH_BYTES;
 	if (cfg->lease_ns && cfg->lease_ns <= 2 * cfg->heartbeat_ns) {
 		kfree(cfg);
 		NL_SET_ERR_MSG(extack, "lease must be longer than two heartbeats");
@@ -269,13 +267,16 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 		return err;
 	}
 	/* The incarnation only grows: wall-clock time at start. */
-	px = px_node_create(cfg, &pxk_ops, n, ktime_get_real_ns() | 1,
-			    get_random_u64(), now);
+	err = px_node_create(cfg, &pxk_ops, n, ktime_get_real_ns() | 1,
+			     get_random_u64(), now, &px);
 	kfree(cfg);
-	if (!px) {
+	if (err) {
 		pxk_udp_close(n);
-		NL_SET_ERR_MSG(extack, "invalid configuration or out of memory");
-		return -EINVAL;
+		if (err == -ENOMEM)
+			NL_SET_ERR_MSG(extack, "out of memory");
+		else
+			NL_SET_ERR_MSG(extack, "the engine refused the configuration");
+		return err;
 	}
 	spin_lock_bh(&n->lock);
 	n->incarnation = px_get_incarnation(px);

@@ -10,6 +10,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -30,6 +31,17 @@ static inline void *px_zalloc(size_t n)
 static inline void px_free(const void *p)
 {
 	kfree(p);
+}
+
+/* Node creation and destruction only, which run in process context. */
+static inline void *px_zalloc_init(size_t n)
+{
+	return kvzalloc(n, GFP_KERNEL);
+}
+
+static inline void px_free_init(const void *p)
+{
+	kvfree(p);
 }
 
 #define px_log(fmt, ...) pr_debug(fmt, ##__VA_ARGS__)

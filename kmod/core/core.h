@@ -18,6 +18,18 @@
 #define PX_MAX_NODES		9	/* = PAXOS_MAX_MEMBERS */
 #define PX_MAX_VALUE		8192	/* = PAXOS_MAX_VALUE */
 #define PX_MAX_DATAGRAM		(PX_MAX_VALUE + 1024)
+#define PX_MAX_WINDOW		64	/* instances in flight */
+#define PX_MAX_RETAIN		(1u << 20)
+
+/* What a zero field of struct px_config means. */
+#define PX_DEFAULT_HEARTBEAT_NS	50000000ULL	/* 50 ms */
+#define PX_DEFAULT_ELECTIONS	6		/* election = 6 heartbeats */
+#define PX_DEFAULT_WINDOW	PX_MAX_WINDOW
+#define PX_DEFAULT_RETAIN	1024
+/* What the kernel shell configures beyond the engine's defaults. */
+#define PX_DEFAULT_LEASE_NS	1000000000ULL	/* 1 s */
+#define PX_DEFAULT_DRIFT_PPM	1000
+#define PX_DEFAULT_BATCH_BYTES	1400		/* one Ethernet frame */
 
 enum px_role {
 	PX_ROLE_DOWN,
@@ -25,7 +37,6 @@ enum px_role {
 	PX_ROLE_FOLLOWER,
 	PX_ROLE_CANDIDATE,
 	PX_ROLE_LEADER,
-	PX_ROLE_BEHIND,
 };
 
 enum px_entry_type {
@@ -46,14 +57,14 @@ struct px_config {
 	u32 self_id;			/* 1..0xffff */
 	u32 nmembers;			/* including self */
 	u32 members[PX_MAX_NODES];	/* node ids */
-	u64 heartbeat_ns;
-	u64 election_ns;		/* min; randomized in [x, 2x) */
+	u64 heartbeat_ns;		/* 0: PX_DEFAULT_HEARTBEAT_NS */
+	u64 election_ns;		/* min; randomized in [x, 2x); 0: 6 heartbeats */
 	u64 lease_ns;			/* 0: no leases */
 	u32 drift_ppm;			/* maximum clock rate difference */
 	u32 preferred_leader;		/* 0: none */
-	u32 window;			/* max in-flight instances */
+	u32 window;			/* max in-flight instances; 0: the most */
 	u32 retain;			/* committed entries kept for catch-up/readers */
-	u32 batch_bytes;		/* max payload bytes batched per ACCEPT */
+	u32 batch_bytes;		/* max bytes batched per ACCEPT; 0: a datagram */
 };
 
 enum px_event_type {
@@ -61,7 +72,6 @@ enum px_event_type {
 	PX_EV_LEASE,		/* a: 1 acquired, 0 lost */
 	PX_EV_MEMBER,		/* a: node id, b: 1 reachable, 0 unreachable */
 	PX_EV_BARRIER,		/* a: token, b: index, err: 0 or -errno */
-	PX_EV_PROPOSAL_FAILED,	/* a: seq, err: -errno (e.g. -ENOTCONN) */
 	PX_EV_ROLE,		/* a: enum px_role */
 	PX_EV_BEHIND,		/* a: first index the cluster still retains */
 };
@@ -108,12 +118,16 @@ struct px_status {
 
 struct px_node;
 
-/* Lifecycle.  @incarnation must differ on every restart (e.g. boot time ns). */
-struct px_node *px_node_create(const struct px_config *cfg,
-			       const struct px_ops *ops, void *ctx,
-			       u64 incarnation, u64 rand_seed, u64 now);
+/*
+ * Lifecycle.  @incarnation must differ on every restart (e.g. boot time
+ * ns).  Creation may sleep (px_port.h's px_zalloc_init): call it from
+ * process context.  Returns 0, -EINVAL (a bad @cfg or @incarnation) or
+ * -ENOMEM.
+ */
+int px_node_create(const struct px_config *cfg, const struct px_ops *ops,
+		   void *ctx, u64 incarnation, u64 rand_seed, u64 now,
+		   struct px_node **out);
 void px_node_destroy(struct px_node *n);
-int px_node_reconfigure(struct px_node *n, const struct px_config *cfg, u64 now);
 
 /* Events in. */
 void px_receive(struct px_node *n, const void *buf, size_t len, u64 now);
@@ -142,6 +156,7 @@ int px_trim(struct px_node *n, u64 index);
 
 /* Queries. */
 u64 px_next_deadline(const struct px_node *n);	/* absolute ns, U64_MAX none */
+u64 px_first_index(const struct px_node *n);	/* lowest retained index */
 void px_get_status(const struct px_node *n, struct px_status *st, u64 now);
 /* A retained committed entry, or NULL if trimmed/not yet committed; the
  * pointers stay valid until the next call on @n.

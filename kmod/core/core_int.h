@@ -25,7 +25,6 @@
 #define PX_HB_RING		16	/* heartbeat send times remembered */
 #define PX_SPREAD_MIN_NS	50000	/* least wait before a thrifty send widens */
 #define PX_GRID_NS		1048576ULL	/* 2^20: spread and news ticks, ~1 ms */
-#define PX_MAX_WINDOW		64
 
 struct px_slot {
 	u64 index;		/* 0: empty */

@@ -13,7 +13,7 @@ int px_log_init(struct px_node *n)
 	n->cap = 16;
 	while (n->cap < want)
 		n->cap <<= 1;
-	n->ring = px_zalloc(sizeof(*n->ring) * n->cap);
+	n->ring = px_zalloc_init(sizeof(*n->ring) * n->cap);
 	if (!n->ring)
 		return -ENOMEM;
 	n->first = 1;
@@ -36,7 +36,7 @@ void px_log_free(struct px_node *n)
 		return;
 	for (i = 0; i < n->cap; i++)
 		px_free(n->ring[i].data);
-	px_free(n->ring);
+	px_free_init(n->ring);
 	n->ring = NULL;
 }
 

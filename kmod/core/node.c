@@ -139,14 +139,14 @@ static int node_setup(struct px_node *n, const struct px_config *cfg)
 	if (!self_found)
 		return -EINVAL;
 	if (!c.heartbeat_ns)
-		c.heartbeat_ns = 50000000ULL;
+		c.heartbeat_ns = PX_DEFAULT_HEARTBEAT_NS;
 	if (!c.election_ns)
-		c.election_ns = 6 * c.heartbeat_ns;
+		c.election_ns = PX_DEFAULT_ELECTIONS * c.heartbeat_ns;
 	if (!c.window || c.window > PX_MAX_WINDOW)
-		c.window = PX_MAX_WINDOW;
+		c.window = PX_DEFAULT_WINDOW;
 	if (!c.retain)
-		c.retain = 1024;
-	if (c.retain > 1u << 20)
+		c.retain = PX_DEFAULT_RETAIN;
+	if (c.retain > PX_MAX_RETAIN)
 		return -EINVAL;
 	if (c.drift_ppm >= 1000000)
 		return -EINVAL;
@@ -170,17 +170,25 @@ static int node_setup(struct px_node *n, const struct px_config *cfg)
 	return 0;
 }
 
-struct px_node *px_node_create(const struct px_config *cfg,
-			       const struct px_ops *ops, void *ctx,
-			       u64 incarnation, u64 rand_seed, u64 now)
+int px_node_create(const struct px_config *cfg, const struct px_ops *ops,
+		   void *ctx, u64 incarnation, u64 rand_seed, u64 now,
+		   struct px_node **out)
 {
-	struct px_node *n = px_zalloc(sizeof(*n));
+	struct px_node *n;
+	int err;
 
+	*out = NULL;
+	if (!incarnation)
+		return -EINVAL;
+	n = px_zalloc_init(sizeof(*n));
 	if (!n)
-		return NULL;
-	if (node_setup(n, cfg) || !incarnation) {
-		px_free(n);
-		return NULL;
+		return -ENOMEM;
+	err = node_setup(n, cfg);
+	if (!err)
+		err = px_log_init(n);
+	if (err) {
+		px_free_init(n);
+		return err;
 	}
 	n->ops = ops;
 	n->ctx = ctx;
@@ -189,12 +197,9 @@ struct px_node *px_node_create(const struct px_config *cfg,
 	n->rng = rand_seed | 1;
 	n->now = now;
 	n->role = PX_ROLE_DOWN;
-	if (px_log_init(n)) {
-		px_free(n);
-		return NULL;
-	}
 	px_recovery_start(n);
-	return n;
+	*out = n;
+	return 0;
 }
 
 void px_node_destroy(struct px_node *n)
@@ -211,38 +216,7 @@ void px_node_destroy(struct px_node *n)
 		n->qhead = (n->qhead + 1) % PX_MAX_QUEUE;
 		n->qlen--;
 	}
-	px_free(n);
-}
-
-/* Timers only: membership changes need a restart (a later version adds
- * reconfiguration through the log).
- */
-int px_node_reconfigure(struct px_node *n, const struct px_config *cfg, u64 now)
-{
-	struct px_node *tmp;
-	u32 i;
-	int err = 0;
-
-	n->now = now;
-	if (cfg->self_id != n->cfg.self_id || cfg->nmembers != n->cfg.nmembers ||
-	    cfg->cluster_id != n->cfg.cluster_id)
-		return -EBUSY;
-	for (i = 0; i < cfg->nmembers; i++)
-		if (cfg->members[i] != n->cfg.members[i])
-			return -EBUSY;
-	tmp = px_zalloc(sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
-	if (node_setup(tmp, cfg)) {
-		err = -EINVAL;
-	} else {
-		n->cfg = tmp->cfg;
-		n->grant_ns = tmp->grant_ns;
-		n->guard_ns = tmp->guard_ns;
-		n->retry_ns = tmp->retry_ns;
-	}
-	px_free(tmp);
-	return err;
+	px_free_init(n);
 }
 
 static const u8 rx_ctr[__PX_MSG_MAX] = {
@@ -687,6 +661,11 @@ void px_get_status(const struct px_node *n, struct px_status *st, u64 now)
 	}
 	st->nmembers = k;
 	memcpy(st->counters, n->counters, sizeof(st->counters));
+}
+
+u64 px_first_index(const struct px_node *n)
+{
+	return n->first;
 }
 
 const void *px_log_get(const struct px_node *n, u64 index,

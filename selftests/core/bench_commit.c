@@ -104,8 +104,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < 3; i++) {
 		cfg.self_id = i + 1;
-		px[i] = px_node_create(&cfg, &ops, i ? (void *)1 : NULL, 100 + i,
-				       i + 1, now);
+		px_node_create(&cfg, &ops, i ? (void *)1 : NULL, 100 + i, i + 1,
+			       now, &px[i]);
 	}
 	for (t = 0; t < 2000; t++) {
 		pump();

@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (size > sizeof(copy))
 		return 0;
 	for (role = 0; role < 3; role++) {
-		n = px_node_create(&cfg, &ops, NULL, 5, 1, now);
+		px_node_create(&cfg, &ops, NULL, 5, 1, now, &n);
 		if (!n)
 			return 0;
 		if (role >= 1) {

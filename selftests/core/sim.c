@@ -272,8 +272,8 @@ static void start(u32 i)
 	sn->incarnation = S.now + 1 + i;
 	sn->last_index = 0;
 	sn->barrier_busy = false;
-	sn->px = px_node_create(&S.cfg, &ops, (void *)(uintptr_t)i,
-				sn->incarnation, rnd(), local(i));
+	px_node_create(&S.cfg, &ops, (void *)(uintptr_t)i, sn->incarnation,
+		       rnd(), local(i), &sn->px);
 	sn->up = sn->px != NULL;
 	trace("n%u start incarnation %llu", sn->id, (unsigned long long)sn->incarnation);
 }

@@ -185,8 +185,8 @@ static void u_start(u32 i)
 	C.cfg.self_id = i + 1;
 	C.inc[i] += 1000;
 	C.ndel[i] = 0;
-	C.px[i] = px_node_create(&C.cfg, &u_ops, (void *)(uintptr_t)i, C.inc[i],
-				 i + 1, C.now);
+	px_node_create(&C.cfg, &u_ops, (void *)(uintptr_t)i, C.inc[i], i + 1,
+		       C.now, &C.px[i]);
 }
 
 static void u_cluster(u32 n, u64 lease_ns)

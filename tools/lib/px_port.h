@@ -45,6 +45,9 @@ typedef int64_t s64;
 static inline void *px_alloc(size_t n) { return malloc(n); }
 static inline void *px_zalloc(size_t n) { return calloc(1, n); }
 static inline void px_free(const void *p) { free((void *)p); }
+/* Node creation and destruction, from process context. */
+static inline void *px_zalloc_init(size_t n) { return calloc(1, n); }
+static inline void px_free_init(const void *p) { free((void *)p); }
 
 #ifdef PX_QUIET
 #define px_log(...) do { } while (0)

@@ -284,8 +284,9 @@ int main(int argc, char **argv)
 	}
 	D.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
 	D.ep = epoll_create1(0);
-	D.px = px_node_create(&cfg, &ops, NULL, (u64)time(NULL) * 1000000000ULL + now_ns() % 1000000000ULL,
-			      now_ns() ^ getpid(), now_ns());
+	px_node_create(&cfg, &ops, NULL,
+		       (u64)time(NULL) * 1000000000ULL + now_ns() % 1000000000ULL,
+		       now_ns() ^ getpid(), now_ns(), &D.px);
 	if (!D.px || D.tfd < 0 || D.ep < 0) {
 		fprintf(stderr, "paxosd: invalid configuration\n");
 		return 1;

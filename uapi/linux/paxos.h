@@ -32,7 +32,7 @@ enum paxos_state {
 	PAXOS_STATE_FOLLOWER,
 	PAXOS_STATE_CANDIDATE,		/* running phase 1 */
 	PAXOS_STATE_LEADER,
-	PAXOS_STATE_BEHIND,		/* fell behind the cluster's trim point */
+	PAXOS_STATE_BEHIND,		/* reserved: not reported yet */
 };
 
 /* Per-member reachability in PAXOS_A_MEMBER_STATE. */
