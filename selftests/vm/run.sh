@@ -55,9 +55,10 @@ done
 
 kver=$("$top/scripts/kver.sh")
 out=${out:-$top/build/vm/$kernel}
-work=$top/build/vm/$kernel.work
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# Scratch space next to the artifacts: runs with different --out may overlap.
+work=$out.work
 
 log() { echo "vm: $*" >&2; }
 
@@ -74,7 +75,7 @@ debug)
 	modsrc=
 	kver=$(cat "$tree/include/config/kernel.release")
 	# The module, rebuilt against the debug tree in a copy of the sources.
-	dk=$top/build/debug-kmod
+	dk=$out.kmod
 	rm -rf "$dk"
 	mkdir -p "$dk"
 	cp -r "$top/kmod" "$top/uapi" "$dk/"
