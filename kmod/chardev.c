@@ -113,15 +113,11 @@ static void start_pos(struct pxk_node *n, struct pxk_file *f)
 	kfree(st);
 }
 
+/* A read would not block (lock held). */
 static bool readable(struct pxk_node *n, struct pxk_file *f)
 {
-	bool r;
-
-	spin_lock_bh(&n->lock);
 	start_pos(n, f);
-	r = n->dead || !n->px || (f->pos && f->pos <= n->commit);
-	spin_unlock_bh(&n->lock);
-	return r;
+	return n->dead || !n->px || (f->pos && f->pos <= n->commit);
 }
 
 static ssize_t pxk_read(struct file *file, char __user *ubuf, size_t count,
@@ -155,7 +151,7 @@ static ssize_t pxk_read(struct file *file, char __user *ubuf, size_t count,
 			got = -EAGAIN;
 			break;
 		}
-		if (wait_event_interruptible(n->wq, readable(n, f))) {
+		if (wait_event_interruptible(n->wq, pxk_locked(n, readable(n, f)))) {
 			got = -ERESTARTSYS;
 			break;
 		}
@@ -256,18 +252,12 @@ static long pxk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case PAXOS_IOC_BARRIER:
 		err = pxk_barrier(n, &v);
-		if (!err) {
-			/* The local log must hold everything up to the barrier. */
-			err = wait_event_interruptible(n->wq, ({
-				bool ok;
-
-				spin_lock_bh(&n->lock);
-				ok = n->dead || !n->px || n->commit >= v;
-				spin_unlock_bh(&n->lock);
-				ok; }));
-			if (!err && (n->dead || !n->px))
-				err = n->dead ? -ENODEV : -ENOTCONN;
-		}
+		if (err)
+			break;
+		/* The local log must hold everything up to the barrier. */
+		err = pxk_wait(n, n->wq, n->dead || !n->px || n->commit >= v);
+		if (!err && (n->dead || !n->px))
+			err = n->dead ? -ENODEV : -ENOTCONN;
 		break;
 	default:
 		return -ENOTTY;

@@ -37,31 +37,47 @@ static void pxk_commit(void *ctx, u64 index, enum px_entry_type type,
 	n->committed = true;	/* readers: woken once per engine call */
 }
 
-/* The engine stopped: every blocked writer must look (lock held). */
-static void wake_writers(struct pxk_node *n)
+/* The engine stopped or the node died: every blocked caller must look. */
+static void wake_waiters(struct pxk_node *n)
 {
+	struct pxk_barrier *b;
 	struct pxk_waiter *w;
 
+	lockdep_assert_held(&n->lock);
 	list_for_each_entry(w, &n->waiters, list)
 		wake_up(&w->wq);
+	list_for_each_entry(b, &n->barriers, list)
+		wake_up(&b->wq);
+	wake_up_all(&n->room_wq);
+}
+
+/*
+ * A barrier the engine held is over: its slot is free again, whether
+ * its caller still waits or gave up on a signal.
+ */
+static void barrier_done(struct pxk_node *n, const struct px_event *ev)
+{
+	struct pxk_barrier *b;
+
+	n->barriers_done++;
+	list_for_each_entry(b, &n->barriers, list) {
+		if (b->token == ev->a) {
+			b->index = ev->b;
+			b->err = ev->err;
+			b->done = true;
+			wake_up(&b->wq);
+			break;
+		}
+	}
+	wake_up_all(&n->room_wq);
 }
 
 static void pxk_event(void *ctx, const struct px_event *ev)
 {
 	struct pxk_node *n = ctx;
-	u32 i;
 
 	if (ev->type == PX_EV_BARRIER) {
-		for (i = 0; i < PXK_BARRIERS; i++) {
-			struct pxk_barrier *b = &n->barriers[i];
-
-			if (b->token == ev->a && !b->done) {
-				b->index = ev->b;
-				b->err = ev->err;
-				b->done = true;
-			}
-		}
-		wake_up_interruptible_all(&n->wq);
+		barrier_done(n, ev);
 		return;
 	}
 	if (ev->type != PX_EV_LEADER && ev->type != PX_EV_LEASE &&
@@ -145,15 +161,6 @@ static enum hrtimer_restart pxk_timer(struct hrtimer *t)
 	return r;
 }
 
-/* After engine calls from process context: timer and queued datagrams. */
-void pxk_kick(struct pxk_node *n)
-{
-	spin_lock_bh(&n->lock);
-	pxk_after(n);
-	spin_unlock_bh(&n->lock);
-	pxk_udp_flush(n);
-}
-
 struct pxk_node *pxk_node_alloc(struct net *net)
 {
 	struct pxk_node *n = kzalloc(sizeof(*n), GFP_KERNEL);
@@ -165,8 +172,10 @@ struct pxk_node *pxk_node_alloc(struct net *net)
 	mutex_init(&n->cfg_lock);
 	spin_lock_init(&n->lock);
 	init_waitqueue_head(&n->wq);
+	init_waitqueue_head(&n->room_wq);
 	skb_queue_head_init(&n->txq);
 	INIT_LIST_HEAD(&n->waiters);
+	INIT_LIST_HEAD(&n->barriers);
 	hrtimer_init(&n->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
 	n->timer.function = pxk_timer;
 	INIT_WORK(&n->ntf_work, pxk_ntf_work);
@@ -185,7 +194,7 @@ void pxk_node_kill(struct pxk_node *n)
 	/* Dead first, so waiters woken by the stop see why: -ENODEV. */
 	spin_lock_bh(&n->lock);
 	n->dead = true;
-	wake_writers(n);
+	wake_waiters(n);
 	spin_unlock_bh(&n->lock);
 	pxk_down(n);
 	cancel_work_sync(&n->ntf_work);
@@ -283,7 +292,6 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	n->px = px;
 	n->up = true;
 	n->commit = 0;
-	memset(n->barriers, 0, sizeof(n->barriers));
 	pxk_after(n);
 	spin_unlock_bh(&n->lock);
 	pxk_udp_flush(n);
@@ -304,7 +312,7 @@ void pxk_down(struct pxk_node *n)
 	px = n->px;
 	n->px = NULL;
 	n->up = false;
-	wake_writers(n);
+	wake_waiters(n);
 	if (st) {
 		px_get_status(px, st, ktime_get_ns());
 		for (i = 0; i < PX_CTR_MAX; i++)
@@ -334,16 +342,6 @@ void pxk_counters(struct pxk_node *n, u64 *out)
 	}
 	spin_unlock_bh(&n->lock);
 	kfree(st);
-}
-
-static bool propose_room(struct pxk_node *n)
-{
-	bool room;
-
-	spin_lock_bh(&n->lock);
-	room = n->dead || !n->px || px_propose_room(n->px);
-	spin_unlock_bh(&n->lock);
-	return room;
 }
 
 /*
@@ -395,20 +393,14 @@ int pxk_propose(struct pxk_node *n, const void *data, u32 len, bool nonblock,
 		if (err != -EAGAIN || nonblock)
 			break;
 		/* Our proposals awaiting commit fill their window: wait for room. */
-		if (wait_event_interruptible(n->wq, propose_room(n)))
+		if (pxk_wait(n, n->wq, n->dead || !n->px || px_propose_room(n->px)))
 			return -EINTR;
 	}
 	*index = 0;
 	if (err || nonblock)
 		return err;
-	err = wait_event_interruptible(w.wq, ({
-		bool done;
-
-		spin_lock_bh(&n->lock);
-		done = n->dead || n->incarnation != w.incarnation || !n->up ||
-		       w.index;
-		spin_unlock_bh(&n->lock);
-		done; }));
+	err = pxk_wait(n, w.wq, w.index || n->dead || !n->up ||
+		       n->incarnation != w.incarnation);
 	spin_lock_bh(&n->lock);
 	list_del(&w.list);
 	*index = w.index;
@@ -416,57 +408,87 @@ int pxk_propose(struct pxk_node *n, const void *data, u32 len, bool nonblock,
 	if (*index)
 		return 0;
 	if (err)
-		return -EINTR;
+		return err;
 	return n->dead ? -ENODEV : -ENOTCONN;
 }
 
-/* A linearizable read barrier: an index every completed write is at or below. */
-int pxk_barrier(struct pxk_node *n, u64 *index)
+/*
+ * Ask the engine for a barrier under the lock, @b registered first: a
+ * cluster of one may complete it inside px_read_barrier().  Returns what
+ * px_read_barrier() does (1: @b waits in n->barriers) or -errno; *done is
+ * the count of barriers over at the time, for a caller waiting for room.
+ */
+static int barrier_once(struct pxk_node *n, struct pxk_barrier *b,
+			u64 *index, u64 *done)
 {
-	struct pxk_barrier *b = NULL;
-	u64 token, inc;
-	int r, err;
-	u32 i;
+	int r;
 
 	spin_lock_bh(&n->lock);
-	if (n->dead || !n->px) {
-		spin_unlock_bh(&n->lock);
-		return n->dead ? -ENODEV : -ENOTCONN;
+	if (n->dead) {
+		r = -ENODEV;
+	} else if (!n->px) {
+		r = -ENOTCONN;
+	} else {
+		init_waitqueue_head(&b->wq);
+		b->incarnation = n->incarnation;
+		b->token = ++n->barrier_token;
+		b->done = false;
+		list_add_tail(&b->list, &n->barriers);
+		r = px_read_barrier(n->px, b->token, index, ktime_get_ns());
+		if (r != 1)
+			list_del(&b->list);
+		*done = n->barriers_done;
+		pxk_after(n);
 	}
-	token = ++n->barrier_token;
-	inc = n->incarnation;
-	for (i = 0; i < PXK_BARRIERS && !b; i++)
-		if (!n->barriers[i].token || n->barriers[i].done)
-			b = &n->barriers[i];
-	if (!b) {
-		spin_unlock_bh(&n->lock);
-		return -EAGAIN;
-	}
-	memset(b, 0, sizeof(*b));
-	b->token = token;
-	r = px_read_barrier(n->px, token, index, ktime_get_ns());
-	if (r <= 0)
-		b->token = 0;
-	pxk_after(n);
 	spin_unlock_bh(&n->lock);
 	pxk_udp_flush(n);
-	if (r <= 0)
-		return r;
-	err = wait_event_interruptible(n->wq, ({
-		bool done;
+	return r;
+}
 
-		spin_lock_bh(&n->lock);
-		done = n->dead || !n->up || n->incarnation != inc || b->done;
-		spin_unlock_bh(&n->lock);
-		done; }));
-	spin_lock_bh(&n->lock);
-	if (!err && b->done && b->token == token) {
-		err = b->err;
-		*index = b->index;
-	} else if (!err) {
-		err = n->dead ? -ENODEV : -ENOTCONN;
+/* A barrier ended since @done was read, or the engine is gone (lock held). */
+static bool room(struct pxk_node *n, u64 done)
+{
+	return n->barriers_done != done || n->dead || !n->px;
+}
+
+/*
+ * A linearizable read barrier: an index that every write completed
+ * before the call is at or below.  A leader holding its lease answers at
+ * once; otherwise the engine confirms leadership with a heartbeat round
+ * or asks the leader, and reports PX_EV_BARRIER.  While the engine's
+ * table of outstanding barriers is full, wait for one to end: a
+ * PX_EV_BARRIER, or a heartbeat at most, since a leader also frees the
+ * slots of barriers its followers asked for without telling us.
+ */
+int pxk_barrier(struct pxk_node *n, u64 *index)
+{
+	long wait = msecs_to_jiffies(READ_ONCE(n->heartbeat_ms));
+	struct pxk_barrier b;
+	u64 done;
+	int err;
+
+	for (;;) {
+		err = barrier_once(n, &b, index, &done);
+		if (err != -EAGAIN)
+			break;
+		if (wait_event_interruptible_timeout(n->room_wq,
+						     pxk_locked(n, room(n, done)),
+						     wait) < 0)
+			return -EINTR;
 	}
-	b->token = 0;
+	if (err <= 0)
+		return err;
+	err = pxk_wait(n, b.wq, b.done || n->dead || !n->up ||
+		       n->incarnation != b.incarnation);
+	/* Off the list under the lock: no event touches @b after this. */
+	spin_lock_bh(&n->lock);
+	list_del(&b.list);
 	spin_unlock_bh(&n->lock);
-	return err == -ERESTARTSYS ? -EINTR : err;
+	if (b.done) {
+		*index = b.index;
+		return b.err;
+	}
+	if (err)
+		return err;
+	return n->dead ? -ENODEV : -ENOTCONN;
 }

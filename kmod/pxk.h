@@ -28,9 +28,8 @@
 
 #include "core/core.h"
 
-#define PXK_MAC_LEN		16
-#define PXK_EVENTS		32
-#define PXK_BARRIERS		16
+#define PXK_MAC_LEN		16	/* blake2s tag appended to datagrams */
+#define PXK_EVENTS		32	/* notifications queued for process context */
 
 struct pxk_addr {
 	bool v6;
@@ -44,8 +43,10 @@ struct pxk_member {
 	struct pxk_addr addr;
 };
 
-/* A writer waiting for its proposal to commit (on the writer's stack). */
-/* A blocked writer; woken alone when its value commits. */
+/*
+ * A writer waiting for its proposal to commit, on the writer's stack in
+ * n->waiters; woken alone when its value commits.
+ */
 struct pxk_waiter {
 	struct list_head list;
 	wait_queue_head_t wq;
@@ -54,7 +55,14 @@ struct pxk_waiter {
 	u64 index;		/* 0 until committed */
 };
 
+/*
+ * A caller waiting for a read barrier, on its stack in n->barriers; found
+ * by token and woken alone when the engine's PX_EV_BARRIER arrives.
+ */
 struct pxk_barrier {
+	struct list_head list;
+	wait_queue_head_t wq;
+	u64 incarnation;
 	u64 token;
 	u64 index;
 	int err;
@@ -66,7 +74,7 @@ struct pxk_node {
 	struct net *net;		/* NULL once the namespace is gone */
 	struct mutex cfg_lock;		/* configuration, up and down */
 	spinlock_t lock;		/* the engine and the running state */
-	wait_queue_head_t wq;		/* readers, writers, barriers */
+	wait_queue_head_t wq;		/* commits and room to propose */
 
 	/* configuration (cfg_lock; read by the data path only while up) */
 	u32 id;
@@ -87,8 +95,10 @@ struct pxk_node {
 	bool committed;			/* since readers were last woken */
 	u64 first;
 	struct list_head waiters;	/* struct pxk_waiter */
-	struct pxk_barrier barriers[PXK_BARRIERS];
-	u64 barrier_token;
+	struct list_head barriers;	/* struct pxk_barrier */
+	u64 barrier_token;		/* last token given; never reused */
+	u64 barriers_done;		/* PX_EV_BARRIERs seen: room freed */
+	wait_queue_head_t room_wq;	/* barriers waiting for the engine's room */
 	u64 saved[PX_CTR_MAX];		/* counters of stopped engines */
 	u64 shell[PX_CTR_MAX];		/* drops counted while down */
 
@@ -103,6 +113,25 @@ struct pxk_node {
 	struct work_struct ntf_work;
 };
 
+/*
+ * Evaluate @cond under the node lock.  Waits use it as their condition:
+ * wakers change the state under the lock, so no wake-up is lost.
+ */
+#define pxk_locked(n, cond)					\
+({								\
+	spinlock_t *__pxk_l = &(n)->lock;			\
+	bool __pxk_c;						\
+								\
+	spin_lock_bh(__pxk_l);					\
+	__pxk_c = (cond);					\
+	spin_unlock_bh(__pxk_l);				\
+	__pxk_c;						\
+})
+
+/* Sleep on @wq until @cond holds under the node lock: 0, or -EINTR. */
+#define pxk_wait(n, wq, cond)					\
+	(wait_event_interruptible(wq, pxk_locked(n, cond)) ? -EINTR : 0)
+
 /* main.c */
 struct pxk_node *pxk_node_get(struct net *net);	/* takes a reference */
 void pxk_node_put(struct pxk_node *n);
@@ -112,7 +141,6 @@ struct pxk_node *pxk_node_alloc(struct net *net);
 void pxk_node_kill(struct pxk_node *n);
 int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack);
 void pxk_down(struct pxk_node *n);
-void pxk_kick(struct pxk_node *n);
 void pxk_after(struct pxk_node *n);
 int pxk_propose(struct pxk_node *n, const void *data, u32 len,
 		bool nonblock, u64 *index);
