@@ -101,16 +101,8 @@ static ssize_t fill(struct pxk_node *n, struct pxk_file *f, u8 *buf, size_t cap)
 /* Resolve a file that has not read yet to the first retained index. */
 static void start_pos(struct pxk_node *n, struct pxk_file *f)
 {
-	struct px_status *st;
-
-	if (f->pos || !n->px)
-		return;
-	st = kmalloc(sizeof(*st), GFP_ATOMIC);
-	if (!st)
-		return;
-	px_get_status(n->px, st, ktime_get_ns());
-	f->pos = st->first_index;
-	kfree(st);
+	if (!f->pos && n->px)
+		f->pos = px_first_index(n->px);
 }
 
 /* A read would not block (lock held). */
