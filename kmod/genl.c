@@ -304,16 +304,7 @@ static int pxk_key_set(struct sk_buff *skb, struct genl_info *info)
 	if (!n)
 		return -ENODEV;
 	mutex_lock(&n->cfg_lock);
-	/* The data path reads the key under the node lock. */
-	spin_lock_bh(&n->lock);
-	if (nla_len(a)) {
-		memcpy(n->key, nla_data(a), PAXOS_KEY_LEN);
-		n->key_set = true;
-	} else {
-		memzero_explicit(n->key, sizeof(n->key));
-		n->key_set = false;
-	}
-	spin_unlock_bh(&n->lock);
+	err = pxk_udp_set_key(n, nla_len(a) ? nla_data(a) : NULL);
 	mutex_unlock(&n->cfg_lock);
 	pxk_node_put(n);
 	return err;
@@ -498,7 +489,7 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 	    nla_put_u64_64bit(msg, PAXOS_A_LEASE_REMAINING_US,
 			      div_u64(st->lease_remaining_ns, NSEC_PER_USEC), PAXOS_A_PAD) ||
 	    nla_put_u64_64bit(msg, PAXOS_A_INCARNATION, st->incarnation, PAXOS_A_PAD) ||
-	    nla_put_u8(msg, PAXOS_A_KEY_SET, n->key_set))
+	    nla_put_u8(msg, PAXOS_A_KEY_SET, !!rcu_access_pointer(n->key)))
 		goto out;
 	for (i = 0; i < n->nmembers; i++)
 		if (put_member(msg, &n->members[i],

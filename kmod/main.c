@@ -30,6 +30,8 @@ static void pxk_node_release(struct kref *ref)
 {
 	struct pxk_node *n = container_of(ref, struct pxk_node, ref);
 
+	/* The last reference: the socket is closed, no datagram is in flight. */
+	kfree_sensitive(rcu_dereference_protected(n->key, true));
 	kfree(n);
 }
 
@@ -95,6 +97,8 @@ static void __exit pxk_exit(void)
 	pxk_chardev_exit();
 	pxk_genl_exit();
 	unregister_pernet_subsys(&pxk_net_ops);
+	/* Keys replaced earlier are freed by RCU callbacks in this module. */
+	rcu_barrier();
 }
 
 module_init(pxk_init);

@@ -5,10 +5,11 @@
  * Locking: cfg_lock (a mutex) serializes configuration, up and down;
  * lock (a BH spinlock) serializes every call into the engine, from the
  * UDP receive path (softirq), the hrtimer (softirq) and process context.
- * Datagrams the engine sends are queued under the lock and transmitted
- * after it is dropped.  Open files hold a reference on the node, which
- * outlives its network namespace: after the namespace is gone they get
- * -ENODEV.
+ * Datagrams the engine sends are queued under the lock and signed and
+ * transmitted after it is dropped; received ones are checked before it
+ * is taken.  The key and the socket are RCU-protected.  Open files hold
+ * a reference on the node, which outlives its network namespace: after
+ * the namespace is gone they get -ENODEV.
  */
 #ifndef _PXK_H
 #define _PXK_H
@@ -30,12 +31,22 @@
 
 #define PXK_MAC_LEN		16	/* blake2s tag appended to datagrams */
 #define PXK_EVENTS		32	/* notifications queued for process context */
+#define PXK_TX_BUSY		0	/* tx_busy bit: a context is draining txq */
 
 struct pxk_addr {
 	bool v6;
 	__be32 v4;
 	struct in6_addr a6;
 	u16 port;
+};
+
+/*
+ * The cluster key for datagram MACs.  Replaced whole under cfg_lock and
+ * freed after a grace period, so the data path reads it under RCU alone.
+ */
+struct pxk_key {
+	struct rcu_head rcu;
+	u8 bytes[PAXOS_KEY_LEN];
 };
 
 struct pxk_member {
@@ -81,8 +92,7 @@ struct pxk_node {
 	u32 cluster;
 	struct pxk_addr addr;
 	u32 heartbeat_ms, election_ms, lease_ms, drift_ppm, preferred;
-	u8 key[PAXOS_KEY_LEN];
-	bool key_set;
+	struct pxk_key __rcu *key;	/* NULL: datagrams carry no MAC */
 	u32 nmembers;
 	struct pxk_member members[PAXOS_MAX_MEMBERS - 1];
 
@@ -106,7 +116,7 @@ struct pxk_node {
 	struct hrtimer timer;
 	u64 timer_at;			/* its expiry while queued (lock) */
 	struct sk_buff_head txq;
-	unsigned long tx_busy;		/* bit 0: a context is draining txq */
+	unsigned long tx_busy;		/* PXK_TX_BUSY */
 
 	struct px_event events[PXK_EVENTS];
 	u32 ev_head, ev_len;
@@ -153,6 +163,7 @@ int pxk_udp_open(struct pxk_node *n);
 void pxk_udp_close(struct pxk_node *n);
 void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len);
 void pxk_udp_flush(struct pxk_node *n);
+int pxk_udp_set_key(struct pxk_node *n, const u8 *key);
 
 /* genl.c */
 int pxk_genl_init(void);

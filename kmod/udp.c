@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The node's UDP socket.  Datagrams are received in the socket's encap_rcv
- * callback, in softirq context, checked (length, MAC, sender address) and
- * handed to the engine under the node lock.  The engine's datagrams are
- * queued with a MAC appended, and sent after the lock is dropped through
- * the UDP tunnel helpers, without sleeping.
+ * callback, in softirq context: length and MAC are checked without the
+ * node lock, the sender's address and the engine's handling under it.
+ * The engine's datagrams are queued under the lock, and get their MAC and
+ * are sent after it is dropped, through the UDP tunnel helpers, without
+ * sleeping.  So the hashing, the costly part, never holds up the engine.
  */
 #include <crypto/algapi.h>
 #include <crypto/blake2s.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
+#include <asm/unaligned.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/ipv6_stubs.h>
@@ -21,13 +23,48 @@
 #include "pxk.h"
 #include "core/wire.h"
 
+/* Header bytes the shell reads before the engine decodes a datagram. */
+#define PXK_HDR_FLAGS		4	/* u8, PX_WF_MAC */
+#define PXK_HDR_SENDER		6	/* __be16 node id */
+
+/* Any nonzero type: encap_rcv sees every datagram, none is decapsulated. */
+#define PXK_ENCAP_TYPE		1
+
+/* Datagram headroom: the lower layers' headers in front of the payload. */
+#define PXK_HEADROOM	(LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr))
+
 struct pxk_cb {
 	u32 to;
 };
 
-static void pxk_mac(const struct pxk_node *n, const u8 *data, size_t len, u8 *out)
+static void pxk_mac(const struct pxk_key *k, const u8 *data, size_t len, u8 *out)
 {
-	blake2s(out, data, n->key, PXK_MAC_LEN, len, PAXOS_KEY_LEN);
+	blake2s(out, data, k->bytes, PXK_MAC_LEN, len, PAXOS_KEY_LEN);
+}
+
+static void pxk_key_free(struct rcu_head *rcu)
+{
+	kfree_sensitive(container_of(rcu, struct pxk_key, rcu));
+}
+
+/*
+ * Set the cluster key (cfg_lock held); NULL clears it.  Datagrams in
+ * flight with the old key are dropped as bad MACs, as before.
+ */
+int pxk_udp_set_key(struct pxk_node *n, const u8 *key)
+{
+	struct pxk_key *k = NULL, *old;
+
+	if (key) {
+		k = kmalloc(sizeof(*k), GFP_KERNEL);
+		if (!k)
+			return -ENOMEM;
+		memcpy(k->bytes, key, PAXOS_KEY_LEN);
+	}
+	old = rcu_replace_pointer(n->key, k, lockdep_is_held(&n->cfg_lock));
+	if (old)
+		call_rcu(&old->rcu, pxk_key_free);
+	return 0;
 }
 
 static const struct pxk_member *member(const struct pxk_node *n, u32 id)
@@ -52,7 +89,7 @@ static void count(struct pxk_node *n, unsigned int ctr)
 static bool from_member(const struct pxk_node *n, struct sk_buff *skb,
 			const u8 *p)
 {
-	const struct pxk_member *m = member(n, p[6] << 8 | p[7]);
+	const struct pxk_member *m = member(n, get_unaligned_be16(p + PXK_HDR_SENDER));
 	struct udphdr *uh = udp_hdr(skb);
 
 	if (!m || ntohs(uh->source) != m->addr.port)
@@ -63,41 +100,50 @@ static bool from_member(const struct pxk_node *n, struct sk_buff *skb,
 	return skb->protocol == htons(ETH_P_IP) && ip_hdr(skb)->saddr == m->addr.v4;
 }
 
+/*
+ * Check a datagram's length and MAC without the node lock, under RCU (the
+ * receive path holds it); *len loses the MAC.  Returns 0, or the counter
+ * of the drop.
+ */
+static unsigned int check(struct pxk_node *n, const u8 *p, size_t *len)
+{
+	const struct pxk_key *k = rcu_dereference(n->key);
+	u8 mac[PXK_MAC_LEN];
+	bool flagged;
+
+	if (*len < PX_HDR_LEN || *len > PX_MAX_DATAGRAM + PXK_MAC_LEN)
+		return PAXOS_CTR_DROP_MALFORMED;
+	flagged = p[PXK_HDR_FLAGS] & PX_WF_MAC;
+	if (!k)
+		return flagged ? PAXOS_CTR_DROP_BAD_MAC : 0;
+	if (!flagged || *len < PX_HDR_LEN + PXK_MAC_LEN)
+		return PAXOS_CTR_DROP_BAD_MAC;
+	*len -= PXK_MAC_LEN;
+	pxk_mac(k, p, *len, mac);
+	if (crypto_memneq(mac, p + *len, PXK_MAC_LEN))
+		return PAXOS_CTR_DROP_BAD_MAC;
+	return 0;
+}
+
 static int pxk_udp_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct pxk_node *n = rcu_dereference_sk_user_data(sk);
-	u8 mac[PXK_MAC_LEN];
+	unsigned int drop;
 	size_t len;
 	u8 *p;
 
 	if (!n || skb_linearize(skb))
-		goto drop;
+		goto free;
 	len = skb->len - sizeof(struct udphdr);
 	p = skb->data + sizeof(struct udphdr);
+	drop = check(n, p, &len);
 	spin_lock_bh(&n->lock);
 	if (!n->px)
 		goto unlock;
-	if (len < PX_HDR_LEN || len > PX_MAX_DATAGRAM + PXK_MAC_LEN) {
-		count(n, PAXOS_CTR_DROP_MALFORMED);
-		goto unlock;
-	}
-	if (n->key_set) {
-		if (!(p[4] & PX_WF_MAC) || len < PX_HDR_LEN + PXK_MAC_LEN) {
-			count(n, PAXOS_CTR_DROP_BAD_MAC);
-			goto unlock;
-		}
-		len -= PXK_MAC_LEN;
-		pxk_mac(n, p, len, mac);
-		if (crypto_memneq(mac, p + len, PXK_MAC_LEN)) {
-			count(n, PAXOS_CTR_DROP_BAD_MAC);
-			goto unlock;
-		}
-	} else if (p[4] & PX_WF_MAC) {
-		count(n, PAXOS_CTR_DROP_BAD_MAC);
-		goto unlock;
-	}
-	if (!from_member(n, skb, p)) {
-		count(n, PAXOS_CTR_DROP_UNKNOWN_SENDER);
+	if (!drop && !from_member(n, skb, p))
+		drop = PAXOS_CTR_DROP_UNKNOWN_SENDER;
+	if (drop) {
+		count(n, drop);
 		goto unlock;
 	}
 	px_receive(n->px, p, len, ktime_get_ns());
@@ -105,7 +151,7 @@ static int pxk_udp_rcv(struct sock *sk, struct sk_buff *skb)
 unlock:
 	spin_unlock_bh(&n->lock);
 	pxk_udp_flush(n);
-drop:
+free:
 	kfree_skb(skb);
 	return 0;
 }
@@ -114,7 +160,7 @@ int pxk_udp_open(struct pxk_node *n)
 {
 	struct udp_tunnel_sock_cfg tcfg = {
 		.sk_user_data = n,
-		.encap_type = 1,
+		.encap_type = PXK_ENCAP_TYPE,
 		.encap_rcv = pxk_udp_rcv,
 	};
 	struct udp_port_cfg cfg = {
@@ -155,26 +201,33 @@ void pxk_udp_close(struct pxk_node *n)
 	udp_tunnel_sock_release(sock);
 }
 
-/* Queue a datagram of the engine for member @to (node lock held). */
+/*
+ * Queue a datagram of the engine for member @to (node lock held, often in
+ * softirq: GFP_ATOMIC), with room for the MAC pxk_udp_flush() appends.
+ */
 void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len)
 {
-	size_t head = LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr);
 	struct sk_buff *skb;
-	u8 *p;
 
-	skb = alloc_skb(head + len + PXK_MAC_LEN, GFP_ATOMIC);
+	skb = alloc_skb(PXK_HEADROOM + len + PXK_MAC_LEN, GFP_ATOMIC);
 	if (!skb) {
 		count(n, PAXOS_CTR_TX_ERRORS);
 		return;
 	}
-	skb_reserve(skb, head);
-	p = skb_put_data(skb, buf, len);
-	if (n->key_set) {
-		p[4] |= PX_WF_MAC;
-		pxk_mac(n, p, len, skb_put(skb, PXK_MAC_LEN));
-	}
+	skb_reserve(skb, PXK_HEADROOM);
+	skb_put_data(skb, buf, len);
 	((struct pxk_cb *)skb->cb)->to = to;
 	skb_queue_tail(&n->txq, skb);
+}
+
+/* Flag the datagram as carrying a MAC, and append it. */
+static void sign(struct sk_buff *skb, const struct pxk_key *k)
+{
+	size_t len = skb->len;
+	u8 *p = skb->data;
+
+	p[PXK_HDR_FLAGS] |= PX_WF_MAC;
+	pxk_mac(k, p, len, skb_put(skb, PXK_MAC_LEN));
 }
 
 static int xmit4(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
@@ -224,29 +277,34 @@ static int xmit6(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
 }
 
 /*
- * Send what the engine queued, in its order, without the node lock held.
- * Process context and softirqs on other CPUs all flush; one drains at a
- * time, so datagrams leave in the order the engine made them (the network
- * may still reorder them).  Whoever finds the queue being drained leaves
- * its datagrams to the drainer, which looks again after letting go.
+ * Sign and send what the engine queued, in its order, without the node
+ * lock held.  Process context and softirqs on other CPUs all flush; one
+ * drains at a time, so datagrams leave in the order the engine made them
+ * (the network may still reorder them).  Whoever finds the queue being
+ * drained leaves its datagrams to the drainer, which looks again after
+ * letting go.
  */
 void pxk_udp_flush(struct pxk_node *n)
 {
+	const struct pxk_key *k;
 	struct sk_buff *skb;
 	struct socket *sock;
 
 again:
 	if (skb_queue_empty_lockless(&n->txq) ||
-	    test_and_set_bit(0, &n->tx_busy))
+	    test_and_set_bit(PXK_TX_BUSY, &n->tx_busy))
 		return;
 	rcu_read_lock_bh();
 	sock = rcu_dereference_bh(n->sock);
+	k = rcu_dereference_bh(n->key);
 	while ((skb = skb_dequeue(&n->txq))) {
 		const struct pxk_member *m;
 		int err = -ENOTCONN;
 
 		m = member(n, ((struct pxk_cb *)skb->cb)->to);
 		if (sock && m) {
+			if (k)
+				sign(skb, k);
 			err = m->addr.v6 ? xmit6(n, sock, skb, m) :
 					   xmit4(n, sock, skb, m);
 			if (!err)
@@ -258,7 +316,7 @@ again:
 		spin_unlock_bh(&n->lock);
 	}
 	rcu_read_unlock_bh();
-	clear_bit_unlock(0, &n->tx_busy);
+	clear_bit_unlock(PXK_TX_BUSY, &n->tx_busy);
 	/* Order the release before the look at the queue (pairs with enqueue). */
 	smp_mb__after_atomic();
 	goto again;
