@@ -5,9 +5,14 @@
  * Each open file has its own position, a log index.  read() returns whole
  * records (struct paxos_record and the payload) in log order; write()
  * proposes one value and, unless O_NONBLOCK, returns once it is committed.
+ * Anyone who can open the device may read; proposing (write() and the
+ * read barrier, which makes the leader work) needs CAP_NET_ADMIN over the
+ * node's network namespace, as netlink PROPOSE does, judged on the
+ * opener's credentials like any file.
  * Records are copied out of the engine under the node lock into the
  * file's bounce buffer, and to user space after that lock is dropped.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -154,6 +159,12 @@ static ssize_t pxk_read(struct file *file, char __user *ubuf, size_t count,
 	return got;
 }
 
+/* The opener may propose: CAP_NET_ADMIN where the node's namespace lives. */
+static bool may_propose(struct file *file, struct pxk_node *n)
+{
+	return file_ns_capable(file, n->user_ns, CAP_NET_ADMIN);
+}
+
 static ssize_t pxk_write(struct file *file, const char __user *ubuf,
 			 size_t count, loff_t *ppos)
 {
@@ -162,6 +173,8 @@ static ssize_t pxk_write(struct file *file, const char __user *ubuf,
 	void *buf;
 	int err;
 
+	if (!may_propose(file, f->node))
+		return -EPERM;
 	if (!count)
 		return -EINVAL;
 	if (count > PAXOS_MAX_VALUE)
@@ -243,6 +256,8 @@ static long pxk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		spin_unlock_bh(&n->lock);
 		break;
 	case PAXOS_IOC_BARRIER:
+		if (!may_propose(file, n))
+			return -EPERM;
 		err = pxk_barrier(n, &v);
 		if (err)
 			break;

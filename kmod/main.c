@@ -4,6 +4,7 @@
  * exit, and the per-namespace node (pernet_operations).
  */
 #include <linux/module.h>
+#include <linux/user_namespace.h>
 #include <net/genetlink.h>
 #include <net/netns/generic.h>
 
@@ -32,6 +33,7 @@ static void pxk_node_release(struct kref *ref)
 
 	/* The last reference: the socket is closed, no datagram is in flight. */
 	kfree_sensitive(rcu_dereference_protected(n->key, true));
+	put_user_ns(n->user_ns);
 	kfree(n);
 }
 

@@ -7,6 +7,7 @@
 #include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 
 #include "pxk.h"
 
@@ -169,6 +170,7 @@ struct pxk_node *pxk_node_alloc(struct net *net)
 		return NULL;
 	kref_init(&n->ref);
 	n->net = net;
+	n->user_ns = get_user_ns(net->user_ns);
 	mutex_init(&n->cfg_lock);
 	spin_lock_init(&n->lock);
 	init_waitqueue_head(&n->wq);

@@ -83,6 +83,7 @@ struct pxk_barrier {
 struct pxk_node {
 	struct kref ref;
 	struct net *net;		/* NULL once the namespace is gone */
+	struct user_namespace *user_ns;	/* owns net; held, for permission checks */
 	struct mutex cfg_lock;		/* configuration, up and down */
 	spinlock_t lock;		/* the engine and the running state */
 	wait_queue_head_t wq;		/* commits and room to propose */

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/paxoslog on a node that is not running: the device node, and the
- * documented errors for bad writes and unknown ioctls.
+ * documented errors for bad writes and unknown ioctls.  Then, on a node
+ * of its own in a new network namespace, who may write: only an opener
+ * with CAP_NET_ADMIN over that namespace.
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/paxos.h>
 
@@ -32,7 +39,7 @@ FIXTURE_TEARDOWN(dev)
 	close(self->fd);
 }
 
-/* A misc character device anyone may open: access control is per node. */
+/* A misc character device anyone may open; writing is checked per node. */
 TEST_F(dev, node_and_mode)
 {
 	struct stat st;
@@ -92,6 +99,93 @@ TEST_F(dev, many_openers)
 	}
 	for (i = 0; i < 16; i++)
 		EXPECT_EQ(0, close(fds[i]));
+}
+
+/*
+ * In a new network namespace, a node alone that has elected itself: 0, or
+ * -1 if it did not within 30 s.
+ */
+static int node_alone(void)
+{
+	struct timespec t = { 0, 100000000 };
+	int i;
+
+	if (unshare(CLONE_NEWNET) ||
+	    system("ip link set lo up && paxosctl node set id 1 addr 127.0.0.1 port 7400 >/dev/null && paxosctl up >/dev/null"))
+		return -1;
+	for (i = 0; i < 300; i++) {
+		if (!system("paxosctl status | grep -q '^state: leader'"))
+			return 0;
+		nanosleep(&t, NULL);
+	}
+	return -1;
+}
+
+/*
+ * As uid and gid 65534 with no groups, on @rootfd (opened by root) and on
+ * a file of its own: 0, or the number of the check that failed.
+ */
+static int unprivileged(int rootfd)
+{
+	struct paxos_record rec = { 0 };
+	gid_t nogroup = 65534;
+	char buf[4096];
+	ssize_t got, off;
+	__u64 v;
+	int fd;
+
+	if (setgroups(0, NULL) || setresgid(nogroup, nogroup, nogroup) ||
+	    setresuid(65534, 65534, 65534))
+		return 1;
+	fd = open(DEV, O_RDWR | O_NONBLOCK);
+	if (fd < 0)
+		return 2;
+	if (write(fd, "nobody", 6) != -1 || errno != EPERM)
+		return 3;
+	if (ioctl(fd, PAXOS_IOC_BARRIER, &v) != -1 || errno != EPERM)
+		return 4;
+	/* Reading and the index ioctls stay open: root's value is there. */
+	got = read(fd, buf, sizeof(buf));
+	if (got < (ssize_t)sizeof(rec))
+		return 5;
+	for (off = 0; off + (ssize_t)sizeof(rec) <= got; off += sizeof(rec) + rec.len) {
+		memcpy(&rec, buf + off, sizeof(rec));
+		if (rec.len == 4 && !memcmp(buf + off + sizeof(rec), "root", 4))
+			break;
+	}
+	if (off + (ssize_t)sizeof(rec) > got)
+		return 6;
+	if (ioctl(fd, PAXOS_IOC_COMMIT_INDEX, &v) || v < rec.index)
+		return 7;
+	if (ioctl(fd, PAXOS_IOC_LAST_WRITE, &v) || v)
+		return 8;
+	/* Root's file keeps root's right: credentials are the opener's. */
+	if (write(rootfd, "passed", 6) != 6)
+		return 9;
+	return 0;
+}
+
+/* write() and the barrier need CAP_NET_ADMIN; reading does not. */
+TEST(unprivileged_opener)
+{
+	int fd, status;
+	pid_t pid;
+
+	if (access("/sys/module/paxos", F_OK))
+		ASSERT_EQ(0, system("modprobe paxos"));
+	ASSERT_EQ(0, node_alone()) TH_LOG("a node alone did not elect itself");
+	fd = open(DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(4, write(fd, "root", 4)) TH_LOG("write as root: %s", strerror(errno));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(unprivileged(fd));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("check %d failed as nobody",
+						  WEXITSTATUS(status));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
