@@ -15,6 +15,14 @@
 
 static struct genl_family pxk_family;
 
+/* Bounds of the timers an operator may set (paxosctl(8), abi.rst). */
+#define PXK_MAX_HEARTBEAT_MS	10000
+#define PXK_MIN_ELECTION_MS	2
+#define PXK_MAX_TIMER_MS	600000	/* election and lease: 10 minutes */
+#define PXK_MAX_DRIFT_PPM	100000	/* 10% */
+/* A status reply: the node, PAXOS_MAX_MEMBERS - 1 member nests, counters. */
+#define PXK_STATUS_SIZE		8192
+
 static struct netlink_range_validation node_id_range = {
 	.min = 1, .max = PAXOS_MAX_NODE_ID,
 };
@@ -24,15 +32,15 @@ static struct netlink_range_validation preferred_range = {
 };
 
 static struct netlink_range_validation election_range = {
-	.min = 2, .max = 600000,
+	.min = PXK_MIN_ELECTION_MS, .max = PXK_MAX_TIMER_MS,
 };
 
 static struct netlink_range_validation lease_range = {
-	.min = 0, .max = 600000,
+	.min = 0, .max = PXK_MAX_TIMER_MS,
 };
 
 static struct netlink_range_validation drift_range = {
-	.min = 0, .max = 100000,
+	.min = 0, .max = PXK_MAX_DRIFT_PPM,
 };
 
 static const struct nla_policy node_policy[PAXOS_A_MAX + 1] = {
@@ -41,7 +49,7 @@ static const struct nla_policy node_policy[PAXOS_A_MAX + 1] = {
 	[PAXOS_A_ADDR4] = NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
 	[PAXOS_A_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[PAXOS_A_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
-	[PAXOS_A_HEARTBEAT_MS] = NLA_POLICY_RANGE(NLA_U32, 1, 10000),
+	[PAXOS_A_HEARTBEAT_MS] = NLA_POLICY_RANGE(NLA_U32, 1, PXK_MAX_HEARTBEAT_MS),
 	[PAXOS_A_ELECTION_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &election_range),
 };
 
@@ -518,7 +526,7 @@ static int pxk_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (!n)
 		return -ENODEV;
-	msg = genlmsg_new(8192, GFP_KERNEL);
+	msg = genlmsg_new(PXK_STATUS_SIZE, GFP_KERNEL);
 	if (!msg) {
 		pxk_node_put(n);
 		return -ENOMEM;

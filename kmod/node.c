@@ -11,6 +11,8 @@
 
 #include "pxk.h"
 
+#define PXK_LEASE_MIN_HEARTBEATS	2	/* a lease is longer than this many */
+
 static void pxk_send(void *ctx, u32 to, const void *buf, size_t len)
 {
 	pxk_udp_queue(ctx, to, buf, len);
@@ -265,7 +267,8 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	cfg->window = PX_DEFAULT_WINDOW;
 	cfg->retain = PX_DEFAULT_RETAIN;
 	cfg->batch_bytes = PX_DEFAULT_BATCH_BYTES;
-	if (cfg->lease_ns && cfg->lease_ns <= 2 * cfg->heartbeat_ns) {
+	/* A lease must outlast the heartbeats that renew it. */
+	if (cfg->lease_ns && cfg->lease_ns <= PXK_LEASE_MIN_HEARTBEATS * cfg->heartbeat_ns) {
 		kfree(cfg);
 		NL_SET_ERR_MSG(extack, "lease must be longer than two heartbeats");
 		return -EINVAL;
