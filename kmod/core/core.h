@@ -19,7 +19,7 @@
 #define PX_MAX_VALUE		8192	/* = PAXOS_MAX_VALUE */
 #define PX_MAX_DATAGRAM		(PX_MAX_VALUE + 1024)
 #define PX_MAX_WINDOW		64	/* instances in flight */
-#define PX_MAX_RETAIN		(1u << 20)
+#define PX_MAX_RETAIN		1048576		/* 2^20 */
 
 /* What a zero field of struct px_config means. */
 #define PX_DEFAULT_HEARTBEAT_NS	50000000ULL	/* 50 ms */

@@ -1,43 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Engine internals shared by the files of kmod/core.
- *
- * The log is a ring of slots indexed by log index modulo its capacity.
- * Slots from n->first to n->commit hold entries chosen and delivered in
- * order; slots above n->commit hold values this node accepted (as an
- * acceptor) or proposed (as the leader) that are not known chosen yet.
+ * Engine internals shared by the files of kmod/core: the node's state and
+ * each file's entry points.  The calls run one way (Documentation/
+ * protocol.rst, "The engine's files"): engine.c dispatches to the role
+ * files; they use the learner, transfer, the leaves (log, quorum, dedup,
+ * wire) and output.c, which hands datagrams and events to the caller.
  */
 #ifndef _PX_CORE_INT_H
 #define _PX_CORE_INT_H
 
 #include "core.h"
+#include "dedup.h"
+#include "log.h"
+#include "quorum.h"
 #include "wire.h"
 
-#ifndef PX_PLANT_BUG
-#define PX_PLANT_BUG 0
-#endif
-
-/* Own proposals awaiting commit: at most the 64-bit dedup window. */
-#define PX_MAX_PENDING		64
 #define PX_MAX_BATCHES		2	/* leader: ACCEPT batches in flight */
 #define PX_MAX_QUEUE		256	/* leader: proposals waiting for the window */
-#define PX_MAX_BARRIERS		16
+#define PX_MAX_BARRIERS		16	/* read barriers outstanding */
 #define PX_HB_RING		16	/* heartbeat send times remembered */
 #define PX_SPREAD_MIN_NS	50000	/* least wait before a thrifty send widens */
 #define PX_GRID_NS		1048576ULL	/* 2^20: spread and news ticks, ~1 ms */
-
-struct px_slot {
-	u64 index;		/* 0: empty */
-	u64 ballot;		/* ballot the value was accepted in */
-	enum px_entry_type type;
-	struct px_prop_id id;
-	u32 len;
-	u8 *data;
-	bool chosen;
-	u16 acks;		/* leader: members that accepted it in n->ballot */
-	u16 sent_to;		/* leader: members it was sent to in n->ballot */
-	u64 sent_ns;		/* leader: last time it was sent */
-};
+#define PX_BARRIER_TIMEOUTS	20	/* a barrier fails after 20 election timeouts */
+#define PX_CATCHUP_FRAGS	8	/* CATCHUP fragments per request */
 
 struct px_peer {
 	u32 id;
@@ -80,14 +65,6 @@ struct px_barrier {
 	bool have_index;	/* follower: the leader answered */
 };
 
-/* Duplicate suppression: which proposals of one origin have committed. */
-struct px_dedup {
-	u32 origin;
-	u64 incarnation;
-	u64 base;		/* every seq below base has committed */
-	u64 bits;		/* bit k: seq base + k has committed */
-};
-
 struct px_node {
 	struct px_config cfg;
 	const struct px_ops *ops;
@@ -98,7 +75,7 @@ struct px_node {
 	enum px_role role;
 	u32 n;			/* members including self */
 	u32 self;		/* index of self in peers[] */
-	u32 quorum;
+	struct px_quorum quorum;
 	struct px_peer peers[PX_MAX_NODES];
 	u64 grant_ns;		/* lease as granted: lease * (1 + drift) */
 	u64 guard_ns;		/* lease as held: lease * (1 - drift) */
@@ -111,14 +88,12 @@ struct px_node {
 	u64 hb_ack_ballot;	/* the heartbeat round we last acknowledged */
 	u64 hb_ack_seq;
 
-	/* log */
-	struct px_slot *ring;
-	u32 cap;
-	u64 first;		/* lowest retained index */
-	u64 commit;		/* highest index delivered */
-	u64 top;		/* highest index with a slot in use */
+	/* learner */
+	struct px_log log;
 	u64 trim_to;		/* application trim point */
 	u64 all_have;		/* every member delivered everything below */
+	struct px_dedup dedup[PX_MAX_NODES];
+	struct px_dedup dedup_first[PX_MAX_NODES];	/* as of log.first */
 
 	/* leadership */
 	u32 leader;
@@ -142,20 +117,19 @@ struct px_node {
 	u64 news_upto;		/* ... for commits up to this index */
 	u64 last_leader_ns;	/* last message from the leader we follow */
 	u64 election_at;
+	u64 batch_end[PX_MAX_BATCHES];	/* last index of each batch in flight */
+	struct px_queued queue[PX_MAX_QUEUE];
+	u32 qhead, qlen;
 
-	/* proposals */
+	/* own proposals */
 	u64 next_seq;
 	struct px_pending pending[PX_MAX_PENDING];	/* by seq % size */
 	u32 npending;
 	u64 pend_low;		/* no seq below it is pending */
 	bool pend_new;		/* some pending proposal was never sent */
-	u64 batch_end[PX_MAX_BATCHES];	/* last index of each batch in flight */
-	struct px_queued queue[PX_MAX_QUEUE];
-	u32 qhead, qlen;
-	struct px_dedup dedup[PX_MAX_NODES];
-	struct px_dedup dedup_first[PX_MAX_NODES];	/* as of n->first */
 
 	struct px_barrier barriers[PX_MAX_BARRIERS];
+	u32 nbarriers;
 
 	/* recovery */
 	u64 nonce;
@@ -182,14 +156,23 @@ static inline u64 px_max64(u64 a, u64 b)
 
 static inline struct px_slot *px_slot(struct px_node *n, u64 index)
 {
-	struct px_slot *s = &n->ring[index & (n->cap - 1)];
-
-	return s->index == index ? s : NULL;
+	return px_log_slot(&n->log, index);
 }
 
-static inline struct px_pending *px_pending_of(struct px_node *n, u64 seq)
+static inline u16 px_bit(u32 idx)
 {
-	return &n->pending[seq % PX_MAX_PENDING];
+	return (u16)(1u << idx);
+}
+
+static inline u16 px_self_bit(const struct px_node *n)
+{
+	return px_bit(n->self);
+}
+
+/* Every member but us. */
+static inline u16 px_followers(const struct px_node *n)
+{
+	return (u16)((px_bit(n->n) - 1) & ~px_self_bit(n));
 }
 
 static inline u32 px_round(u64 ballot)
@@ -208,67 +191,111 @@ static inline void px_ctr(struct px_node *n, unsigned int c)
 		n->counters[c]++;
 }
 
-/* node.c */
-int px_peer_index(const struct px_node *n, u32 id);
+/* The member table index of node @id, or -1. */
+static inline int px_peer_index(const struct px_node *n, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < n->n; i++)
+		if (n->peers[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+/* Whether proposal @id was delivered (or never can be). */
+static inline bool px_committed(const struct px_node *n,
+				const struct px_prop_id *id)
+{
+	return px_dedup_done(n->dedup, n->n, id);
+}
+
+/* output.c: datagrams and events to the caller */
+void px_begin(struct px_node *n, struct px_wbuf *w, u64 ballot);
 void px_send(struct px_node *n, u32 to_idx, const struct px_wbuf *w);
 void px_broadcast(struct px_node *n, const struct px_wbuf *w);
-void px_begin(struct px_node *n, struct px_wbuf *w, u8 type, u64 ballot);
+void px_emit(struct px_node *n, enum px_event_type type, u64 a, u64 b, int err);
 void px_set_role(struct px_node *n, enum px_role role);
 void px_set_leader(struct px_node *n, u32 leader, u64 ballot);
-void px_emit(struct px_node *n, enum px_event_type type, u64 a, u64 b, int err);
-void px_reset_election(struct px_node *n);
-u16 px_valid_acks(const struct px_node *n, u16 acks);
-int px_popcount(u32 v);
+void px_cv_fill(const struct px_node *n, struct px_cvec *cv);
 
-/* log.c */
-int px_log_init(struct px_node *n);
-void px_log_free(struct px_node *n);
-struct px_slot *px_log_store(struct px_node *n, u64 index, u64 ballot,
-			     enum px_entry_type type, const struct px_prop_id *id,
-			     const void *data, u32 len);
-void px_log_deliver(struct px_node *n);
-void px_log_learn(struct px_node *n, u64 commit, u64 ballot);
-void px_log_trim(struct px_node *n, u64 below);
-void px_log_adopt(struct px_node *n, const struct px_msg *m, u64 below);
-void px_frag_seen(struct px_peer *p, const struct px_msg *m);
+/* learner.c: storing, delivering in order, trimming */
+struct px_slot *px_store(struct px_node *n, u64 index, u64 ballot,
+			 enum px_entry_type type, const struct px_prop_id *id,
+			 const void *data, u32 len);
+void px_deliver(struct px_node *n);
+bool px_learn(struct px_node *n, u64 commit, u64 ballot);
+void px_trim_log(struct px_node *n, u64 below);
 u64 px_all_have(const struct px_node *n);
-bool px_dedup_done(const struct px_node *n, const struct px_prop_id *id);
-void px_handle_catchup_req(struct px_node *n, u32 from, const struct px_msg *m);
-void px_handle_catchup(struct px_node *n, u32 from, const struct px_msg *m);
+
+/* transfer.c: catch-up and fragmented answers */
 void px_request_catchup(struct px_node *n, u32 to_idx);
-bool px_entries_fit(struct px_node *n, u64 from);
-void px_send_entries(struct px_node *n, u32 to_idx, u8 type, u64 a, u64 b,
-		     u64 c, u8 flags, u64 from, bool with_cv, bool only_chosen);
+void px_serve_catchup(struct px_node *n, u32 from, u64 want);
+void px_handle_catchup(struct px_node *n, const struct px_catchup *m);
+bool px_entries_fit(struct px_node *n, u8 type, u64 from);
+void px_send_promise(struct px_node *n, u32 to_idx, u64 first);
+void px_send_recover_reply(struct px_node *n, u32 to_idx, u64 nonce);
+void px_adopt(struct px_node *n, const struct px_entries *es, u64 below);
+void px_frag_seen(struct px_peer *p, const struct px_frag *f);
 
-/* acceptor.c */
-void px_handle_prepare(struct px_node *n, u32 from, const struct px_msg *m);
-void px_handle_accept(struct px_node *n, u32 from, const struct px_msg *m);
-void px_handle_heartbeat(struct px_node *n, u32 from, const struct px_msg *m);
+/* acceptor.c: phase 1b and 2b, heartbeats, leases granted */
+void px_handle_prepare(struct px_node *n, u32 from, u64 ballot,
+		       const struct px_prepare *m);
+void px_handle_accept(struct px_node *n, u32 from, u64 ballot,
+		      const struct px_accept *m);
+void px_handle_heartbeat(struct px_node *n, u32 from, u64 ballot,
+			 const struct px_heartbeat *m);
 void px_send_nack(struct px_node *n, u32 to_idx);
-void px_cv_put(const struct px_node *n, struct px_wbuf *w);
 
-/* leader.c */
+/* election.c: phase 1 and the ballots */
+void px_ballot_seen(struct px_node *n, u64 ballot);
+void px_reset_election(struct px_node *n);
+void px_election_tick(struct px_node *n);
 void px_start_election(struct px_node *n);
-void px_handle_promise(struct px_node *n, u32 from, const struct px_msg *m);
-void px_handle_accepted(struct px_node *n, u32 from, const struct px_msg *m);
-void px_handle_nack(struct px_node *n, u32 from, const struct px_msg *m);
-void px_handle_hb_ack(struct px_node *n, u32 from, const struct px_msg *m);
-void px_handle_forward(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_promise(struct px_node *n, u32 from, const struct px_promise *m);
+void px_step_down(struct px_node *n);
+u64 px_rand(struct px_node *n);
+void px_lead(struct px_node *n);
+
+/* replicate.c: the leader's phase 2, heartbeats and lease */
+void px_leader_start(struct px_node *n);
+bool px_leader_holds(struct px_node *n);
 void px_leader_tick(struct px_node *n);
 void px_leader_append(struct px_node *n, const struct px_prop_id *id,
 		      const void *data, u32 len);
 void px_leader_flush(struct px_node *n);
-void px_step_down(struct px_node *n, u64 ballot);
-void px_handle_barrier_req(struct px_node *n, u32 from, const struct px_msg *m);
-void px_handle_barrier_reply(struct px_node *n, u32 from, const struct px_msg *m);
-void px_barriers_check(struct px_node *n);
+void px_leader_drop_queue(struct px_node *n);
+void px_handle_accepted(struct px_node *n, u32 from, const struct px_accepted *m);
+void px_handle_hb_ack(struct px_node *n, u32 from, const struct px_hb_ack *m);
+void px_handle_forward(struct px_node *n, const struct px_forward *m);
+void px_send_heartbeat(struct px_node *n);
+void px_tell(struct px_node *n, u16 to);
+u64 px_hb_quorum_round(const struct px_node *n);
 bool px_lease_held(const struct px_node *n);
 
-/* recovery.c */
+/* readindex.c: linearizable read barriers */
+int px_barrier_start(struct px_node *n, u64 token, u64 *index);
+void px_barrier_serve(struct px_node *n, u32 from, u64 token);
+void px_barrier_refuse(struct px_node *n, u32 from, u64 token);
+void px_handle_barrier_reply(struct px_node *n, const struct px_barrier_reply *m);
+void px_barriers_tick(struct px_node *n);
+void px_barriers_check(struct px_node *n);
+
+/* proposals.c: our own proposals, to our log or forwarded */
+int px_pending_add(struct px_node *n, const struct px_prop_id *id,
+		   const void *data, u32 len);
+void px_pending_flush(struct px_node *n);
+void px_pending_done(struct px_node *n, const struct px_prop_id *id);
+void px_pending_resend(struct px_node *n);
+bool px_pending_room(const struct px_node *n);
+void px_pending_free(struct px_node *n);
+
+/* recovery.c: rejoining after memory loss */
 void px_recovery_start(struct px_node *n);
 void px_recovery_tick(struct px_node *n);
-void px_handle_recover(struct px_node *n, u32 from, const struct px_msg *m);
-void px_handle_recover_reply(struct px_node *n, u32 from, const struct px_msg *m);
+void px_handle_recover(struct px_node *n, u32 from, const struct px_recover *m);
+void px_recover_refuse(struct px_node *n, u32 from, const struct px_recover *m);
+void px_handle_recover_reply(struct px_node *n, u32 from,
+			     const struct px_recover_reply *m);
 void px_recovery_progress(struct px_node *n);
 
 #endif /* _PX_CORE_INT_H */

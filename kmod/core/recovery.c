@@ -23,7 +23,7 @@
  * member recovered without them.  Every member records the restarted
  * member's new incarnation when it answers RECOVER, and PROMISE and
  * ACCEPTED carry the sender's crash vector; a leader that learns of a
- * newer incarnation drops the votes of the older one (px_cv_seen), so a
+ * newer incarnation drops the votes of the older one (cv_seen), so a
  * value is only chosen by votes that recovery accounted for.
  *
  * If a majority (with us) is recovering or has never voted, the whole
@@ -32,13 +32,9 @@
  */
 #include "core_int.h"
 
-static u32 needed(const struct px_node *n)
-{
-	return n->n - n->n / 2;		/* ceil(n / 2) others */
-}
-
 static void send_recover(struct px_node *n)
 {
+	struct px_recover req = { .nonce = n->nonce };
 	struct px_wbuf w;
 	u32 i;
 
@@ -51,8 +47,8 @@ static void send_recover(struct px_node *n)
 	}
 
 	n->recover_sent = n->now;
-	px_begin(n, &w, PX_MSG_RECOVER, 0);
-	px_wire_u64(&w, n->nonce);
+	px_begin(n, &w, 0);
+	px_wire_recover(&w, &req);
 	px_broadcast(n, &w);
 }
 
@@ -82,8 +78,6 @@ void px_recovery_start(struct px_node *n)
 
 void px_recovery_tick(struct px_node *n)
 {
-	if (n->role != PX_ROLE_RECOVERING)
-		return;
 	if (!n->rec_adopted) {
 		if (n->now - n->recover_sent >= n->cfg.heartbeat_ns)
 			send_recover(n);
@@ -93,75 +87,87 @@ void px_recovery_tick(struct px_node *n)
 }
 
 /* A member asks for our state after losing its own. */
-void px_handle_recover(struct px_node *n, u32 from, const struct px_msg *m)
+void px_handle_recover(struct px_node *n, u32 from, const struct px_recover *m)
 {
-	u8 flags = n->role == PX_ROLE_RECOVERING ? PX_RECOVERING : 0;
-
-	if (flags) {
-		struct px_wbuf w;
-
-		px_begin(n, &w, PX_MSG_RECOVER_REPLY, 0);
-		px_wire_u64(&w, m->a);
-		px_wire_u64(&w, 0);
-		px_wire_u64(&w, 0);
-		px_wire_u8(&w, flags | PX_PROMISE_LAST);
-		px_wire_u8(&w, 0);
-		px_wire_count(&w);
-		px_send(n, from, &w);
-		return;
-	}
 	/* Too much undelivered to list: answer once we have caught up. */
-	if (!px_entries_fit(n, n->commit + 1))
+	if (!px_entries_fit(n, PX_MSG_RECOVER_REPLY, n->log.commit + 1))
 		return;
-	px_send_entries(n, from, PX_MSG_RECOVER_REPLY, m->a, n->commit,
-			n->promised, 0, n->commit + 1, false, false);
+	px_send_recover_reply(n, from, m->nonce);
 }
 
-void px_handle_recover_reply(struct px_node *n, u32 from, const struct px_msg *m)
+/* We are recovering too: our answer says only that. */
+void px_recover_refuse(struct px_node *n, u32 from, const struct px_recover *m)
+{
+	struct px_recover_reply r = {
+		.nonce = m->nonce,
+		.frag.flags = PX_FRAG_RECOVERING | PX_FRAG_LAST,
+	};
+	struct px_wbuf w;
+
+	px_begin(n, &w, 0);
+	px_wire_recover_reply(&w, &r);
+	px_send(n, from, &w);
+}
+
+/* An informative answer: adopt its promise and values. */
+static void recover_merge(struct px_node *n, struct px_peer *p,
+			  const struct px_recover_reply *m)
+{
+	px_adopt(n, &m->ents, U64_MAX);
+	if (m->promised > n->promised)
+		n->promised = m->promised;
+	px_ballot_seen(n, m->promised);
+	if (m->commit > n->rec_commit) {
+		n->rec_commit = m->commit;
+		n->rec_src = p->id;
+	}
+	if (!p->frags)
+		p->empty = true;
+	if (m->commit || m->promised || m->ents.count)
+		p->empty = false;
+	px_frag_seen(p, &m->frag);
+}
+
+/*
+ * Whether the answers so far let us adopt: the informative ones meet
+ * every quorum we may have voted in, or the whole cluster is starting
+ * (a quorum with us is recovering or never voted).
+ */
+static bool may_adopt(const struct px_node *n)
+{
+	u16 informative = 0, answered = px_self_bit(n);
+	bool empty = true;
+	u32 i;
+
+	for (i = 0; i < n->n; i++) {
+		const struct px_peer *p = &n->peers[i];
+
+		if (i == n->self || !p->done)
+			continue;
+		answered |= px_bit(i);
+		if (!p->recovering)
+			informative |= px_bit(i);
+		if (!p->recovering && !p->empty)
+			empty = false;
+	}
+	return px_quorum_covers(&n->quorum, px_self_bit(n), informative) ||
+	       (empty && px_quorum_has(&n->quorum, answered));
+}
+
+void px_handle_recover_reply(struct px_node *n, u32 from,
+			     const struct px_recover_reply *m)
 {
 	struct px_peer *p = &n->peers[from];
-	u32 i, informative = 0, recovering = 0;
-	bool empty = true, adopt;
 
-	if (n->role != PX_ROLE_RECOVERING || n->rec_adopted || m->a != n->nonce ||
-	    p->done)
+	if (n->rec_adopted || m->nonce != n->nonce || p->done)
 		return;
-	if (m->bflags & PX_RECOVERING) {
+	if (m->frag.flags & PX_FRAG_RECOVERING) {
 		p->recovering = true;
 		p->done = true;
 	} else {
-		px_log_adopt(n, m, U64_MAX);
-		if (m->c > n->promised)
-			n->promised = m->c;
-		if (px_round(m->c) > n->max_round)
-			n->max_round = px_round(m->c);
-		if (m->b > n->rec_commit) {
-			n->rec_commit = m->b;
-			n->rec_src = p->id;
-		}
-		if (!p->frags)
-			p->empty = true;
-		if (m->b || m->c || m->nentries)
-			p->empty = false;
-		px_frag_seen(p, m);
+		recover_merge(n, p, m);
 	}
-	for (i = 0; i < n->n; i++) {
-		if (i == n->self || !n->peers[i].done)
-			continue;
-		if (n->peers[i].recovering)
-			recovering++;
-		else
-			informative++;
-		if (!n->peers[i].recovering && !n->peers[i].empty)
-			empty = false;
-	}
-	adopt = informative >= needed(n) ||
-		(empty && informative + recovering + 1 >= n->quorum);
-#if PX_PLANT_BUG == 4
-	/* Planted: trust any single answer. */
-	adopt = informative + recovering >= 1;
-#endif
-	if (adopt) {
+	if (may_adopt(n)) {
 		n->rec_adopted = true;
 		px_recovery_progress(n);
 	}
@@ -172,18 +178,16 @@ void px_recovery_progress(struct px_node *n)
 {
 	int src;
 
-	if (n->role != PX_ROLE_RECOVERING || !n->rec_adopted)
+	if (!n->rec_adopted)
 		return;
-	if (n->commit < n->rec_commit) {
+	if (n->log.commit < n->rec_commit) {
 		src = px_peer_index(n, n->rec_src);
 		if (src >= 0)
 			px_request_catchup(n, src);
 		return;
 	}
-#if PX_PLANT_BUG != 4
 	if (n->now - n->recover_start < n->grant_ns)
 		return;
-#endif
 	px_set_role(n, PX_ROLE_FOLLOWER);
 	n->last_leader_ns = n->now;
 	px_reset_election(n);

@@ -1,82 +1,272 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Encoding and strict decoding of kpaxos datagrams (layout in wire.h).
- * A body is, in this order: zero to three u64 fields, then for some types
- * a flags byte and a fragment number, then for some types a crash vector
- * (u16 count, pairs), for CATCHUP the duplicate-suppression state (u16
- * count, records), then for some types log entries (u16 count, entries).
+ * Encoding and strict decoding of kpaxos datagrams (the layout is in
+ * wire.h).  Reads go through a cursor that records the first error, so a
+ * decoder is a plain list of the type's fields.
  */
 #include "wire.h"
 
-struct px_layout {
-	u8 nu64;
-	bool flags;
-	bool cv;
-	bool entries;
-	bool dd;
+#define PX_ENTRY_HDR_LEN	40
+#define PX_CV_LEN		10
+#define PX_DD_LEN		26
+
+/* Unaligned big-endian access; compilers make these single loads and stores. */
+static inline u16 get16(const u8 *p)
+{
+	u16 v;
+
+	memcpy(&v, p, sizeof(v));
+	return be16_to_cpu((__force __be16)v);
+}
+
+static inline u32 get32(const u8 *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return be32_to_cpu((__force __be32)v);
+}
+
+static inline u64 get64(const u8 *p)
+{
+	u64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return be64_to_cpu((__force __be64)v);
+}
+
+static inline void put16(u8 *p, u16 v)
+{
+	__be16 b = cpu_to_be16(v);
+
+	memcpy(p, &b, sizeof(b));
+}
+
+static inline void put32(u8 *p, u32 v)
+{
+	__be32 b = cpu_to_be32(v);
+
+	memcpy(p, &b, sizeof(b));
+}
+
+static inline void put64(u8 *p, u64 v)
+{
+	__be64 b = cpu_to_be64(v);
+
+	memcpy(p, &b, sizeof(b));
+}
+
+/* ------------------------------------------------------------ decoding */
+
+struct rd {
+	const u8 *p;
+	const u8 *end;
+	int err;
+	u8 type;
 };
 
-static const struct px_layout layouts[__PX_MSG_MAX] = {
-	[PX_MSG_PREPARE]	= { 1, false, false, false },
-	[PX_MSG_PROMISE]	= { 2, true,  true,  true  },
-	[PX_MSG_ACCEPT]		= { 1, false, false, true  },
-	[PX_MSG_ACCEPTED]	= { 3, false, true,  false },
-	[PX_MSG_NACK]		= { 0, false, false, false },
-	[PX_MSG_HEARTBEAT]	= { 3, false, false, false },
-	[PX_MSG_HEARTBEAT_ACK]	= { 2, false, false, false },
-	[PX_MSG_FORWARD]	= { 0, false, false, true  },
-	[PX_MSG_CATCHUP_REQ]	= { 1, false, false, false },
-	[PX_MSG_CATCHUP]	= { 2, true,  false, true, true },
-	[PX_MSG_RECOVER]	= { 1, false, false, false },
-	[PX_MSG_RECOVER_REPLY]	= { 3, true,  false, true  },
-	[PX_MSG_BARRIER_REQ]	= { 1, false, false, false },
-	[PX_MSG_BARRIER_REPLY]	= { 2, false, false, false },
-};
-
-static u16 get16(const u8 *p)
+/* Whether @n more bytes are there; else fail with @why. */
+static bool rd_need(struct rd *r, size_t n, int why)
 {
-	return (u16)(p[0] << 8 | p[1]);
+	if (r->err)
+		return false;
+	if ((size_t)(r->end - r->p) < n) {
+		r->err = -why;
+		return false;
+	}
+	return true;
 }
 
-static u32 get32(const u8 *p)
+static u64 rd_u64(struct rd *r)
 {
-	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+	u64 v;
+
+	if (!rd_need(r, 8, PX_WE_SHORT))
+		return 0;
+	v = get64(r->p);
+	r->p += 8;
+	return v;
 }
 
-static u64 get64(const u8 *p)
+static u16 rd_count(struct rd *r, u16 max)
 {
-	return (u64)get32(p) << 32 | get32(p + 4);
+	u16 v;
+
+	if (!rd_need(r, 2, PX_WE_SHORT))
+		return 0;
+	v = get16(r->p);
+	r->p += 2;
+	if (v > max) {
+		r->err = -PX_WE_BAD_COUNT;
+		return 0;
+	}
+	return v;
 }
 
-static void put16(u8 *p, u16 v)
+static void rd_frag(struct rd *r, struct px_frag *f, u8 allowed)
 {
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
+	f->flags = 0;
+	f->num = 0;
+	if (!rd_need(r, 2, PX_WE_SHORT))
+		return;
+	f->flags = r->p[0];
+	f->num = r->p[1];
+	r->p += 2;
+	if ((f->flags & ~allowed) || f->num >= PX_MAX_FRAGS)
+		r->err = -PX_WE_BAD_FIELD;
 }
 
-static void put32(u8 *p, u32 v)
+static void rd_cv(struct rd *r, struct px_cvec *cv)
 {
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
+	u16 i;
+
+	cv->n = rd_count(r, PX_MAX_NODES);
+	if (!rd_need(r, (size_t)cv->n * PX_CV_LEN, PX_WE_OVERRUN)) {
+		cv->n = 0;
+		return;
+	}
+	for (i = 0; i < cv->n; i++, r->p += PX_CV_LEN) {
+		cv->cv[i].id = get16(r->p);
+		cv->cv[i].incarnation = get64(r->p + 2);
+		if (!cv->cv[i].id)
+			r->err = -PX_WE_BAD_FIELD;
+	}
 }
 
-static void put64(u8 *p, u64 v)
+static void rd_dd(struct rd *r, struct px_ddvec *dd)
 {
-	put32(p, v >> 32);
-	put32(p + 4, (u32)v);
+	u16 i;
+
+	dd->n = rd_count(r, PX_MAX_NODES);
+	if (!rd_need(r, (size_t)dd->n * PX_DD_LEN, PX_WE_OVERRUN)) {
+		dd->n = 0;
+		return;
+	}
+	for (i = 0; i < dd->n; i++, r->p += PX_DD_LEN) {
+		dd->dd[i].origin = get16(r->p);
+		dd->dd[i].incarnation = get64(r->p + 2);
+		dd->dd[i].base = get64(r->p + 10);
+		dd->dd[i].bits = get64(r->p + 18);
+		if (!dd->dd[i].origin)
+			r->err = -PX_WE_BAD_FIELD;
+	}
 }
 
-size_t px_wire_entry_size(u32 len)
+/* Check one entry header at @q; 0 or -enum px_wire_err. */
+static int entry_check(const struct rd *r, const u8 *q)
 {
-	return PX_ENTRY_HDR_LEN + len;
+	u8 type = q[34];
+	u32 vlen = get32(q + 36);
+
+	if (type < PX_ENTRY_DATA || type > PX_ENTRY_CONFIG || q[35] ||
+	    vlen > PX_MAX_VALUE || (type == PX_ENTRY_NOOP && vlen) ||
+	    (!get64(q) && r->type != PX_MSG_FORWARD))
+		return -PX_WE_BAD_FIELD;
+	if ((size_t)(r->end - q - PX_ENTRY_HDR_LEN) < vlen)
+		return -PX_WE_OVERRUN;
+	return 0;
+}
+
+static void rd_entries(struct rd *r, struct px_entries *es)
+{
+	const u8 *q;
+	u16 i;
+
+	es->count = rd_count(r, PX_MAX_WIRE_ENTRIES);
+	es->raw = r->p;
+	es->len = 0;
+	if (r->err)
+		return;
+	if (r->type == PX_MSG_FORWARD && !es->count) {
+		r->err = -PX_WE_BAD_COUNT;
+		return;
+	}
+	for (i = 0, q = r->p; i < es->count; i++) {
+		if (r->end - q < PX_ENTRY_HDR_LEN) {
+			r->err = -PX_WE_OVERRUN;
+			return;
+		}
+		r->err = entry_check(r, q);
+		if (r->err)
+			return;
+		q += PX_ENTRY_HDR_LEN + get32(q + 36);
+	}
+	es->len = q - r->p;
+	r->p = q;
+}
+
+static void rd_body(struct rd *r, struct px_msg *m)
+{
+	switch (m->h.type) {
+	case PX_MSG_PREPARE:
+		m->prepare.first = rd_u64(r);
+		break;
+	case PX_MSG_PROMISE:
+		m->promise.first = rd_u64(r);
+		m->promise.commit = rd_u64(r);
+		rd_frag(r, &m->promise.frag, PX_FRAG_LAST);
+		rd_cv(r, &m->promise.cv);
+		rd_entries(r, &m->promise.ents);
+		break;
+	case PX_MSG_ACCEPT:
+		m->accept.commit = rd_u64(r);
+		rd_entries(r, &m->accept.ents);
+		break;
+	case PX_MSG_ACCEPTED:
+		m->accepted.lo = rd_u64(r);
+		m->accepted.hi = rd_u64(r);
+		m->accepted.commit = rd_u64(r);
+		rd_cv(r, &m->accepted.cv);
+		break;
+	case PX_MSG_NACK:
+		break;
+	case PX_MSG_HEARTBEAT:
+		m->heartbeat.commit = rd_u64(r);
+		m->heartbeat.seq = rd_u64(r);
+		m->heartbeat.all_have = rd_u64(r);
+		break;
+	case PX_MSG_HEARTBEAT_ACK:
+		m->hb_ack.seq = rd_u64(r);
+		m->hb_ack.commit = rd_u64(r);
+		break;
+	case PX_MSG_FORWARD:
+		rd_entries(r, &m->forward.ents);
+		break;
+	case PX_MSG_CATCHUP_REQ:
+		m->catchup_req.from = rd_u64(r);
+		break;
+	case PX_MSG_CATCHUP:
+		m->catchup.first = rd_u64(r);
+		m->catchup.commit = rd_u64(r);
+		rd_frag(r, &m->catchup.frag, PX_FRAG_LAST | PX_FRAG_BEHIND);
+		rd_dd(r, &m->catchup.dd);
+		rd_entries(r, &m->catchup.ents);
+		break;
+	case PX_MSG_RECOVER:
+		m->recover.nonce = rd_u64(r);
+		break;
+	case PX_MSG_RECOVER_REPLY:
+		m->recover_reply.nonce = rd_u64(r);
+		m->recover_reply.commit = rd_u64(r);
+		m->recover_reply.promised = rd_u64(r);
+		rd_frag(r, &m->recover_reply.frag,
+			PX_FRAG_LAST | PX_FRAG_RECOVERING);
+		rd_entries(r, &m->recover_reply.ents);
+		break;
+	case PX_MSG_BARRIER_REQ:
+		m->barrier_req.token = rd_u64(r);
+		break;
+	case PX_MSG_BARRIER_REPLY:
+		m->barrier_reply.token = rd_u64(r);
+		m->barrier_reply.index = rd_u64(r);
+		break;
+	}
 }
 
 int px_wire_decode(const void *buf, size_t len, struct px_msg *m)
 {
-	const u8 *p = buf, *end = p + len;
-	const struct px_layout *l;
-	u64 *u[3];
-	unsigned int i;
+	const u8 *p = buf;
+	struct rd r = { .p = p + PX_HDR_LEN, .end = p + len };
 
 	if (len < PX_HDR_LEN)
 		return -PX_WE_SHORT;
@@ -86,120 +276,54 @@ int px_wire_decode(const void *buf, size_t len, struct px_msg *m)
 		return -PX_WE_BAD_VERSION;
 	if (p[3] == 0 || p[3] >= __PX_MSG_MAX)
 		return -PX_WE_BAD_TYPE;
-	m->type = p[3];
-	m->flags = p[4];
 	if (p[5] || (p[4] & ~PX_WF_MAC))
 		return -PX_WE_BAD_FIELD;
-	m->sender = get16(p + 6);
-	m->cluster = get32(p + 8);
-	m->incarnation = get64(p + 12);
-	m->ballot = get64(p + 20);
-	if (!m->sender)
+	m->h.type = p[3];
+	m->h.flags = p[4];
+	m->h.sender = get16(p + 6);
+	m->h.cluster = get32(p + 8);
+	m->h.incarnation = get64(p + 12);
+	m->h.ballot = get64(p + 20);
+	if (!m->h.sender)
 		return -PX_WE_BAD_FIELD;
-	p += PX_HDR_LEN;
-
-	l = &layouts[m->type];
-	m->a = 0;
-	m->b = 0;
-	m->c = 0;
-	m->bflags = 0;
-	m->frag = 0;
-	m->ncv = 0;
-	m->ndd = 0;
-	m->nentries = 0;
-	m->entries = NULL;
-	m->entries_len = 0;
-	u[0] = &m->a;
-	u[1] = &m->b;
-	u[2] = &m->c;
-	if ((size_t)(end - p) < 8u * l->nu64)
-		return -PX_WE_SHORT;
-	for (i = 0; i < l->nu64; i++, p += 8)
-		*u[i] = get64(p);
-	if (l->flags) {
-		if (end - p < 2)
-			return -PX_WE_SHORT;
-		m->bflags = p[0];
-		m->frag = p[1];
-		if (m->bflags & ~(PX_PROMISE_LAST | PX_CATCHUP_BEHIND |
-				  PX_RECOVERING) || m->frag >= 64)
-			return -PX_WE_BAD_FIELD;
-		p += 2;
-	}
-	if (l->cv) {
-		if (end - p < 2)
-			return -PX_WE_SHORT;
-		m->ncv = get16(p);
-		p += 2;
-		if (m->ncv > PX_MAX_NODES)
-			return -PX_WE_BAD_COUNT;
-		if ((size_t)(end - p) < (size_t)m->ncv * PX_CV_LEN)
-			return -PX_WE_OVERRUN;
-		for (i = 0; i < m->ncv; i++, p += PX_CV_LEN) {
-			m->cv[i].id = get16(p);
-			m->cv[i].incarnation = get64(p + 2);
-			if (!m->cv[i].id)
-				return -PX_WE_BAD_FIELD;
-		}
-	}
-	if (l->dd) {
-		if (end - p < 2)
-			return -PX_WE_SHORT;
-		m->ndd = get16(p);
-		p += 2;
-		if (m->ndd > PX_MAX_NODES)
-			return -PX_WE_BAD_COUNT;
-		if ((size_t)(end - p) < (size_t)m->ndd * PX_DD_LEN)
-			return -PX_WE_OVERRUN;
-		for (i = 0; i < m->ndd; i++, p += PX_DD_LEN) {
-			m->dd[i].origin = get16(p);
-			m->dd[i].incarnation = get64(p + 2);
-			m->dd[i].base = get64(p + 10);
-			m->dd[i].bits = get64(p + 18);
-			if (!m->dd[i].origin)
-				return -PX_WE_BAD_FIELD;
-		}
-	}
-	if (l->entries) {
-		const u8 *q;
-
-		if (end - p < 2)
-			return -PX_WE_SHORT;
-		m->nentries = get16(p);
-		p += 2;
-		if (m->nentries > PX_MAX_WIRE_ENTRIES)
-			return -PX_WE_BAD_COUNT;
-		if (m->type == PX_MSG_FORWARD && m->nentries == 0)
-			return -PX_WE_BAD_COUNT;
-		m->entries = p;
-		for (i = 0, q = p; i < m->nentries; i++) {
-			u32 vlen;
-			u8 type;
-
-			if (end - q < PX_ENTRY_HDR_LEN)
-				return -PX_WE_OVERRUN;
-			type = q[34];
-			vlen = get32(q + 36);
-			if (type < PX_ENTRY_DATA || type > PX_ENTRY_CONFIG ||
-			    q[35] || vlen > PX_MAX_VALUE ||
-			    (!get64(q) && m->type != PX_MSG_FORWARD) ||
-			    (type == PX_ENTRY_NOOP && vlen))
-				return -PX_WE_BAD_FIELD;
-			if ((size_t)(end - q - PX_ENTRY_HDR_LEN) < vlen)
-				return -PX_WE_OVERRUN;
-			q += PX_ENTRY_HDR_LEN + vlen;
-		}
-		m->entries_len = q - p;
-		p = q;
-	}
-	if (p != end)
-		return -PX_WE_TRAILING;
-	return 0;
+	r.type = m->h.type;
+	rd_body(&r, m);
+	if (!r.err && r.p != r.end)
+		r.err = -PX_WE_TRAILING;
+	return r.err;
 }
 
-void px_wire_entry(const struct px_msg *m, size_t *off, struct px_wentry *e)
+const struct px_cvec *px_wire_cv(const struct px_msg *m)
 {
-	const u8 *q = m->entries + *off;
+	if (m->h.type == PX_MSG_PROMISE)
+		return &m->promise.cv;
+	if (m->h.type == PX_MSG_ACCEPTED)
+		return &m->accepted.cv;
+	return NULL;
+}
+
+const struct px_entries *px_wire_ents(const struct px_msg *m)
+{
+	switch (m->h.type) {
+	case PX_MSG_PROMISE:
+		return &m->promise.ents;
+	case PX_MSG_ACCEPT:
+		return &m->accept.ents;
+	case PX_MSG_FORWARD:
+		return &m->forward.ents;
+	case PX_MSG_CATCHUP:
+		return &m->catchup.ents;
+	case PX_MSG_RECOVER_REPLY:
+		return &m->recover_reply.ents;
+	default:
+		return NULL;
+	}
+}
+
+void px_wire_entry(const struct px_entries *es, size_t *off,
+		   struct px_wentry *e)
+{
+	const u8 *q = es->raw + *off;
 
 	e->index = get64(q);
 	e->ballot = get64(q + 8);
@@ -212,8 +336,90 @@ void px_wire_entry(const struct px_msg *m, size_t *off, struct px_wentry *e)
 	*off += PX_ENTRY_HDR_LEN + e->len;
 }
 
-void px_wire_begin(struct px_wbuf *w, void *buf, size_t cap, u8 type,
-		   u32 sender, u32 cluster, u64 incarnation, u64 ballot)
+u32 px_wire_sender(const void *buf, size_t len)
+{
+	return len < PX_HDR_LEN ? 0 : get16((const u8 *)buf + 6);
+}
+
+u8 px_wire_flags(const void *buf)
+{
+	return ((const u8 *)buf)[4];
+}
+
+void px_wire_set_flags(void *buf, u8 flags)
+{
+	((u8 *)buf)[4] = flags;
+}
+
+/* ------------------------------------------------------------ encoding */
+
+static void wr_u8(struct px_wbuf *w, u8 v)
+{
+	w->p[w->len++] = v;
+}
+
+static void wr_u16(struct px_wbuf *w, u16 v)
+{
+	put16(w->p + w->len, v);
+	w->len += 2;
+}
+
+static void wr_u64(struct px_wbuf *w, u64 v)
+{
+	put64(w->p + w->len, v);
+	w->len += 8;
+}
+
+static void wr_type(struct px_wbuf *w, u8 type)
+{
+	w->p[3] = type;
+}
+
+static void wr_frag(struct px_wbuf *w, const struct px_frag *f)
+{
+	w->frag_off = w->len;
+	wr_u8(w, f->flags);
+	wr_u8(w, f->num);
+}
+
+static void wr_cv(struct px_wbuf *w, const struct px_cvec *cv)
+{
+	u16 i;
+
+	wr_u16(w, cv->n);
+	for (i = 0; i < cv->n; i++) {
+		put16(w->p + w->len, (u16)cv->cv[i].id);
+		put64(w->p + w->len + 2, cv->cv[i].incarnation);
+		w->len += PX_CV_LEN;
+	}
+}
+
+static void wr_dd(struct px_wbuf *w, const struct px_ddvec *dd)
+{
+	u16 i;
+
+	wr_u16(w, dd->n);
+	for (i = 0; i < dd->n; i++) {
+		const struct px_dd *d = &dd->dd[i];
+
+		put16(w->p + w->len, (u16)d->origin);
+		put64(w->p + w->len + 2, d->incarnation);
+		put64(w->p + w->len + 10, d->base);
+		put64(w->p + w->len + 18, d->bits);
+		w->len += PX_DD_LEN;
+	}
+}
+
+/* The entry count; entries follow. */
+static void wr_entries(struct px_wbuf *w)
+{
+	w->count_off = w->len;
+	w->count = 0;
+	wr_u16(w, 0);
+}
+
+void px_wire_begin(struct px_wbuf *w, void *buf, size_t cap, u32 sender,
+		   u32 cluster, u64 incarnation, u64 ballot)
 {
 	u8 *p = buf;
 
@@ -221,10 +427,11 @@ void px_wire_begin(struct px_wbuf *w, void *buf, size_t cap, u8 type,
 	w->cap = cap;
 	w->len = PX_HDR_LEN;
 	w->count_off = 0;
+	w->frag_off = 0;
 	w->count = 0;
 	put16(p, PX_WIRE_MAGIC);
 	p[2] = PX_WIRE_VERSION;
-	p[3] = type;
+	p[3] = 0;
 	p[4] = 0;
 	p[5] = 0;
 	put16(p + 6, (u16)sender);
@@ -233,54 +440,112 @@ void px_wire_begin(struct px_wbuf *w, void *buf, size_t cap, u8 type,
 	put64(p + 20, ballot);
 }
 
-void px_wire_u8(struct px_wbuf *w, u8 v)
+void px_wire_prepare(struct px_wbuf *w, const struct px_prepare *m)
 {
-	w->p[w->len++] = v;
+	wr_type(w, PX_MSG_PREPARE);
+	wr_u64(w, m->first);
 }
 
-void px_wire_u16(struct px_wbuf *w, u16 v)
+void px_wire_promise(struct px_wbuf *w, const struct px_promise *m)
 {
-	put16(w->p + w->len, v);
-	w->len += 2;
+	wr_type(w, PX_MSG_PROMISE);
+	wr_u64(w, m->first);
+	wr_u64(w, m->commit);
+	wr_frag(w, &m->frag);
+	wr_cv(w, &m->cv);
+	wr_entries(w);
 }
 
-void px_wire_u64(struct px_wbuf *w, u64 v)
+void px_wire_accept(struct px_wbuf *w, const struct px_accept *m)
 {
-	put64(w->p + w->len, v);
-	w->len += 8;
+	wr_type(w, PX_MSG_ACCEPT);
+	wr_u64(w, m->commit);
+	wr_entries(w);
 }
 
-void px_wire_cvs(struct px_wbuf *w, const struct px_cv *cv, u16 n)
+void px_wire_accepted(struct px_wbuf *w, const struct px_accepted *m)
 {
-	u16 i;
-
-	px_wire_u16(w, n);
-	for (i = 0; i < n; i++) {
-		put16(w->p + w->len, (u16)cv[i].id);
-		put64(w->p + w->len + 2, cv[i].incarnation);
-		w->len += PX_CV_LEN;
-	}
+	wr_type(w, PX_MSG_ACCEPTED);
+	wr_u64(w, m->lo);
+	wr_u64(w, m->hi);
+	wr_u64(w, m->commit);
+	wr_cv(w, &m->cv);
 }
 
-void px_wire_dds(struct px_wbuf *w, const struct px_dd *dd, u16 n)
+void px_wire_nack(struct px_wbuf *w)
 {
-	u16 i;
-
-	px_wire_u16(w, n);
-	for (i = 0; i < n; i++) {
-		put16(w->p + w->len, (u16)dd[i].origin);
-		put64(w->p + w->len + 2, dd[i].incarnation);
-		put64(w->p + w->len + 10, dd[i].base);
-		put64(w->p + w->len + 18, dd[i].bits);
-		w->len += PX_DD_LEN;
-	}
+	wr_type(w, PX_MSG_NACK);
 }
 
-void px_wire_count(struct px_wbuf *w)
+void px_wire_heartbeat(struct px_wbuf *w, const struct px_heartbeat *m)
 {
-	w->count_off = w->len;
-	w->count = 0;
-	px_wire_u16(w, 0);
+	wr_type(w, PX_MSG_HEARTBEAT);
+	wr_u64(w, m->commit);
+	wr_u64(w, m->seq);
+	wr_u64(w, m->all_have);
+}
+
+void px_wire_hb_ack(struct px_wbuf *w, const struct px_hb_ack *m)
+{
+	wr_type(w, PX_MSG_HEARTBEAT_ACK);
+	wr_u64(w, m->seq);
+	wr_u64(w, m->commit);
+}
+
+void px_wire_forward(struct px_wbuf *w)
+{
+	wr_type(w, PX_MSG_FORWARD);
+	wr_entries(w);
+}
+
+void px_wire_catchup_req(struct px_wbuf *w, const struct px_catchup_req *m)
+{
+	wr_type(w, PX_MSG_CATCHUP_REQ);
+	wr_u64(w, m->from);
+}
+
+void px_wire_catchup(struct px_wbuf *w, const struct px_catchup *m)
+{
+	wr_type(w, PX_MSG_CATCHUP);
+	wr_u64(w, m->first);
+	wr_u64(w, m->commit);
+	wr_frag(w, &m->frag);
+	wr_dd(w, &m->dd);
+	wr_entries(w);
+}
+
+void px_wire_recover(struct px_wbuf *w, const struct px_recover *m)
+{
+	wr_type(w, PX_MSG_RECOVER);
+	wr_u64(w, m->nonce);
+}
+
+void px_wire_recover_reply(struct px_wbuf *w, const struct px_recover_reply *m)
+{
+	wr_type(w, PX_MSG_RECOVER_REPLY);
+	wr_u64(w, m->nonce);
+	wr_u64(w, m->commit);
+	wr_u64(w, m->promised);
+	wr_frag(w, &m->frag);
+	wr_entries(w);
+}
+
+void px_wire_barrier_req(struct px_wbuf *w, const struct px_barrier_req *m)
+{
+	wr_type(w, PX_MSG_BARRIER_REQ);
+	wr_u64(w, m->token);
+}
+
+void px_wire_barrier_reply(struct px_wbuf *w, const struct px_barrier_reply *m)
+{
+	wr_type(w, PX_MSG_BARRIER_REPLY);
+	wr_u64(w, m->token);
+	wr_u64(w, m->index);
+}
+
+size_t px_wire_entry_size(u32 len)
+{
+	return PX_ENTRY_HDR_LEN + len;
 }
 
 bool px_wire_add_entry(struct px_wbuf *w, const struct px_wentry *e)
@@ -305,4 +570,43 @@ bool px_wire_add_entry(struct px_wbuf *w, const struct px_wentry *e)
 	w->count++;
 	put16(w->p + w->count_off, w->count);
 	return true;
+}
+
+void px_wire_last(struct px_wbuf *w)
+{
+	if (w->frag_off)
+		w->p[w->frag_off] |= PX_FRAG_LAST;
+}
+
+/* The most a body of @type carries besides its entries. */
+static size_t fixed_len(u8 type)
+{
+	const size_t frag = 2, count = 2;
+	const size_t cv = count + PX_MAX_NODES * PX_CV_LEN;
+	const size_t dd = count + PX_MAX_NODES * PX_DD_LEN;
+
+	switch (type) {
+	case PX_MSG_PROMISE:
+		return 2 * 8 + frag + cv + count;
+	case PX_MSG_ACCEPT:
+		return 8 + count;
+	case PX_MSG_FORWARD:
+		return count;
+	case PX_MSG_CATCHUP:
+		return 2 * 8 + frag + dd + count;
+	case PX_MSG_RECOVER_REPLY:
+		return 3 * 8 + frag + count;
+	default:
+		return PX_MAX_DATAGRAM - PX_HDR_LEN;
+	}
+}
+
+size_t px_wire_entry_room(u8 type)
+{
+	return PX_MAX_DATAGRAM - PX_HDR_LEN - fixed_len(type);
+}
+
+size_t px_wire_min_batch(u8 type)
+{
+	return PX_HDR_LEN + fixed_len(type) + PX_ENTRY_HDR_LEN;
 }

@@ -1,18 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kpaxos wire format.  Every datagram starts with a 28-byte header in
- * network byte order:
+ * The kpaxos wire format: one struct per message type, one encoder and one
+ * strict decoder.  No other file knows an offset.
  *
- *   0 magic 'PX' | 2 version | 3 type | 4 flags | 5 reserved
- *   6 sender node id | 8 cluster id | 12 sender incarnation | 20 ballot
+ * Every datagram starts with a 28-byte header, in network byte order:
  *
- * followed by a body whose layout depends on the type.  Log entries in a
- * body are each a 32-byte entry header (index, ballot, origin, type,
- * origin incarnation, sequence, length) followed by the value.  Crash
- * vectors are (node id, incarnation) pairs; a CATCHUP also carries the
- * duplicate-suppression state at its first index.  The decoder checks every
- * length and count against the datagram before anything is used, and
- * decoded entries point into the datagram.
+ *   0 magic 'PX' (u16) | 2 version (u8) | 3 type (u8) | 4 flags (u8)
+ *   5 reserved, 0 (u8) | 6 sender node id (u16) | 8 cluster id (u32)
+ *   12 sender incarnation (u64) | 20 ballot (u64)
+ *
+ * The body follows, its parts in this order, each present or not by type:
+ *
+ *   u64 fields          as named in the type's struct, in order
+ *   fragment            flags (u8), number (u8): PROMISE, CATCHUP,
+ *                       RECOVER_REPLY
+ *   crash vector        count (u16), then (node id u16, incarnation u64)
+ *                       pairs of 10 bytes: PROMISE, ACCEPTED
+ *   suppression state   count (u16), then (origin u16, incarnation u64,
+ *                       base u64, bits u64) records of 26 bytes: CATCHUP
+ *   entries             count (u16), then entries: PROMISE, ACCEPT,
+ *                       FORWARD, CATCHUP, RECOVER_REPLY
+ *
+ * An entry is a 40-byte header and its value:
+ *
+ *   0 index (u64) | 8 ballot (u64) | 16 origin incarnation (u64)
+ *   24 origin sequence (u64) | 32 origin node id (u16) | 34 type (u8)
+ *   35 reserved, 0 (u8) | 36 value length (u32) | 40 value
+ *
+ * When a cluster key is set the shell appends a MAC and sets PX_WF_MAC.
+ * The decoder checks every length, count and field before anything is
+ * used; decoded entries point into the datagram.
  */
 #ifndef _PX_WIRE_H
 #define _PX_WIRE_H
@@ -22,9 +39,9 @@
 #define PX_WIRE_MAGIC		0x5058
 #define PX_WIRE_VERSION		1
 #define PX_HDR_LEN		28
-#define PX_ENTRY_HDR_LEN	40
-#define PX_CV_LEN		10
-#define PX_WF_MAC		0x01	/* a MAC trails the datagram */
+#define PX_WF_MAC		0x01	/* header flags: a MAC trails the datagram */
+#define PX_MAX_WIRE_ENTRIES	256
+#define PX_MAX_FRAGS		64	/* fragments of one multi-datagram answer */
 
 enum px_msg_type {
 	PX_MSG_PREPARE = 1,
@@ -56,23 +73,34 @@ enum px_wire_err {
 	PX_WE_BAD_FIELD,	/* a field out of its range */
 };
 
-#define PX_MAX_WIRE_ENTRIES	256
-#define PX_PROMISE_LAST		0x01	/* PROMISE/RECOVER_REPLY: last fragment */
-#define PX_CATCHUP_BEHIND	0x02	/* CATCHUP: requested index is trimmed */
-#define PX_RECOVERING		0x04	/* RECOVER_REPLY: responder is recovering */
+/* Fragment flags. */
+#define PX_FRAG_LAST		0x01	/* the answer's last fragment */
+#define PX_FRAG_BEHIND		0x02	/* CATCHUP: the requested index is trimmed */
+#define PX_FRAG_RECOVERING	0x04	/* RECOVER_REPLY: the sender is recovering */
 
-struct px_wentry {
-	u64 index;
-	u64 ballot;		/* ballot it was accepted in */
-	enum px_entry_type type;
-	struct px_prop_id id;
-	u32 len;
-	const u8 *data;
+struct px_hdr {
+	u8 type;
+	u8 flags;		/* PX_WF_MAC */
+	u32 sender;
+	u32 cluster;
+	u64 incarnation;
+	u64 ballot;
 };
 
+struct px_frag {
+	u8 flags;		/* PX_FRAG_* */
+	u8 num;			/* 0 .. PX_MAX_FRAGS - 1 */
+};
+
+/* Highest incarnation the sender knows of each member. */
 struct px_cv {
 	u32 id;
 	u64 incarnation;
+};
+
+struct px_cvec {
+	u16 n;
+	struct px_cv cv[PX_MAX_NODES];
 };
 
 /* Which proposals of one origin are in the log below a trim point. */
@@ -83,56 +111,180 @@ struct px_dd {
 	u64 bits;
 };
 
-#define PX_DD_LEN		26
+struct px_ddvec {
+	u16 n;
+	struct px_dd dd[PX_MAX_NODES];
+};
+
+/* A log entry as carried on the wire. */
+struct px_wentry {
+	u64 index;		/* 0 only in FORWARD */
+	u64 ballot;		/* ballot it was accepted in */
+	enum px_entry_type type;
+	struct px_prop_id id;
+	u32 len;
+	const u8 *data;
+};
+
+/* Validated entries of a decoded message; walk with px_wire_entry(). */
+struct px_entries {
+	u16 count;
+	const u8 *raw;
+	size_t len;
+};
+
+/* Phase 1a: promise for every instance from @first on. */
+struct px_prepare {
+	u64 first;
+};
+
+/* Phase 1b: accepted values from @first on, in fragments. */
+struct px_promise {
+	u64 first;
+	u64 commit;		/* the sender's commit index */
+	struct px_frag frag;
+	struct px_cvec cv;
+	struct px_entries ents;
+};
+
+/* Phase 2a: values to accept in the header's ballot. */
+struct px_accept {
+	u64 commit;		/* the leader's commit index */
+	struct px_entries ents;
+};
+
+/* Phase 2b: the contiguous instances @lo..@hi were accepted. */
+struct px_accepted {
+	u64 lo;
+	u64 hi;
+	u64 commit;		/* the sender's commit index */
+	struct px_cvec cv;
+};
+
+struct px_heartbeat {
+	u64 commit;
+	u64 seq;		/* round: its acknowledgements renew the lease */
+	u64 all_have;		/* every member delivered everything below */
+};
+
+struct px_hb_ack {
+	u64 seq;
+	u64 commit;
+};
+
+/* A follower's own proposals, for the leader (entry index 0). */
+struct px_forward {
+	struct px_entries ents;
+};
+
+struct px_catchup_req {
+	u64 from;		/* first index wanted */
+};
+
+/* Chosen entries, in fragments; with PX_FRAG_BEHIND, where the log starts. */
+struct px_catchup {
+	u64 first;		/* the sender's first retained index */
+	u64 commit;
+	struct px_frag frag;
+	struct px_ddvec dd;	/* suppression state at @first, when behind */
+	struct px_entries ents;
+};
+
+struct px_recover {
+	u64 nonce;
+};
+
+/* The answer to RECOVER: the responder's promise and accepted values. */
+struct px_recover_reply {
+	u64 nonce;
+	u64 commit;
+	u64 promised;
+	struct px_frag frag;
+	struct px_entries ents;
+};
+
+struct px_barrier_req {
+	u64 token;
+};
+
+/* @index 0: ask again later (not leader, or no room). */
+struct px_barrier_reply {
+	u64 token;
+	u64 index;
+};
 
 struct px_msg {
-	/* header */
-	u8 type;
-	u8 flags;
-	u32 sender;
-	u32 cluster;
-	u64 incarnation;
-	u64 ballot;
-	/* body: which fields are meaningful depends on the type */
-	u64 a;			/* from / commit / lo / seq / nonce / token */
-	u64 b;			/* commit / hi / match / promised / index */
-	u64 c;			/* first index */
-	u8 bflags;		/* PX_PROMISE_LAST, PX_CATCHUP_BEHIND, ... */
-	u8 frag;
-	u16 ncv;
-	u16 nentries;
-	struct px_cv cv[PX_MAX_NODES];
-	u16 ndd;
-	struct px_dd dd[PX_MAX_NODES];
-	const u8 *entries;	/* raw, validated; walk with px_wire_entry() */
-	size_t entries_len;
+	struct px_hdr h;
+	union {
+		struct px_prepare prepare;
+		struct px_promise promise;
+		struct px_accept accept;
+		struct px_accepted accepted;
+		struct px_heartbeat heartbeat;
+		struct px_hb_ack hb_ack;
+		struct px_forward forward;
+		struct px_catchup_req catchup_req;
+		struct px_catchup catchup;
+		struct px_recover recover;
+		struct px_recover_reply recover_reply;
+		struct px_barrier_req barrier_req;
+		struct px_barrier_reply barrier_reply;
+	};
 };
 
 /* Decode @len bytes; 0 or -enum px_wire_err. */
 int px_wire_decode(const void *buf, size_t len, struct px_msg *m);
-/* The next entry of a decoded message; @off starts at 0. */
-void px_wire_entry(const struct px_msg *m, size_t *off, struct px_wentry *e);
+/* The crash vector a decoded message carries, or NULL. */
+const struct px_cvec *px_wire_cv(const struct px_msg *m);
+/* The entries a decoded message carries, or NULL. */
+const struct px_entries *px_wire_ents(const struct px_msg *m);
+/* The next entry of @es; @off starts at 0. */
+void px_wire_entry(const struct px_entries *es, size_t *off,
+		   struct px_wentry *e);
+/* The sender a datagram names, before it is decoded; 0 if too short. */
+u32 px_wire_sender(const void *buf, size_t len);
+/* Header flags (PX_WF_MAC) of a datagram of at least PX_HDR_LEN bytes. */
+u8 px_wire_flags(const void *buf);
+void px_wire_set_flags(void *buf, u8 flags);
 
-/* Encoding into a caller buffer of PX_MAX_DATAGRAM bytes. */
+/*
+ * Encoding into a caller buffer: px_wire_begin() writes the header but
+ * its type, then one px_wire_<type>() writes the type and the body; for
+ * types with entries, px_wire_add_entry() appends them, and for
+ * fragmented answers px_wire_last() marks the last fragment.
+ */
 struct px_wbuf {
 	u8 *p;
 	size_t len;
 	size_t cap;
 	size_t count_off;	/* where the entry count lives, 0 if none */
+	size_t frag_off;	/* where the fragment flags live, 0 if none */
 	u16 count;
 };
 
-void px_wire_begin(struct px_wbuf *w, void *buf, size_t cap, u8 type,
-		   u32 sender, u32 cluster, u64 incarnation, u64 ballot);
-void px_wire_u8(struct px_wbuf *w, u8 v);
-void px_wire_u16(struct px_wbuf *w, u16 v);
-void px_wire_u64(struct px_wbuf *w, u64 v);
-/* Reserve the u16 entry count; entries follow. */
-void px_wire_count(struct px_wbuf *w);
+void px_wire_begin(struct px_wbuf *w, void *buf, size_t cap, u32 sender,
+		   u32 cluster, u64 incarnation, u64 ballot);
+void px_wire_prepare(struct px_wbuf *w, const struct px_prepare *m);
+void px_wire_promise(struct px_wbuf *w, const struct px_promise *m);
+void px_wire_accept(struct px_wbuf *w, const struct px_accept *m);
+void px_wire_accepted(struct px_wbuf *w, const struct px_accepted *m);
+void px_wire_nack(struct px_wbuf *w);
+void px_wire_heartbeat(struct px_wbuf *w, const struct px_heartbeat *m);
+void px_wire_hb_ack(struct px_wbuf *w, const struct px_hb_ack *m);
+void px_wire_forward(struct px_wbuf *w);
+void px_wire_catchup_req(struct px_wbuf *w, const struct px_catchup_req *m);
+void px_wire_catchup(struct px_wbuf *w, const struct px_catchup *m);
+void px_wire_recover(struct px_wbuf *w, const struct px_recover *m);
+void px_wire_recover_reply(struct px_wbuf *w, const struct px_recover_reply *m);
+void px_wire_barrier_req(struct px_wbuf *w, const struct px_barrier_req *m);
+void px_wire_barrier_reply(struct px_wbuf *w, const struct px_barrier_reply *m);
 /* Append an entry if it fits; false when the datagram is full. */
 bool px_wire_add_entry(struct px_wbuf *w, const struct px_wentry *e);
-void px_wire_cvs(struct px_wbuf *w, const struct px_cv *cv, u16 n);
-void px_wire_dds(struct px_wbuf *w, const struct px_dd *dd, u16 n);
+void px_wire_last(struct px_wbuf *w);
 size_t px_wire_entry_size(u32 len);
+/* Bytes a datagram of @type has for entries, whatever else it carries. */
+size_t px_wire_entry_room(u8 type);
+/* The smallest datagram of @type that carries one empty entry. */
+size_t px_wire_min_batch(u8 type);
 
 #endif /* _PX_WIRE_H */

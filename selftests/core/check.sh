@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Engine checks: unit tests, the simulator over many seeds (two processes,
 # one per core), a sanitized simulator run, and the teeth: each planted
-# protocol bug must make the simulator fail.  Last line: `N passed, M failed`.
+# protocol bug (bugs/N-*.patch, applied to a copy of the engine) must make
+# the simulator fail.  Last line: `N passed, M failed`.
 cd "$(dirname "$0")" || exit 1
 passed=0
 failed=0
@@ -13,7 +14,7 @@ nok() { failed=$((failed + 1)); echo "not ok $*"; }
 TEETH_SEEDS=${TEETH_SEEDS:-2000}
 
 teeth() {
-	for bug in 1 2 3 4 5; do
+	for bug in ${BUGS:-1 2 3 4 5}; do
 		caught=""
 		for n in 3 5 7; do
 			if ! out=$(./sim-bug$bug --nodes $n --seeds 1:$TEETH_SEEDS --stop --quiet); then
@@ -43,6 +44,13 @@ if out=$(./unit 2>&1); then
 else
 	echo "$out"
 	nok "unit tests"
+fi
+
+if out=$(sh ./layers.sh 2>&1); then
+	ok "engine shape: leaves call nothing above, no unnamed call cycle, functions <= 80 lines"
+else
+	echo "$out"
+	nok "engine shape"
 fi
 
 start=$(date +%s)

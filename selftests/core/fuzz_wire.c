@@ -16,6 +16,21 @@ static void f_commit(void *c, u64 i, enum px_entry_type t, const struct px_prop_
 static void f_event(void *c, const struct px_event *e) { (void)c; (void)e; }
 static const struct px_ops ops = { f_send, f_commit, f_event };
 
+/* Make @n leader: an election and node 2's promise. */
+static void elect(struct px_node *n, u64 now)
+{
+	static u8 buf[256];
+	struct px_promise p = { .frag = { PX_FRAG_LAST, 0 } };
+	struct px_wbuf w;
+
+	n->now = now;
+	px_start_election(n);
+	p.first = n->prepare_from;
+	px_wire_begin(&w, buf, sizeof(buf), 2, 7, 9, n->ballot);
+	px_wire_promise(&w, &p);
+	px_receive(n, buf, w.len, now);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct px_config cfg = { .cluster_id = 7, .self_id = 1, .nmembers = 3,
@@ -28,13 +43,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	u64 now = 1000 * MS;
 	int role;
 
-	if (px_wire_decode(data, size, &m) == 0 && m.entries) {
+	if (px_wire_decode(data, size, &m) == 0 && px_wire_ents(&m)) {
+		const struct px_entries *es = px_wire_ents(&m);
 		struct px_wentry e;
 		size_t off = 0;
 		u16 k;
 
-		for (k = 0; k < m.nentries; k++)
-			px_wire_entry(&m, &off, &e);
+		for (k = 0; k < es->count; k++)
+			px_wire_entry(es, &off, &e);
 	}
 	if (size > sizeof(copy))
 		return 0;
@@ -47,12 +63,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			n->role = PX_ROLE_FOLLOWER;
 			px_propose(n, NULL, "abc", 3, now);
 		}
-		if (role == 2) {
-			n->now = now;
-			px_start_election(n);
-			n->peers[1].done = true;
-			px_handle_promise(n, 1, NULL);
-		}
+		if (role == 2)
+			elect(n, now);
 		memcpy(copy, data, size);
 		px_receive(n, copy, size, now + MS);
 		px_tick(n, now + 200 * MS);

@@ -18,71 +18,95 @@ static void out(const char *name, const void *b, size_t l)
 	fclose(f);
 }
 
+/* One valid datagram of type @t; its length. */
+static size_t build(int t, unsigned char *buf, size_t cap)
+{
+	struct px_wentry e = { .index = 1, .ballot = 1ULL << 32 | 2,
+			       .type = PX_ENTRY_DATA, .id = { 2, 9, 1 },
+			       .len = 5, .data = (const unsigned char *)"hello" };
+	struct px_cvec cv = { 2, { { 1, 5 }, { 2, 9 } } };
+	struct px_frag last = { PX_FRAG_LAST, 0 };
+	struct px_wbuf w;
+	bool ents = true;
+
+	px_wire_begin(&w, buf, cap, 2, 7, 9, 1ULL << 32 | 2);
+	switch (t) {
+	case PX_MSG_PREPARE:
+		px_wire_prepare(&w, &(struct px_prepare){ 1 });
+		ents = false;
+		break;
+	case PX_MSG_PROMISE:
+		px_wire_promise(&w, &(struct px_promise){ 1, 0, last, cv, { 0 } });
+		break;
+	case PX_MSG_ACCEPT:
+		px_wire_accept(&w, &(struct px_accept){ 0, { 0 } });
+		px_wire_add_entry(&w, &e);
+		e.index = 2;
+		break;
+	case PX_MSG_ACCEPTED:
+		px_wire_accepted(&w, &(struct px_accepted){ 1, 2, 0, cv });
+		ents = false;
+		break;
+	case PX_MSG_NACK:
+		px_wire_nack(&w);
+		ents = false;
+		break;
+	case PX_MSG_HEARTBEAT:
+		px_wire_heartbeat(&w, &(struct px_heartbeat){ 1, 3, 1 });
+		ents = false;
+		break;
+	case PX_MSG_HEARTBEAT_ACK:
+		px_wire_hb_ack(&w, &(struct px_hb_ack){ 3, 1 });
+		ents = false;
+		break;
+	case PX_MSG_FORWARD:
+		px_wire_forward(&w);
+		e.index = 0;
+		break;
+	case PX_MSG_CATCHUP_REQ:
+		px_wire_catchup_req(&w, &(struct px_catchup_req){ 1 });
+		ents = false;
+		break;
+	case PX_MSG_CATCHUP:
+		px_wire_catchup(&w, &(struct px_catchup){ 1, 1, last, { 0 }, { 0 } });
+		break;
+	case PX_MSG_RECOVER:
+		px_wire_recover(&w, &(struct px_recover){ 1 });
+		ents = false;
+		break;
+	case PX_MSG_RECOVER_REPLY:
+		px_wire_recover_reply(&w, &(struct px_recover_reply){ 1, 1, 0, last, { 0 } });
+		break;
+	case PX_MSG_BARRIER_REQ:
+		px_wire_barrier_req(&w, &(struct px_barrier_req){ 1 });
+		ents = false;
+		break;
+	case PX_MSG_BARRIER_REPLY:
+		px_wire_barrier_reply(&w, &(struct px_barrier_reply){ 3, 1 });
+		ents = false;
+		break;
+	}
+	if (ents)
+		px_wire_add_entry(&w, &e);
+	return w.len;
+}
+
 int main(void)
 {
 	static unsigned char buf[PX_MAX_DATAGRAM];
-	struct px_wentry e = { .index = 1, .ballot = 1ULL << 32 | 2,
-			       .type = PX_ENTRY_DATA, .len = 5,
-			       .data = (const unsigned char *)"hello" };
-	struct px_cv cv[2] = { { 1, 5 }, { 2, 9 } };
-	struct px_wbuf w;
 	char name[32];
+	size_t len;
 	int t;
 
-	e.id.origin = 2;
-	e.id.seq = 1;
 	for (t = 1; t < __PX_MSG_MAX; t++) {
-		px_wire_begin(&w, buf, sizeof(buf), t, 2, 7, 9, 1ULL << 32 | 2);
-		switch (t) {
-		case PX_MSG_PREPARE: case PX_MSG_CATCHUP_REQ: case PX_MSG_RECOVER:
-		case PX_MSG_BARRIER_REQ:
-			px_wire_u64(&w, 1);
-			break;
-		case PX_MSG_PROMISE:
-			px_wire_u64(&w, 1); px_wire_u64(&w, 0);
-			px_wire_u8(&w, 1); px_wire_u8(&w, 0);
-			px_wire_cvs(&w, cv, 2);
-			px_wire_count(&w); px_wire_add_entry(&w, &e);
-			break;
-		case PX_MSG_ACCEPT:
-			px_wire_u64(&w, 0);
-			px_wire_count(&w); px_wire_add_entry(&w, &e);
-			e.index = 2;
-			px_wire_add_entry(&w, &e);
-			e.index = 1;
-			break;
-		case PX_MSG_ACCEPTED:
-			px_wire_u64(&w, 1); px_wire_u64(&w, 2); px_wire_u64(&w, 0);
-			px_wire_cvs(&w, cv, 2);
-			break;
-		case PX_MSG_HEARTBEAT:
-			px_wire_u64(&w, 1); px_wire_u64(&w, 3); px_wire_u64(&w, 1);
-			break;
-		case PX_MSG_HEARTBEAT_ACK: case PX_MSG_BARRIER_REPLY:
-			px_wire_u64(&w, 3); px_wire_u64(&w, 1);
-			break;
-		case PX_MSG_FORWARD:
-			px_wire_count(&w); px_wire_add_entry(&w, &e);
-			break;
-		case PX_MSG_CATCHUP:
-			px_wire_u64(&w, 1); px_wire_u64(&w, 1);
-			px_wire_u8(&w, 0); px_wire_u8(&w, 0);
-			px_wire_dds(&w, NULL, 0);
-			px_wire_count(&w); px_wire_add_entry(&w, &e);
-			break;
-		case PX_MSG_RECOVER_REPLY:
-			px_wire_u64(&w, 1); px_wire_u64(&w, 1); px_wire_u64(&w, 0);
-			px_wire_u8(&w, 1); px_wire_u8(&w, 0);
-			px_wire_count(&w); px_wire_add_entry(&w, &e);
-			break;
-		}
+		len = build(t, buf, sizeof(buf));
 		snprintf(name, sizeof(name), "type%02d", t);
-		out(name, buf, w.len);
+		out(name, buf, len);
 		snprintf(name, sizeof(name), "type%02d-short", t);
-		out(name, buf, w.len - 1);
-		buf[4] = 1;	/* MAC flag without a MAC */
+		out(name, buf, len - 1);
+		buf[4] = PX_WF_MAC;	/* MAC flag without a MAC */
 		snprintf(name, sizeof(name), "type%02d-macflag", t);
-		out(name, buf, w.len);
+		out(name, buf, len);
 	}
 	out("empty", buf, 0);
 	return 0;

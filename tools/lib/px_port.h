@@ -36,6 +36,10 @@ typedef int64_t s64;
 #define U32_MAX UINT32_MAX
 #endif
 
+#ifndef __force
+#define __force		/* sparse's cast of __be types; nothing here */
+#endif
+
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

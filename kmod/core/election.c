@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Phase 1 and the ballots.  A follower whose leader went quiet (and whose
+ * granted lease ran out) becomes a candidate: it prepares a higher ballot
+ * for every instance from its first undelivered one, merges the values
+ * the promises report, and once a quorum promised becomes leader by
+ * re-proposing, in its own ballot, the highest-ballot value of every
+ * instance and a no-op for every hole.  Any ballot above ours makes a
+ * leader or candidate give way.
+ */
+#include "core_int.h"
+
+u64 px_rand(struct px_node *n)
+{
+	/* xorshift64*: deterministic per seed, good enough for jitter. */
+	n->rng ^= n->rng >> 12;
+	n->rng ^= n->rng << 25;
+	n->rng ^= n->rng >> 27;
+	return n->rng * 0x2545F4914F6CDD1DULL;
+}
+
+void px_reset_election(struct px_node *n)
+{
+	u64 e = n->cfg.election_ns;
+
+	if (n->cfg.preferred_leader == n->cfg.self_id)
+		n->election_at = n->now + e;
+	else
+		n->election_at = n->now + e + px_rand(n) % (e ? e : 1);
+}
+
+/* The one place rounds grow and a lower leader or candidate gives way. */
+void px_ballot_seen(struct px_node *n, u64 ballot)
+{
+	if (px_round(ballot) > n->max_round)
+		n->max_round = px_round(ballot);
+	if ((n->role == PX_ROLE_LEADER || n->role == PX_ROLE_CANDIDATE) &&
+	    ballot > n->ballot)
+		px_step_down(n);
+}
+
+void px_step_down(struct px_node *n)
+{
+	if (n->role != PX_ROLE_LEADER && n->role != PX_ROLE_CANDIDATE)
+		return;
+	px_set_role(n, PX_ROLE_FOLLOWER);
+	if (n->leader == n->cfg.self_id)
+		px_set_leader(n, 0, 0);
+	n->lease_until = 0;
+	if (n->grant_to == n->cfg.self_id)
+		n->grant_to = 0;
+	/* Proposals others forwarded to us are retried by their origins. */
+	px_leader_drop_queue(n);
+	/* Our own unconfirmed proposals go to the next leader. */
+	px_pending_resend(n);
+	n->last_leader_ns = n->now;
+	px_reset_election(n);
+}
+
+static void send_prepare(struct px_node *n, u16 to)
+{
+	struct px_prepare p = { .first = n->prepare_from };
+	struct px_wbuf w;
+	u32 i;
+
+	px_begin(n, &w, n->ballot);
+	px_wire_prepare(&w, &p);
+	for (i = 0; i < n->n; i++)
+		if (to & px_bit(i))
+			px_send(n, i, &w);
+}
+
+/*
+ * Re-propose, in our ballot, the highest-ballot value reported for every
+ * instance above our commit point (the promises were merged into our
+ * slots as they arrived), fill holes with no-ops, and add a no-op of our
+ * own: once it commits, our log holds every chosen value.
+ */
+static void become_leader(struct px_node *n)
+{
+	struct px_prop_id none = { 0 };
+	struct px_slot *s;
+	u64 i;
+
+	px_set_role(n, PX_ROLE_LEADER);
+	px_set_leader(n, n->cfg.self_id, n->ballot);
+	n->grant_to = n->cfg.self_id;
+	n->grant_until = n->now + n->grant_ns;
+	n->lease_until = n->cfg.lease_ns ? n->prepare_ns + n->guard_ns : 0;
+	for (i = n->log.commit + 1; i <= n->log.top; i++) {
+		s = px_slot(n, i);
+		if (!s)
+			s = px_store(n, i, n->ballot, PX_ENTRY_NOOP, &none, NULL, 0);
+		if (!s)
+			break;
+		s->ballot = n->ballot;
+		s->acks = px_self_bit(n);
+		s->sent_to = 0;
+		s->sent_ns = 0;
+	}
+	n->next_index = n->log.top + 1;
+	s = px_store(n, n->next_index, n->ballot, PX_ENTRY_NOOP, &none, NULL, 0);
+	if (s) {
+		s->acks = px_self_bit(n);
+		n->own_first = n->next_index++;
+	} else {
+		n->own_first = n->next_index - 1;
+	}
+	px_leader_start(n);
+}
+
+static void check_elected(struct px_node *n)
+{
+	u16 done = 0;
+	u32 i;
+
+	for (i = 0; i < n->n; i++)
+		if (n->peers[i].done)
+			done |= px_bit(i);
+	if (px_quorum_has(&n->quorum, done))
+		become_leader(n);
+}
+
+void px_start_election(struct px_node *n)
+{
+	u32 i;
+
+	n->max_round++;
+	n->ballot = (u64)n->max_round << 32 | n->cfg.self_id;
+	n->promised = n->ballot;
+	n->prepare_ns = n->now;
+	n->prepare_from = n->log.commit + 1;
+	for (i = 0; i < n->n; i++) {
+		n->peers[i].frags = 0;
+		n->peers[i].nfrag = -1;
+		n->peers[i].done = i == n->self;
+	}
+	px_ctr(n, PAXOS_CTR_ELECTIONS);
+	px_set_role(n, PX_ROLE_CANDIDATE);
+	if (n->leader)
+		px_set_leader(n, 0, 0);
+	px_reset_election(n);
+	send_prepare(n, px_followers(n));
+	px_ctr(n, PAXOS_CTR_TX_PREPARE);
+	/* A cluster of one elects itself. */
+	check_elected(n);
+}
+
+/* A promise for our ballot (the step function checked the ballot). */
+void px_handle_promise(struct px_node *n, u32 from, const struct px_promise *m)
+{
+	if (m->first != n->prepare_from)
+		return;
+	/* Values accepted in our own ballot cannot be reported yet. */
+	px_adopt(n, &m->ents, n->ballot);
+	px_frag_seen(&n->peers[from], &m->frag);
+	check_elected(n);
+}
+
+static void follower_tick(struct px_node *n)
+{
+	if (n->now < n->election_at)
+		return;
+	if (n->grant_to && n->grant_to != n->cfg.self_id &&
+	    n->now < n->grant_until) {
+		/*
+		 * We promised a lease: no election before it ends, then a
+		 * random delay so the followers do not all collide.
+		 */
+		n->election_at = n->grant_until +
+			px_rand(n) % (n->cfg.election_ns ? n->cfg.election_ns : 1);
+		return;
+	}
+	if (n->now - n->last_leader_ns >= n->cfg.election_ns)
+		px_start_election(n);
+	else
+		px_reset_election(n);
+}
+
+static void candidate_tick(struct px_node *n)
+{
+	u16 silent = 0;
+	u32 i;
+
+	if (n->now >= n->election_at) {
+		px_start_election(n);
+		return;
+	}
+	/* Repeat the prepare to members that have not answered. */
+	if (n->now - n->prepare_ns < n->cfg.heartbeat_ns)
+		return;
+	for (i = 0; i < n->n; i++)
+		if (!n->peers[i].done)
+			silent |= px_bit(i);
+	send_prepare(n, silent);
+}
+
+/* The leader's clock tick, or stepping down once leadership lapsed. */
+void px_lead(struct px_node *n)
+{
+	if (px_leader_holds(n))
+		px_leader_tick(n);
+	else
+		px_step_down(n);
+}
+
+void px_election_tick(struct px_node *n)
+{
+	if (n->role == PX_ROLE_FOLLOWER)
+		follower_tick(n);
+	else if (n->role == PX_ROLE_CANDIDATE)
+		candidate_tick(n);
+}

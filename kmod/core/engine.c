@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine's public API and its dispatch.  px_receive() checks a
+ * datagram's sender, incarnation and ballot once, then hands it to the
+ * step of the node's role; px_tick() does the same for time.  After every
+ * event the read barriers are looked at, since any event may complete one.
+ */
+#include "core_int.h"
+
+static int node_setup(struct px_node *n, const struct px_config *cfg)
+{
+	struct px_config c = *cfg;
+	bool self_found = false;
+	u32 i, j;
+
+	if (!c.self_id || c.self_id > PAXOS_MAX_NODE_ID || !c.nmembers ||
+	    c.nmembers > PX_MAX_NODES)
+		return -EINVAL;
+	for (i = 0; i < c.nmembers; i++) {
+		if (!c.members[i] || c.members[i] > PAXOS_MAX_NODE_ID)
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (c.members[j] == c.members[i])
+				return -EINVAL;
+		if (c.members[i] == c.self_id)
+			self_found = true;
+	}
+	if (!self_found)
+		return -EINVAL;
+	if (!c.heartbeat_ns)
+		c.heartbeat_ns = PX_DEFAULT_HEARTBEAT_NS;
+	if (!c.election_ns)
+		c.election_ns = PX_DEFAULT_ELECTIONS * c.heartbeat_ns;
+	if (!c.window || c.window > PX_MAX_WINDOW)
+		c.window = PX_DEFAULT_WINDOW;
+	if (!c.retain)
+		c.retain = PX_DEFAULT_RETAIN;
+	if (c.retain > PX_MAX_RETAIN)
+		return -EINVAL;
+	if (c.drift_ppm >= 1000000)
+		return -EINVAL;
+	if (c.lease_ns && c.lease_ns <= 2 * c.heartbeat_ns)
+		return -EINVAL;		/* heartbeats could not renew it */
+	n->cfg = c;
+	n->n = c.nmembers;
+	px_quorum_init(&n->quorum, (u16)(px_bit(c.nmembers) - 1));
+	for (i = 0; i < c.nmembers; i++) {
+		n->peers[i].id = c.members[i];
+		n->peers[i].nfrag = -1;
+		n->dedup[i].origin = c.members[i];
+		n->dedup_first[i].origin = c.members[i];
+		if (c.members[i] == c.self_id)
+			n->self = i;
+	}
+	n->grant_ns = c.lease_ns + c.lease_ns / 1000000 * c.drift_ppm;
+	n->guard_ns = c.lease_ns - c.lease_ns / 1000000 * c.drift_ppm;
+	/* A lease must also cover the time messages spend in transit. */
+	n->retry_ns = 2 * c.heartbeat_ns;
+	return 0;
+}
+
+int px_node_create(const struct px_config *cfg, const struct px_ops *ops,
+		   void *ctx, u64 incarnation, u64 rand_seed, u64 now,
+		   struct px_node **out)
+{
+	struct px_node *n;
+	int err;
+
+	*out = NULL;
+	if (!incarnation)
+		return -EINVAL;
+	n = px_zalloc_init(sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	err = node_setup(n, cfg);
+	if (!err)
+		err = px_log_init(&n->log, n->cfg.retain + 2 * n->cfg.window + 2);
+	if (err) {
+		px_free_init(n);
+		return err;
+	}
+	n->ops = ops;
+	n->ctx = ctx;
+	n->incarnation = incarnation;
+	n->peers[n->self].incarnation = incarnation;
+	n->rng = rand_seed | 1;
+	n->now = now;
+	n->role = PX_ROLE_DOWN;
+	px_recovery_start(n);
+	*out = n;
+	return 0;
+}
+
+void px_node_destroy(struct px_node *n)
+{
+	if (!n)
+		return;
+	px_log_free(&n->log);
+	px_pending_free(n);
+	px_leader_drop_queue(n);
+	px_free_init(n);
+}
+
+/* ---------------------------------------------------------------- step */
+
+/*
+ * A member restarted: votes of its older incarnation no longer count,
+ * since its recovery may not have accounted for them.
+ */
+static void cv_seen(struct px_node *n, u32 idx, u64 incarnation)
+{
+	struct px_peer *p = &n->peers[idx];
+	u64 i;
+
+	if (incarnation <= p->incarnation || idx == n->self)
+		return;
+	p->incarnation = incarnation;
+	if (!p->last_heard && !p->done)
+		return;
+	for (i = n->log.commit + 1; i <= n->log.top; i++) {
+		struct px_slot *s = px_slot(n, i);
+
+		if (s)
+			s->acks &= (u16)~px_bit(idx);
+	}
+	if (n->role == PX_ROLE_CANDIDATE) {
+		p->done = false;
+		p->frags = 0;
+		p->nfrag = -1;
+	}
+	p->hb_acked = 0;
+}
+
+/* The sender's member index, or -1 after counting the drop. */
+static int check_sender(struct px_node *n, const struct px_msg *m)
+{
+	const struct px_cvec *cv = px_wire_cv(m);
+	int from;
+	u16 k;
+
+	if (m->h.cluster != n->cfg.cluster_id) {
+		px_ctr(n, PAXOS_CTR_DROP_WRONG_CLUSTER);
+		return -1;
+	}
+	from = px_peer_index(n, m->h.sender);
+	if (from < 0 || (u32)from == n->self) {
+		px_ctr(n, PAXOS_CTR_DROP_UNKNOWN_SENDER);
+		return -1;
+	}
+	if (m->h.incarnation < n->peers[from].incarnation) {
+		/* From before the sender restarted. */
+		px_ctr(n, PAXOS_CTR_DROP_STALE_BALLOT);
+		return -1;
+	}
+	cv_seen(n, from, m->h.incarnation);
+	for (k = 0; cv && k < cv->n; k++) {
+		int j = px_peer_index(n, cv->cv[k].id);
+
+		if (j >= 0)
+			cv_seen(n, j, cv->cv[k].incarnation);
+	}
+	return from;
+}
+
+/*
+ * PREPARE, ACCEPT and HEARTBEAT ask for a vote in the sender's ballot,
+ * which must be its own and at least our promise.
+ */
+static bool vote_ok(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	if (px_ballot_node(m->h.ballot) != n->peers[from].id) {
+		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
+		return false;
+	}
+	if (m->h.ballot < n->promised) {
+		px_send_nack(n, from);
+		return false;
+	}
+	return true;
+}
+
+static void step_leader(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	switch (m->h.type) {
+	case PX_MSG_ACCEPTED:
+		px_handle_accepted(n, from, &m->accepted);
+		break;
+	case PX_MSG_HEARTBEAT_ACK:
+		px_handle_hb_ack(n, from, &m->hb_ack);
+		break;
+	case PX_MSG_FORWARD:
+		px_handle_forward(n, &m->forward);
+		break;
+	case PX_MSG_BARRIER_REQ:
+		px_barrier_serve(n, from, m->barrier_req.token);
+		break;
+	}
+}
+
+static void step_candidate(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	switch (m->h.type) {
+	case PX_MSG_PROMISE:
+		px_handle_promise(n, from, &m->promise);
+		break;
+	case PX_MSG_BARRIER_REQ:
+		px_barrier_refuse(n, from, m->barrier_req.token);
+		break;
+	}
+}
+
+static void step_follower(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	if (m->h.type == PX_MSG_BARRIER_REQ)
+		px_barrier_refuse(n, from, m->barrier_req.token);
+}
+
+/* A recovering node does not vote; it gathers answers and catches up. */
+static void step_recovering(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	switch (m->h.type) {
+	case PX_MSG_RECOVER:
+		px_recover_refuse(n, from, &m->recover);
+		break;
+	case PX_MSG_RECOVER_REPLY:
+		px_handle_recover_reply(n, from, &m->recover_reply);
+		break;
+	case PX_MSG_CATCHUP:
+		px_handle_catchup(n, &m->catchup);
+		px_recovery_progress(n);
+		break;
+	case PX_MSG_NACK:
+		px_ballot_seen(n, m->h.ballot);
+		break;
+	}
+}
+
+/* What every voting member does alike; false if the role decides. */
+static bool step_member(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	switch (m->h.type) {
+	case PX_MSG_PREPARE:
+		if (vote_ok(n, from, m))
+			px_handle_prepare(n, from, m->h.ballot, &m->prepare);
+		return true;
+	case PX_MSG_ACCEPT:
+		if (vote_ok(n, from, m))
+			px_handle_accept(n, from, m->h.ballot, &m->accept);
+		return true;
+	case PX_MSG_HEARTBEAT:
+		if (vote_ok(n, from, m))
+			px_handle_heartbeat(n, from, m->h.ballot, &m->heartbeat);
+		return true;
+	case PX_MSG_NACK:
+		px_ballot_seen(n, m->h.ballot);
+		return true;
+	case PX_MSG_CATCHUP_REQ:
+		px_serve_catchup(n, from, m->catchup_req.from);
+		return true;
+	case PX_MSG_CATCHUP:
+		px_handle_catchup(n, &m->catchup);
+		return true;
+	case PX_MSG_RECOVER:
+		px_handle_recover(n, from, &m->recover);
+		return true;
+	case PX_MSG_BARRIER_REPLY:
+		px_handle_barrier_reply(n, &m->barrier_reply);
+		return true;
+	}
+	return false;
+}
+
+/* Answers to our own ballot: a PROMISE, ACCEPTED or HEARTBEAT_ACK. */
+static bool answers_us(const struct px_node *n, const struct px_msg *m)
+{
+	switch (m->h.type) {
+	case PX_MSG_PROMISE:
+	case PX_MSG_ACCEPTED:
+	case PX_MSG_HEARTBEAT_ACK:
+		return m->h.ballot == n->ballot;
+	default:
+		return true;
+	}
+}
+
+/* How far a member got, as it reports whatever our role. */
+static void note_progress(struct px_peer *p, const struct px_msg *m)
+{
+	u64 c = 0;
+
+	if (m->h.type == PX_MSG_ACCEPTED)
+		c = m->accepted.commit;
+	else if (m->h.type == PX_MSG_HEARTBEAT_ACK)
+		c = m->hb_ack.commit;
+	if (c > p->match)
+		p->match = c;
+}
+
+static void step(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	note_progress(&n->peers[from], m);
+	if (n->role == PX_ROLE_RECOVERING) {
+		step_recovering(n, from, m);
+		return;
+	}
+	if (step_member(n, from, m) || !answers_us(n, m))
+		return;
+	switch (n->role) {
+	case PX_ROLE_LEADER:
+		step_leader(n, from, m);
+		break;
+	case PX_ROLE_CANDIDATE:
+		step_candidate(n, from, m);
+		break;
+	case PX_ROLE_FOLLOWER:
+		step_follower(n, from, m);
+		break;
+	default:
+		break;
+	}
+}
+
+/* After every event: what it made due. */
+static void settle(struct px_node *n)
+{
+	if (n->nbarriers)
+		px_barriers_check(n);
+}
+
+static const u8 rx_ctr[__PX_MSG_MAX] = {
+	[PX_MSG_PREPARE] = PAXOS_CTR_RX_PREPARE,
+	[PX_MSG_PROMISE] = PAXOS_CTR_RX_PROMISE,
+	[PX_MSG_ACCEPT] = PAXOS_CTR_RX_ACCEPT,
+	[PX_MSG_ACCEPTED] = PAXOS_CTR_RX_ACCEPTED,
+	[PX_MSG_HEARTBEAT] = PAXOS_CTR_RX_HEARTBEAT,
+};
+
+void px_receive(struct px_node *n, const void *buf, size_t len, u64 now)
+{
+	struct px_msg m;
+	int from;
+
+	n->now = now;
+	px_ctr(n, PAXOS_CTR_RX_PACKETS);
+	if (px_wire_decode(buf, len, &m)) {
+		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
+		return;
+	}
+	from = check_sender(n, &m);
+	if (from < 0)
+		return;
+	n->peers[from].last_heard = now;
+	px_ctr(n, rx_ctr[m.h.type] ? rx_ctr[m.h.type] : PAXOS_CTR_RX_OTHER);
+	step(n, from, &m);
+	if (n->role == PX_ROLE_LEADER)
+		px_leader_flush(n);
+	/* Retries are the timer's; after a datagram, only what is new. */
+	if (n->pend_new)
+		px_pending_flush(n);
+	settle(n);
+}
+
+/* ---------------------------------------------------------------- time */
+
+static void members_tick(struct px_node *n)
+{
+	u32 i;
+
+	for (i = 0; i < n->n; i++) {
+		struct px_peer *p = &n->peers[i];
+		bool r = p->last_heard &&
+			 n->now - p->last_heard < 2 * n->cfg.election_ns;
+
+		if (i == n->self || r == p->reachable)
+			continue;
+		p->reachable = r;
+		px_emit(n, PX_EV_MEMBER, p->id, r, 0);
+	}
+}
+
+static void lease_tick(struct px_node *n)
+{
+	bool v = px_lease_held(n);
+
+	if (v != n->lease_valid) {
+		n->lease_valid = v;
+		px_ctr(n, PAXOS_CTR_LEASE_CHANGES);
+		px_emit(n, PX_EV_LEASE, v, 0, 0);
+	}
+}
+
+/* A follower behind what recovery saw committed keeps asking the leader. */
+static void catchup_tick(struct px_node *n)
+{
+	int l;
+
+	if (n->role != PX_ROLE_FOLLOWER || !n->leader ||
+	    n->log.commit >= n->rec_commit)
+		return;
+	l = px_peer_index(n, n->leader);
+	if (l >= 0)
+		px_request_catchup(n, l);
+}
+
+void px_tick(struct px_node *n, u64 now)
+{
+	n->now = now;
+	switch (n->role) {
+	case PX_ROLE_RECOVERING:
+		px_recovery_tick(n);
+		break;
+	case PX_ROLE_FOLLOWER:
+	case PX_ROLE_CANDIDATE:
+		px_election_tick(n);
+		break;
+	case PX_ROLE_LEADER:
+		px_lead(n);
+		break;
+	default:
+		break;
+	}
+	catchup_tick(n);
+	members_tick(n);
+	lease_tick(n);
+	px_barriers_tick(n);
+	px_pending_flush(n);
+	settle(n);
+}
+
+/* --------------------------------------------------------- local calls */
+
+int px_propose(struct px_node *n, const struct px_prop_id *id,
+	       const void *data, u32 len, u64 now)
+{
+	int err;
+
+	n->now = now;
+	err = px_pending_add(n, id, data, len);
+	settle(n);
+	return err;
+}
+
+bool px_propose_room(const struct px_node *n)
+{
+	return px_pending_room(n);
+}
+
+u64 px_last_seq(const struct px_node *n)
+{
+	return n->next_seq;
+}
+
+enum px_role px_get_role(const struct px_node *n)
+{
+	return n->role;
+}
+
+u64 px_get_incarnation(const struct px_node *n)
+{
+	return n->incarnation;
+}
+
+int px_read_barrier(struct px_node *n, u64 token, u64 *index, u64 now)
+{
+	int r;
+
+	n->now = now;
+	if (n->role == PX_ROLE_RECOVERING || n->role == PX_ROLE_DOWN)
+		return -ENOTCONN;
+	r = px_barrier_start(n, token, index);
+	settle(n);
+	return r;
+}
+
+int px_trim(struct px_node *n, u64 index)
+{
+	if (index > n->log.commit + 1)
+		return -EINVAL;
+	if (index > n->trim_to)
+		n->trim_to = index;
+	px_trim_log(n, px_min64(index, px_all_have(n)));
+	return 0;
+}
+
+/* ------------------------------------------------------------- queries */
+
+u64 px_next_deadline(const struct px_node *n)
+{
+	u64 d = n->now + n->cfg.heartbeat_ns;
+
+	switch (n->role) {
+	case PX_ROLE_FOLLOWER:
+	case PX_ROLE_CANDIDATE:
+		d = px_min64(d, n->election_at);
+		break;
+	case PX_ROLE_LEADER:
+		d = px_min64(d, n->hb_next);
+		if (n->spread_at)
+			d = px_min64(d, n->spread_at);
+		if (n->news_at)
+			d = px_min64(d, n->news_at);
+		if (n->cfg.lease_ns)
+			d = px_min64(d, n->lease_until);
+		break;
+	default:
+		break;
+	}
+	return d > n->now ? d : n->now + 1;
+}
+
+void px_get_status(const struct px_node *n, struct px_status *st, u64 now)
+{
+	u32 i, k = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->role = n->role;
+	st->leader = n->leader;
+	st->ballot = n->role == PX_ROLE_LEADER || n->role == PX_ROLE_CANDIDATE ?
+		     n->ballot : n->promised;
+	st->commit_index = n->log.commit;
+	st->first_index = n->log.first;
+	st->lease_valid = n->role == PX_ROLE_LEADER && n->cfg.lease_ns &&
+			  now < n->lease_until && n->log.commit >= n->own_first;
+	st->lease_remaining_ns = st->lease_valid ? n->lease_until - now : 0;
+	st->incarnation = n->incarnation;
+	for (i = 0; i < n->n; i++) {
+		const struct px_peer *p = &n->peers[i];
+
+		if (i == n->self)
+			continue;
+		st->members[k].id = p->id;
+		st->members[k].reachable = p->last_heard &&
+			now - p->last_heard < 2 * n->cfg.election_ns;
+		st->members[k].match_index = p->match;
+		st->members[k].last_heard_ns = p->last_heard;
+		k++;
+	}
+	st->nmembers = k;
+	memcpy(st->counters, n->counters, sizeof(st->counters));
+}
+
+u64 px_first_index(const struct px_node *n)
+{
+	return n->log.first;
+}
+
+const void *px_log_get(const struct px_node *n, u64 index,
+		       enum px_entry_type *type, u32 *len)
+{
+	const struct px_slot *s;
+
+	if (index < n->log.first || index > n->log.commit)
+		return NULL;
+	s = px_log_slot(&n->log, index);
+	if (!s)
+		return NULL;
+	*type = s->type;
+	*len = s->len;
+	return s->len ? (const void *)s->data : (const void *)n;
+}
+
+void px_count(struct px_node *n, unsigned int ctr)
+{
+	px_ctr(n, ctr);
+}
