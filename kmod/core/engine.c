@@ -197,11 +197,18 @@ static void step_leader(struct px_node *n, u32 from, const struct px_msg *m)
 	}
 }
 
+/*
+ * A leader holds every chosen entry and never asks for any: a CATCHUP
+ * reaches only the roles below, which may lack some.
+ */
 static void step_candidate(struct px_node *n, u32 from, const struct px_msg *m)
 {
 	switch (m->h.type) {
 	case PX_MSG_PROMISE:
 		px_handle_promise(n, from, &m->promise);
+		break;
+	case PX_MSG_CATCHUP:
+		px_handle_catchup(n, &m->catchup);
 		break;
 	case PX_MSG_BARRIER_REQ:
 		px_barrier_refuse(n, from, m->barrier_req.token);
@@ -211,8 +218,14 @@ static void step_candidate(struct px_node *n, u32 from, const struct px_msg *m)
 
 static void step_follower(struct px_node *n, u32 from, const struct px_msg *m)
 {
-	if (m->h.type == PX_MSG_BARRIER_REQ)
+	switch (m->h.type) {
+	case PX_MSG_CATCHUP:
+		px_handle_catchup(n, &m->catchup);
+		break;
+	case PX_MSG_BARRIER_REQ:
 		px_barrier_refuse(n, from, m->barrier_req.token);
+		break;
+	}
 }
 
 /* A recovering node does not vote; it gathers answers and catches up. */
@@ -256,9 +269,6 @@ static bool step_member(struct px_node *n, u32 from, const struct px_msg *m)
 		return true;
 	case PX_MSG_CATCHUP_REQ:
 		px_serve_catchup(n, from, m->catchup_req.from);
-		return true;
-	case PX_MSG_CATCHUP:
-		px_handle_catchup(n, &m->catchup);
 		return true;
 	case PX_MSG_RECOVER:
 		px_handle_recover(n, from, &m->recover);

@@ -288,6 +288,34 @@ static void test_wire_types(void)
 	}
 }
 
+/* ------------------------------------------------------------ quorum */
+
+static void test_quorum(void)
+{
+	struct px_quorum q;
+	u64 v[PX_MAX_NODES] = { 5, 9, 7, 1, 3 };
+
+	px_quorum_init(&q, 0x7);			/* 3 voters: 2 decide */
+	CHECK(!px_quorum_has(&q, 0x1) && px_quorum_has(&q, 0x5));
+	CHECK(px_quorum_has(&q, 0xff) && !px_quorum_has(&q, 0x18));
+	CHECK(px_quorum_value(&q, v) == 7);		/* 2nd largest of 5, 9, 7 */
+	/* Recovery: the others heard must meet every quorum with us. */
+	CHECK(px_quorum_covers(&q, 0x1, 0x6) && !px_quorum_covers(&q, 0x1, 0x2));
+	px_quorum_init(&q, 0xf);			/* 4 voters: 3 decide */
+	CHECK(!px_quorum_has(&q, 0x3) && px_quorum_has(&q, 0xb));
+	CHECK(px_quorum_covers(&q, 0x1, 0x6) && !px_quorum_covers(&q, 0x1, 0x4));
+	px_quorum_init(&q, 0x1);			/* alone */
+	CHECK(px_quorum_has(&q, 0x1) && !px_quorum_has(&q, 0x0));
+	/* Joint: a majority of {0,1,2} and of {2,3,4}. */
+	px_quorum_init(&q, 0x7);
+	q.nsets = 2;
+	q.set[1] = 0x1c;
+	q.need[1] = 2;
+	CHECK(!px_quorum_has(&q, 0x3) && !px_quorum_has(&q, 0x18));
+	CHECK(px_quorum_has(&q, 0x6 | 0x8) && px_quorum_has(&q, 0x1b));
+	CHECK(px_quorum_value(&q, v) == 3);		/* min(7, 3) */
+}
+
 /* ------------------------------------------------------------ cluster */
 
 struct qmsg {
@@ -519,6 +547,42 @@ static void test_cluster_basics(void)
 	}
 	for (i = 0; i < 3; i++)
 		px_node_destroy(C.px[i]);
+}
+
+/*
+ * A leader never asks for catch-up, so it ignores CATCHUP: one saying the
+ * log starts far ahead (BEHIND) once made the leader skip there and walk
+ * every index in between (found by the fuzzer).
+ */
+static void test_leader_ignores_catchup(void)
+{
+	static u8 buf[256];
+	struct px_catchup c = { .first = 1 << 20, .commit = 1 << 20,
+				.frag = { PX_FRAG_BEHIND | PX_FRAG_LAST, 0 } };
+	struct px_status before, after;
+	struct px_wbuf w;
+	int l = u_elect(200 * MS, 0);
+	u32 f;
+
+	if (l < 0)
+		return;
+	f = (u32)(l + 1) % 3;
+	px_get_status(C.px[l], &before, C.now);
+	px_wire_begin(&w, buf, sizeof(buf), C.cfg.members[f], C.cfg.cluster_id,
+		      C.inc[f], before.ballot);
+	px_wire_catchup(&w, &c);
+	px_receive(C.px[l], buf, w.len, C.now);
+	px_get_status(C.px[l], &after, C.now);
+	CHECK(after.role == PX_ROLE_LEADER);
+	CHECK(after.commit_index == before.commit_index);
+	CHECK(after.first_index == before.first_index);
+	/* The cluster still commits. */
+	CHECK(px_propose(C.px[f], NULL, "after", 5, C.now) == 0);
+	u_run(100);
+	px_get_status(C.px[l], &after, C.now);
+	CHECK(after.commit_index > before.commit_index);
+	for (f = 0; f < 3; f++)
+		px_node_destroy(C.px[f]);
 }
 
 /* A cluster of one elects itself and commits alone, with and without a lease. */
@@ -855,6 +919,8 @@ int main(void)
 {
 	test_wire();
 	test_wire_types();
+	test_quorum();
+	test_leader_ignores_catchup();
 	test_cluster_basics();
 	test_single();
 	test_failover_and_recovery();
