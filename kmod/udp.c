@@ -12,7 +12,6 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
-#include <asm/unaligned.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/ipv6_stubs.h>
@@ -22,10 +21,6 @@
 
 #include "pxk.h"
 #include "core/wire.h"
-
-/* Header bytes the shell reads before the engine decodes a datagram. */
-#define PXK_HDR_FLAGS		4	/* u8, PX_WF_MAC */
-#define PXK_HDR_SENDER		6	/* __be16 node id */
 
 /* Any nonzero type: encap_rcv sees every datagram, none is decapsulated. */
 #define PXK_ENCAP_TYPE		1
@@ -87,9 +82,9 @@ static void count(struct pxk_node *n, unsigned int ctr)
 
 /* The datagram's source must be the member it names. */
 static bool from_member(const struct pxk_node *n, struct sk_buff *skb,
-			const u8 *p)
+			const u8 *p, size_t len)
 {
-	const struct pxk_member *m = member(n, get_unaligned_be16(p + PXK_HDR_SENDER));
+	const struct pxk_member *m = member(n, px_wire_sender(p, len));
 	struct udphdr *uh = udp_hdr(skb);
 
 	if (!m || ntohs(uh->source) != m->addr.port)
@@ -113,7 +108,7 @@ static unsigned int check(struct pxk_node *n, const u8 *p, size_t *len)
 
 	if (*len < PX_HDR_LEN || *len > PX_MAX_DATAGRAM + PXK_MAC_LEN)
 		return PAXOS_CTR_DROP_MALFORMED;
-	flagged = p[PXK_HDR_FLAGS] & PX_WF_MAC;
+	flagged = px_wire_flags(p) & PX_WF_MAC;
 	if (!k)
 		return flagged ? PAXOS_CTR_DROP_BAD_MAC : 0;
 	if (!flagged || *len < PX_HDR_LEN + PXK_MAC_LEN)
@@ -140,7 +135,7 @@ static int pxk_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	spin_lock_bh(&n->lock);
 	if (!n->px)
 		goto unlock;
-	if (!drop && !from_member(n, skb, p))
+	if (!drop && !from_member(n, skb, p, len))
 		drop = PAXOS_CTR_DROP_UNKNOWN_SENDER;
 	if (drop) {
 		count(n, drop);
@@ -226,7 +221,7 @@ static void sign(struct sk_buff *skb, const struct pxk_key *k)
 	size_t len = skb->len;
 	u8 *p = skb->data;
 
-	p[PXK_HDR_FLAGS] |= PX_WF_MAC;
+	px_wire_set_flags(p, px_wire_flags(p) | PX_WF_MAC);
 	pxk_mac(k, p, len, skb_put(skb, PXK_MAC_LEN));
 }
 
