@@ -23,6 +23,11 @@
 #define PX_GRID_NS		1048576ULL	/* 2^20: spread and news ticks, ~1 ms */
 #define PX_BARRIER_TIMEOUTS	20	/* a barrier fails after 20 election timeouts */
 #define PX_CATCHUP_FRAGS	8	/* CATCHUP fragments per request */
+#define PX_PPM			1000000	/* parts per million */
+#define PX_RETRY_HEARTBEATS	2	/* retransmission after 2 heartbeats */
+#define PX_SILENT_ELECTIONS	2	/* unheard for 2 elections: unreachable */
+#define PX_SRTT_SHIFT		3	/* round trips smoothed by 1/8 */
+#define PX_LOG_MIN_SLOTS	16
 
 struct px_peer {
 	u32 id;

@@ -37,7 +37,7 @@ static int node_setup(struct px_node *n, const struct px_config *cfg)
 		c.retain = PX_DEFAULT_RETAIN;
 	if (c.retain > PX_MAX_RETAIN)
 		return -EINVAL;
-	if (c.drift_ppm >= 1000000)
+	if (c.drift_ppm >= PX_PPM)
 		return -EINVAL;
 	if (c.lease_ns && c.lease_ns <= 2 * c.heartbeat_ns)
 		return -EINVAL;		/* heartbeats could not renew it */
@@ -52,10 +52,10 @@ static int node_setup(struct px_node *n, const struct px_config *cfg)
 		if (c.members[i] == c.self_id)
 			n->self = i;
 	}
-	n->grant_ns = c.lease_ns + c.lease_ns / 1000000 * c.drift_ppm;
-	n->guard_ns = c.lease_ns - c.lease_ns / 1000000 * c.drift_ppm;
+	n->grant_ns = c.lease_ns + c.lease_ns / PX_PPM * c.drift_ppm;
+	n->guard_ns = c.lease_ns - c.lease_ns / PX_PPM * c.drift_ppm;
 	/* A lease must also cover the time messages spend in transit. */
-	n->retry_ns = 2 * c.heartbeat_ns;
+	n->retry_ns = PX_RETRY_HEARTBEATS * c.heartbeat_ns;
 	return 0;
 }
 
@@ -74,7 +74,9 @@ int px_node_create(const struct px_config *cfg, const struct px_ops *ops,
 		return -ENOMEM;
 	err = node_setup(n, cfg);
 	if (!err)
-		err = px_log_init(&n->log, n->cfg.retain + 2 * n->cfg.window + 2);
+		/* Retained entries, two windows (ours and a new leader's). */
+		err = px_log_init(&n->log, n->cfg.retain + 2 * n->cfg.window + 2,
+				  PX_LOG_MIN_SLOTS);
 	if (err) {
 		px_free_init(n);
 		return err;
@@ -379,7 +381,8 @@ static void members_tick(struct px_node *n)
 	for (i = 0; i < n->n; i++) {
 		struct px_peer *p = &n->peers[i];
 		bool r = p->last_heard &&
-			 n->now - p->last_heard < 2 * n->cfg.election_ns;
+			 n->now - p->last_heard <
+			 PX_SILENT_ELECTIONS * n->cfg.election_ns;
 
 		if (i == n->self || r == p->reachable)
 			continue;
@@ -540,7 +543,8 @@ void px_get_status(const struct px_node *n, struct px_status *st, u64 now)
 			continue;
 		st->members[k].id = p->id;
 		st->members[k].reachable = p->last_heard &&
-			now - p->last_heard < 2 * n->cfg.election_ns;
+			now - p->last_heard <
+			PX_SILENT_ELECTIONS * n->cfg.election_ns;
 		st->members[k].match_index = p->match;
 		st->members[k].last_heard_ns = p->last_heard;
 		k++;

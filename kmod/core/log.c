@@ -5,9 +5,9 @@
  */
 #include "log.h"
 
-int px_log_init(struct px_log *l, u32 want)
+int px_log_init(struct px_log *l, u32 want, u32 least)
 {
-	l->cap = 16;
+	l->cap = least;
 	while (l->cap < want)
 		l->cap <<= 1;
 	l->ring = px_zalloc_init(sizeof(*l->ring) * l->cap);

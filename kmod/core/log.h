@@ -32,8 +32,8 @@ struct px_log {
 	u64 top;		/* highest index with a slot in use */
 };
 
-/* A ring of at least @want slots; 0 or -ENOMEM. */
-int px_log_init(struct px_log *l, u32 want);
+/* A ring of at least @want (and @least) slots; 0 or -ENOMEM. */
+int px_log_init(struct px_log *l, u32 want, u32 least);
 void px_log_free(struct px_log *l);
 
 static inline struct px_slot *px_log_slot(const struct px_log *l, u64 index)

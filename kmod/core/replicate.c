@@ -82,7 +82,8 @@ void px_handle_accepted(struct px_node *n, u32 from, const struct px_accepted *m
 	    n->now >= last->sent_ns) {
 		u64 rtt = n->now - last->sent_ns;
 
-		n->srtt_ns = n->srtt_ns ? n->srtt_ns - n->srtt_ns / 8 + rtt / 8 : rtt;
+		n->srtt_ns = n->srtt_ns ? n->srtt_ns - (n->srtt_ns >> PX_SRTT_SHIFT) +
+					  (rtt >> PX_SRTT_SHIFT) : rtt;
 	}
 	for (i = px_max64(m->lo, n->log.commit + 1);
 	     i <= m->hi && i < n->next_index; i++) {
@@ -562,9 +563,10 @@ bool px_leader_holds(struct px_node *n)
 		return true;
 	q = px_hb_quorum_round(n);
 	if (n->hb_seq - q < PX_HB_RING &&
-	    n->now - n->hb_time[q % PX_HB_RING] <= 2 * n->cfg.election_ns)
+	    n->now - n->hb_time[q % PX_HB_RING] <=
+	    PX_SILENT_ELECTIONS * n->cfg.election_ns)
 		return true;
-	return n->now - n->prepare_ns <= 2 * n->cfg.election_ns;
+	return n->now - n->prepare_ns <= PX_SILENT_ELECTIONS * n->cfg.election_ns;
 }
 
 /* Every follower that has not accepted a slot in time gets it again. */
