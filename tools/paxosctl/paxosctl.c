@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/family.h>
@@ -21,6 +22,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
+#include "conf.h"
 #include "format.h"
 #include "parse.h"
 
@@ -724,6 +726,251 @@ static void cmd_monitor(void)
 	}
 }
 
+/* ------------------------------------------------------------ setconf, showconf */
+
+/* The node's configuration and state, as NODE_GET and friends give it. */
+struct running {
+	struct pctl_conf c;
+	uint8_t state;
+};
+
+static void attr_addr(struct nlattr *v4, struct nlattr *v6, struct pctl_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	if (v4 && nla_len(v4) == 4) {
+		memcpy(&a->v4, nla_data(v4), 4);
+	} else if (v6 && nla_len(v6) == 16) {
+		a->family = AF_INET6;
+		memcpy(&a->v6, nla_data(v6), 16);
+	}
+}
+
+static int parse_node_conf(struct nlattr **tb, void *arg)
+{
+	struct running *r = arg;
+
+	r->state = get_u8(tb[PAXOS_A_STATE]);
+	r->c.id = get_u32(tb[PAXOS_A_NODE_ID]);
+	r->c.cluster = get_u32(tb[PAXOS_A_CLUSTER_ID]);
+	attr_addr(tb[PAXOS_A_ADDR4], tb[PAXOS_A_ADDR6], &r->c.addr);
+	r->c.port = get_u16(tb[PAXOS_A_PORT]);
+	r->c.heartbeat_ms = get_u32(tb[PAXOS_A_HEARTBEAT_MS]);
+	r->c.election_ms = get_u32(tb[PAXOS_A_ELECTION_MS]);
+	return NL_OK;
+}
+
+static int parse_lease_conf(struct nlattr **tb, void *arg)
+{
+	struct running *r = arg;
+
+	r->c.lease_ms = get_u32(tb[PAXOS_A_LEASE_MS]);
+	r->c.drift_ppm = get_u32(tb[PAXOS_A_DRIFT_PPM]);
+	r->c.preferred = get_u32(tb[PAXOS_A_PREFERRED_LEADER]);
+	return NL_OK;
+}
+
+/*
+ * Everything setconf can set, read back.  The kernel never returns the
+ * key, only whether one is set.
+ */
+static void read_running(struct running *r)
+{
+	static struct pctl_status st;
+	unsigned int i;
+
+	memset(r, 0, sizeof(*r));
+	transact(msg_new(PAXOS_CMD_NODE_GET, 0), parse_node_conf, r);
+	transact(msg_new(PAXOS_CMD_LEASE_GET, 0), parse_lease_conf, r);
+	query(PAXOS_CMD_STATUS_GET, 0, &st);
+	r->c.key = st.key_set ? CONF_KEY_KEEP : CONF_KEY_NONE;
+	r->c.key_hidden = st.key_set;
+	query(PAXOS_CMD_MEMBER_GET, 1, &st);
+	for (i = 0; i < st.nmembers && i < CONF_MAX_MEMBERS; i++) {
+		struct conf_member *m = &r->c.members[r->c.nmembers];
+
+		m->id = st.members[i].id;
+		m->port = st.members[i].port;
+		if (parse_addr(st.members[i].addr, &m->addr))
+			die("member %u: unreadable address from the kernel", m->id);
+		r->c.nmembers++;
+	}
+	r->c.have = (1u << CF_KEY) - 1;		/* every setting but the key */
+	r->c.have |= 1u << CF_MEMBERS;
+}
+
+static void cmd_showconf(void)
+{
+	struct running r;
+
+	read_running(&r);
+	if (!r.c.id)
+		die("the node has no id yet: nothing to show (paxosctl node set id N, or setconf)");
+	conf_print(stdout, &r.c);
+}
+
+/* A file error: FILE:LINE: message, exit 2, nothing applied. */
+static void die_file(const char *name, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "paxosctl: setconf: %s:%u: ", name, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+static void warn_readable(int fd, const char *what)
+{
+	struct stat sb;
+
+	if (!fstat(fd, &sb) && S_ISREG(sb.st_mode) && (sb.st_mode & 077))
+		fprintf(stderr,
+			"paxosctl: setconf: warning: %s holds a key and can be read by group or others (chmod 600)\n",
+			what);
+}
+
+/* Read the key file named on line @line of @name into @c->key_bytes. */
+static void load_key_file(const char *name, struct pctl_conf *c)
+{
+	unsigned int line = c->line[CF_KEY];
+	char buf[4096];
+	const char *why;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(c->key_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die_file(name, line, "key-file %s: %s", c->key_file, strerror(errno));
+	warn_readable(fd, c->key_file);
+	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
+		len += (size_t)n;
+		if (len == sizeof(buf))
+			break;
+	}
+	close(fd);
+	if (n < 0)
+		die_file(name, line, "key-file %s: %s", c->key_file, strerror(errno));
+	if (len == sizeof(buf))
+		die_file(name, line, "key-file %s: too long for a key", c->key_file);
+	if (conf_key_text(buf, len, c->key_bytes, &why)) {
+		memset(buf, 0, sizeof(buf));
+		die_file(name, line, "key-file %s: %s", c->key_file, why);
+	}
+	memset(buf, 0, sizeof(buf));
+}
+
+/* Parse and check the whole file (and its key file) before any change. */
+static void load_conf(const char *path, struct pctl_conf *c)
+{
+	const char *name = strcmp(path, "-") ? path : "(stdin)";
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	struct conf_error e;
+
+	if (!f)
+		die_usage("cannot read %s: %s", path, strerror(errno));
+	if (conf_parse(f, c, &e))
+		die_file(name, e.line, "%s", e.msg);
+	if (c->key == CONF_KEY_HEX)
+		warn_readable(fileno(f), name);
+	if (f != stdin)
+		fclose(f);
+	if (c->key == CONF_KEY_FILE)
+		load_key_file(name, c);
+}
+
+static void apply_key(const struct pctl_conf *c)
+{
+	struct nl_msg *m;
+
+	if (c->key == CONF_KEY_KEEP)
+		return;
+	cmd_name = "setconf: key";
+	m = msg_new(PAXOS_CMD_KEY_SET, 0);
+	if (c->key == CONF_KEY_NONE)
+		nla_put(m, PAXOS_A_KEY, 0, NULL);
+	else
+		nla_put(m, PAXOS_A_KEY, PAXOS_KEY_LEN, c->key_bytes);
+	transact(m, NULL, NULL);
+}
+
+static void apply_conf(const char *path, struct pctl_conf *c)
+{
+	static char step[64];
+	struct running r;
+	unsigned int i, d;
+	struct nl_msg *m;
+
+	read_running(&r);
+	if (r.state != PAXOS_STATE_UNCONFIGURED && r.state != PAXOS_STATE_DOWN) {
+		char list[128] = "";
+
+		d = conf_diff(c, &r.c);
+		for (i = 0; i < CF_NFIELDS; i++)
+			if (d & (1u << i))
+				snprintf(list + strlen(list), sizeof(list) - strlen(list),
+					 "%s%s", list[0] ? ", " : "",
+					 conf_field_name((enum conf_field)i));
+		if (d)
+			die("the node is up and %s changes %s: only the key changes while it is up; run 'paxosctl down' first",
+			    strcmp(path, "-") ? path : "(stdin)", list);
+		apply_key(c);
+		return;
+	}
+	/* Down: members that go or change first, so no id clashes. */
+	for (i = 0; i < r.c.nmembers; i++) {
+		if (conf_has_member(c, &r.c.members[i]))
+			continue;
+		snprintf(step, sizeof(step), "setconf: member del %u", r.c.members[i].id);
+		cmd_name = step;
+		m = msg_new(PAXOS_CMD_MEMBER_DEL, 0);
+		nla_put_u32(m, PAXOS_A_NODE_ID, r.c.members[i].id);
+		transact(m, NULL, NULL);
+	}
+	cmd_name = "setconf: node set";
+	m = msg_new(PAXOS_CMD_NODE_SET, 0);
+	nla_put_u32(m, PAXOS_A_NODE_ID, c->id);
+	if (c->have & (1u << CF_CLUSTER))
+		nla_put_u32(m, PAXOS_A_CLUSTER_ID, c->cluster);
+	if (c->have & (1u << CF_ADDR))
+		put_addr(m, PAXOS_A_ADDR4, PAXOS_A_ADDR6, &c->addr);
+	if (c->have & (1u << CF_PORT))
+		nla_put_u16(m, PAXOS_A_PORT, c->port);
+	if (c->have & (1u << CF_HEARTBEAT))
+		nla_put_u32(m, PAXOS_A_HEARTBEAT_MS, c->heartbeat_ms);
+	if (c->have & (1u << CF_ELECTION))
+		nla_put_u32(m, PAXOS_A_ELECTION_MS, c->election_ms);
+	transact(m, NULL, NULL);
+	if (c->have & (1u << CF_LEASE | 1u << CF_DRIFT | 1u << CF_PREFERRED)) {
+		cmd_name = "setconf: lease set";
+		m = msg_new(PAXOS_CMD_LEASE_SET, 0);
+		if (c->have & (1u << CF_LEASE))
+			nla_put_u32(m, PAXOS_A_LEASE_MS, c->lease_ms);
+		if (c->have & (1u << CF_DRIFT))
+			nla_put_u32(m, PAXOS_A_DRIFT_PPM, c->drift_ppm);
+		if (c->have & (1u << CF_PREFERRED))
+			nla_put_u32(m, PAXOS_A_PREFERRED_LEADER, c->preferred);
+		transact(m, NULL, NULL);
+	}
+	for (i = 0; i < c->nmembers; i++) {
+		const struct conf_member *mb = &c->members[i];
+
+		if (conf_has_member(&r.c, mb))
+			continue;
+		snprintf(step, sizeof(step), "setconf: member add %u", mb->id);
+		cmd_name = step;
+		m = msg_new(PAXOS_CMD_MEMBER_ADD, 0);
+		nla_put_u32(m, PAXOS_A_NODE_ID, mb->id);
+		put_addr(m, PAXOS_A_ADDR4, PAXOS_A_ADDR6, &mb->addr);
+		nla_put_u16(m, PAXOS_A_PORT, mb->port);
+		transact(m, NULL, NULL);
+	}
+	apply_key(c);
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: paxosctl [-j] COMMAND\n"
@@ -732,6 +979,7 @@ static void usage(FILE *f)
 	      "  member add ID addr A [port P] | member del ID | member show\n"
 	      "  lease set [duration 500ms] [drift 1000ppm] [preferred ID] | lease show\n"
 	      "  key set HEX64 | key clear\n"
+	      "  setconf FILE | showconf\n"
 	      "  up | down\n"
 	      "  status\n"
 	      "  propose VALUE\n"
@@ -777,10 +1025,24 @@ int main(int argc, char **argv)
 		cmd_log(argc, argv);
 		return 0;
 	}
+	if (!strcmp(cmd, "setconf")) {
+		static struct pctl_conf conf;
+
+		if (argc != 1)
+			die_usage("setconf takes one FILE (- for standard input)");
+		load_conf(argv[0], &conf);
+		nl_setup();
+		apply_conf(argv[0], &conf);
+		memset(conf.key_bytes, 0, sizeof(conf.key_bytes));
+		nl_socket_free(sk);
+		return 0;
+	}
+	if (!strcmp(cmd, "showconf") && argc)
+		die_usage("showconf takes no arguments");
 	if (strcmp(cmd, "status") && strcmp(cmd, "node") && strcmp(cmd, "member") &&
 	    strcmp(cmd, "lease") && strcmp(cmd, "key") && strcmp(cmd, "up") &&
 	    strcmp(cmd, "down") && strcmp(cmd, "propose") && strcmp(cmd, "trim") &&
-	    strcmp(cmd, "monitor"))
+	    strcmp(cmd, "monitor") && strcmp(cmd, "showconf"))
 		die_usage("unknown command");
 	nl_setup();
 	if (!strcmp(cmd, "status"))
@@ -801,6 +1063,8 @@ int main(int argc, char **argv)
 		cmd_propose(argc, argv);
 	else if (!strcmp(cmd, "trim"))
 		cmd_trim(argc, argv);
+	else if (!strcmp(cmd, "showconf"))
+		cmd_showconf();
 	else
 		cmd_monitor();
 	nl_socket_free(sk);
