@@ -64,5 +64,62 @@ if [ ! -d /sys/module/paxos ]; then
 fi
 ./paxosctl log --bogus >/dev/null 2>&1; [ $? -eq 2 ] && ok "log: bad option exit 2" || nok "log: bad option exit 2"
 
+# setconf checks the whole file before it talks to the kernel: a bad file
+# exits 2 with FILE:LINE, whether or not the module is loaded.
+./paxosctl help | grep -q 'setconf FILE | showconf' && ok "help lists setconf" || nok "help lists setconf"
+printf 'id 1\n# comment\nheartbeat 99999ms\n' >"$tmp/bad.conf"
+msg=$(./paxosctl setconf "$tmp/bad.conf" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$msg" | grep -q "bad.conf:3: heartbeat 99999ms out of range" &&
+	ok "setconf: bad file exit 2, FILE:LINE" || nok "setconf: bad file ($rc: $msg)"
+msg=$(printf 'id 1\nmember 1 addr 10.0.0.1\n' | ./paxosctl setconf - 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$msg" | grep -q "(stdin):2: member 1 is this node's own id" &&
+	ok "setconf: stdin error names (stdin):LINE" || nok "setconf: stdin ($rc: $msg)"
+./paxosctl setconf "$tmp/missing.conf" >/dev/null 2>&1; [ $? -eq 2 ] &&
+	ok "setconf: missing file exit 2" || nok "setconf: missing file exit 2"
+./paxosctl setconf >/dev/null 2>&1; [ $? -eq 2 ] && ok "setconf: no FILE exit 2" || nok "setconf: no FILE exit 2"
+./paxosctl showconf extra >/dev/null 2>&1; [ $? -eq 2 ] && ok "showconf: argument exit 2" || nok "showconf: argument exit 2"
+printf 'id 1\nkey-file %s\n' "$tmp/key" >"$tmp/kf.conf"
+printf 'not a key\n' >"$tmp/key"
+msg=$(./paxosctl setconf "$tmp/kf.conf" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$msg" | grep -q "kf.conf:2: key-file $tmp/key: a key file holds exactly 64 hex digits" &&
+	ok "setconf: bad key file exit 2" || nok "setconf: bad key file ($rc: $msg)"
+if [ ! -d /sys/module/paxos ]; then
+	# A good file gets as far as the kernel; a readable key file is warned of.
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/key"
+	chmod 644 "$tmp/key"
+	msg=$(./paxosctl setconf "$tmp/kf.conf" 2>&1); rc=$?
+	[ $rc -eq 1 ] && echo "$msg" | grep -q 'paxos module not loaded' &&
+		echo "$msg" | grep -q 'warning: .*key.*group or others' &&
+		ok "setconf: good file reaches the kernel, key file mode warned" ||
+		nok "setconf: good file ($rc: $msg)"
+fi
+
+# Bash completion: source it and ask for a few prefixes.
+comp() {	# expected, words...
+	want=$1
+	shift
+	got=$(bash -c '. ./paxosctl.bash-completion
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _paxosctl
+		echo "${COMPREPLY[*]}"' bash "$@")
+	[ "$got" = "$want" ] && ok "completion: $* -> $want" || nok "completion: $*: \"$got\", not \"$want\""
+}
+comp "setconf showconf status" paxosctl s
+comp "lease log" paxosctl -j l
+comp "--json" paxosctl --j
+comp "add del show" paxosctl member ""
+comp "heartbeat" paxosctl node set id 1 h
+comp "" paxosctl node set id ""
+comp "addr port" paxosctl member add 2 ""
+comp "duration drift" paxosctl lease set d
+comp "--follow --from" paxosctl log --f
+: >"$tmp/node1.conf"
+comp "$tmp/node1.conf" paxosctl setconf "$tmp/node"
+# Every command `paxosctl help` lists completes.
+for c in $(./paxosctl help | sed -n 's/^  \([a-z]*\).*/\1/p' | sort -u); do
+	echo " $(bash -c '. ./paxosctl.bash-completion; COMP_WORDS=(paxosctl ""); COMP_CWORD=1; _paxosctl; echo "${COMPREPLY[*]}"') " |
+		grep -q " $c " || { nok "completion misses command $c"; c=; break; }
+done
+[ -n "$c" ] && ok "completion knows every command in help"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
