@@ -863,11 +863,16 @@ static void load_key_file(const char *name, struct pctl_conf *c)
 	memset(buf, 0, sizeof(buf));
 }
 
-/* Parse and check the whole file (and its key file) before any change. */
+/*
+ * Parse and check the whole file (and its key file) before any change.
+ * "-" and "/dev/stdin" read standard input (the latter also where /dev
+ * has no stdin link, as in a minimal initramfs).
+ */
 static void load_conf(const char *path, struct pctl_conf *c)
 {
+	int in = !strcmp(path, "-") || !strcmp(path, "/dev/stdin");
 	const char *name = strcmp(path, "-") ? path : "(stdin)";
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	FILE *f = in ? stdin : fopen(path, "re");
 	struct conf_error e;
 
 	if (!f)
