@@ -182,7 +182,8 @@ static ssize_t pxk_write(struct file *file, const char __user *ubuf,
 	buf = memdup_user(ubuf, count);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	err = pxk_propose(f->node, buf, count, file->f_flags & O_NONBLOCK, &index);
+	err = pxk_propose(f->node, buf, count, file->f_flags & O_NONBLOCK, 0,
+			  &index);
 	kfree(buf);
 	if (err)
 		return err;

@@ -70,8 +70,13 @@ static const struct nla_policy key_policy[PAXOS_A_MAX + 1] = {
 	[PAXOS_A_KEY] = { .type = NLA_BINARY, .len = PAXOS_KEY_LEN },
 };
 
+static struct netlink_range_validation timeout_range = {
+	.min = 1, .max = PAXOS_MAX_TIMEOUT_MS,
+};
+
 static const struct nla_policy propose_policy[PAXOS_A_MAX + 1] = {
 	[PAXOS_A_VALUE] = { .type = NLA_BINARY, .len = PAXOS_MAX_VALUE },
+	[PAXOS_A_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
 };
 
 static const struct nla_policy trim_policy[PAXOS_A_MAX + 1] = {
@@ -348,6 +353,7 @@ static int pxk_down_doit(struct sk_buff *skb, struct genl_info *info)
 static int pxk_propose_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *a = info->attrs[PAXOS_A_VALUE];
+	u32 ms = PAXOS_PROPOSE_TIMEOUT_MS;
 	struct pxk_node *n;
 	struct sk_buff *msg;
 	u64 index = 0;
@@ -362,13 +368,19 @@ static int pxk_propose_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, a, "empty value");
 		return -EINVAL;
 	}
+	if (info->attrs[PAXOS_A_TIMEOUT_MS])
+		ms = nla_get_u32(info->attrs[PAXOS_A_TIMEOUT_MS]);
 	n = info_node(info);
 	if (!n)
 		return -ENODEV;
-	err = pxk_propose(n, nla_data(a), nla_len(a), false, &index);
+	err = pxk_propose(n, nla_data(a), nla_len(a), false,
+			  (jiffies + msecs_to_jiffies(ms)) | 1, &index);
 	pxk_node_put(n);
 	if (err == -ENOTCONN)
 		NL_SET_ERR_MSG(info->extack, "node is down");
+	else if (err == -ETIMEDOUT)
+		NL_SET_ERR_MSG(info->extack,
+			       "not committed within the timeout: it may still commit");
 	if (err)
 		return err;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);

@@ -384,28 +384,30 @@ static int propose_once(struct pxk_node *n, const void *data, u32 len,
 
 /*
  * Propose @data; unless @nonblock, wait until it is committed and return
- * its index.  An interrupted wait returns -EINTR: the value may still
- * commit later.
+ * its index.  A wait interrupted (-EINTR) or past the jiffies @deadline
+ * (-ETIMEDOUT; 0: none) leaves the value to commit later or not.
  */
 int pxk_propose(struct pxk_node *n, const void *data, u32 len, bool nonblock,
-		u64 *index)
+		unsigned long deadline, u64 *index)
 {
 	struct pxk_waiter w;
 	int err;
 
+	*index = 0;
 	for (;;) {
 		err = propose_once(n, data, len, nonblock ? NULL : &w);
 		if (err != -EAGAIN || nonblock)
 			break;
 		/* Our proposals awaiting commit fill their window: wait for room. */
-		if (pxk_wait(n, n->wq, n->dead || !n->px || px_propose_room(n->px)))
-			return -EINTR;
+		err = pxk_wait_until(n, n->wq, n->dead || !n->px ||
+				     px_propose_room(n->px), deadline);
+		if (err)
+			return err;
 	}
-	*index = 0;
 	if (err || nonblock)
 		return err;
-	err = pxk_wait(n, w.wq, w.index || n->dead || !n->up ||
-		       n->incarnation != w.incarnation);
+	err = pxk_wait_until(n, w.wq, w.index || n->dead || !n->up ||
+			     n->incarnation != w.incarnation, deadline);
 	spin_lock_bh(&n->lock);
 	list_del(&w.list);
 	*index = w.index;

@@ -143,6 +143,23 @@ struct pxk_node {
 #define pxk_wait(n, wq, cond)					\
 	(wait_event_interruptible(wq, pxk_locked(n, cond)) ? -EINTR : 0)
 
+/*
+ * As pxk_wait(), until the jiffies @deadline at the latest: -ETIMEDOUT
+ * then.  A @deadline of 0 waits without one.
+ */
+#define pxk_wait_until(n, wq, cond, deadline)				\
+({									\
+	unsigned long __pxk_d = (deadline);				\
+	long __pxk_r;							\
+									\
+	__pxk_r = wait_event_interruptible_timeout(wq,			\
+			pxk_locked(n, cond),				\
+			!__pxk_d ? MAX_SCHEDULE_TIMEOUT :		\
+			time_before(jiffies, __pxk_d) ?			\
+			__pxk_d - jiffies : 0);				\
+	__pxk_r < 0 ? -EINTR : __pxk_r ? 0 : -ETIMEDOUT;		\
+})
+
 /* main.c */
 struct pxk_node *pxk_node_get(struct net *net);	/* takes a reference */
 void pxk_node_put(struct pxk_node *n);
@@ -154,7 +171,7 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack);
 void pxk_down(struct pxk_node *n);
 void pxk_after(struct pxk_node *n);
 int pxk_propose(struct pxk_node *n, const void *data, u32 len,
-		bool nonblock, u64 *index);
+		bool nonblock, unsigned long deadline, u64 *index);
 int pxk_barrier(struct pxk_node *n, u64 *index);
 void pxk_counters(struct pxk_node *n, u64 *out);
 enum paxos_state pxk_state(struct pxk_node *n);

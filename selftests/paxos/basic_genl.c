@@ -4,8 +4,13 @@
  * status, family version and groups, capability checks, and strict
  * validation of malformed requests with extack messages.
  */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "genl_raw.h"
 #include "kselftest_harness.h"
@@ -192,6 +197,91 @@ TEST_F(genl, unknown_command)
 
 	genl_start(&r, self->family, PAXOS_CMD_MAX + 10, PAXOS_FAMILY_VERSION, 0);
 	EXPECT_EQ(-EOPNOTSUPP, genl_call(self->fd, &r, &res));
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Configure node 1 on loopback with members 2 and 3 that never answer. */
+static int lonely_node(int fd, int family)
+{
+	struct genl_req r;
+	struct genl_result res;
+	struct in_addr a;
+	uint32_t id;
+
+	inet_pton(AF_INET, "127.0.0.1", &a);
+	genl_start(&r, family, PAXOS_CMD_NODE_SET, PAXOS_FAMILY_VERSION, 0);
+	genl_put_u32(&r, PAXOS_A_NODE_ID, 1);
+	genl_put(&r, PAXOS_A_ADDR4, &a, sizeof(a));
+	if (genl_call(fd, &r, &res))
+		return 1;
+	for (id = 2; id <= 3; id++) {
+		a.s_addr = htonl(0x7f000000 + id);
+		genl_start(&r, family, PAXOS_CMD_MEMBER_ADD, PAXOS_FAMILY_VERSION, 0);
+		genl_put_u32(&r, PAXOS_A_NODE_ID, id);
+		genl_put(&r, PAXOS_A_ADDR4, &a, sizeof(a));
+		if (genl_call(fd, &r, &res))
+			return 2;
+	}
+	genl_start(&r, family, PAXOS_CMD_UP, PAXOS_FAMILY_VERSION, 0);
+	return genl_call(fd, &r, &res) ? 3 : 0;
+}
+
+/*
+ * PROPOSE waits for its commit at most PAXOS_A_TIMEOUT_MS: with no
+ * majority it fails with ETIMEDOUT and says why, instead of hanging.  In a
+ * network namespace of its own, so the node goes with the child.
+ */
+TEST_F(genl, propose_timeout)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct genl_req r;
+		struct genl_result res;
+		long long t0, ms;
+		int fd, err;
+
+		if (unshare(CLONE_NEWNET) || system("ip link set lo up"))
+			_exit(10);
+		fd = genl_open();
+		if (fd < 0 || lonely_node(fd, self->family))
+			_exit(11);
+		/* Out of range: a timeout of 0 is refused with a message. */
+		genl_start(&r, self->family, PAXOS_CMD_PROPOSE, PAXOS_FAMILY_VERSION, 0);
+		genl_put(&r, PAXOS_A_VALUE, "x", 1);
+		genl_put_u32(&r, PAXOS_A_TIMEOUT_MS, 0);
+		if (genl_call(fd, &r, &res) >= 0 || !res.extack[0])
+			_exit(12);
+		genl_start(&r, self->family, PAXOS_CMD_PROPOSE, PAXOS_FAMILY_VERSION, 0);
+		genl_put(&r, PAXOS_A_VALUE, "x", 1);
+		genl_put_u32(&r, PAXOS_A_TIMEOUT_MS, 300);
+		t0 = now_ms();
+		err = genl_call(fd, &r, &res);
+		ms = now_ms() - t0;
+		printf("# propose without a majority: %s after %lld ms: %s\n",
+		       strerror(-err), ms, res.extack);
+		fflush(stdout);
+		if (err != -ETIMEDOUT)
+			_exit(13);
+		if (!strstr(res.extack, "timeout"))
+			_exit(14);
+		if (ms < 300)
+			_exit(15);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("child step %d failed", WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

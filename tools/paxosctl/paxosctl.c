@@ -556,18 +556,30 @@ static int parse_index(struct nlattr **tb, void *arg)
 	return NL_OK;
 }
 
+/* propose [--timeout DURATION] VALUE */
 static void cmd_propose(int argc, char **argv)
 {
+	uint32_t timeout = 0;
 	struct nl_msg *m;
 	uint64_t index = 0;
 	size_t len;
 
+	if (argc >= 1 && !strcmp(argv[0], "--timeout")) {
+		need(argc, 2, "--timeout needs a duration");
+		if (parse_duration_ms(argv[1], &timeout) || !timeout ||
+		    timeout > PAXOS_MAX_TIMEOUT_MS)
+			die_usage("invalid timeout \"%s\" (1ms to 3600s)", argv[1]);
+		argc -= 2;
+		argv += 2;
+	}
 	need(argc, 1, "propose needs a value");
 	len = strlen(argv[0]);
 	if (!len || len > PAXOS_MAX_VALUE)
 		die_usage("a value is 1 to %d bytes", PAXOS_MAX_VALUE);
 	m = msg_new(PAXOS_CMD_PROPOSE, 0);
 	nla_put(m, PAXOS_A_VALUE, (int)len, argv[0]);
+	if (timeout)
+		nla_put_u32(m, PAXOS_A_TIMEOUT_MS, timeout);
 	transact(m, parse_index, &index);
 	if (json_out)
 		printf("{\"index\":%llu}\n", (unsigned long long)index);
@@ -987,7 +999,7 @@ static void usage(FILE *f)
 	      "  setconf FILE | showconf\n"
 	      "  up | down\n"
 	      "  status\n"
-	      "  propose VALUE\n"
+	      "  propose [--timeout DURATION] VALUE\n"
 	      "  trim INDEX\n"
 	      "  log [--follow] [--from INDEX]\n"
 	      "  monitor\n"

@@ -23,6 +23,8 @@
 #define PAXOS_MAX_VALUE		8192	/* bytes in one log entry */
 #define PAXOS_KEY_LEN		32	/* cluster key for the datagram MAC */
 #define PAXOS_DEFAULT_PORT	7400
+#define PAXOS_PROPOSE_TIMEOUT_MS	10000	/* PROPOSE without PAXOS_A_TIMEOUT_MS */
+#define PAXOS_MAX_TIMEOUT_MS	3600000
 
 /* Node states reported by PAXOS_A_STATE. */
 enum paxos_state {
@@ -94,6 +96,7 @@ enum paxos_attr {
 	PAXOS_A_VALUE,			/* binary, at most PAXOS_MAX_VALUE */
 	PAXOS_A_INDEX,			/* u64 */
 	PAXOS_A_KEY_SET,		/* u8, whether a cluster key is set */
+	PAXOS_A_TIMEOUT_MS,		/* u32, how long PROPOSE waits for its commit */
 
 	__PAXOS_A_MAX,
 	PAXOS_A_MAX = __PAXOS_A_MAX - 1
