@@ -127,5 +127,11 @@ else
 	ok "daemon sanitizers quiet"
 fi
 
+# The man page renders without warnings (where man is installed).
+if command -v man >/dev/null 2>&1; then
+	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l ../../../Documentation/pxkv.1 2>&1 >/dev/null)
+	[ -z "$w" ] && ok "pxkv.1: man --warnings clean" || nok "pxkv.1: $w"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
