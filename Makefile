@@ -12,7 +12,7 @@
 KVER := $(shell scripts/kver.sh 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
 
-TOOL_DIRS := tools/paxosctl tools/paxosd tools/paxosbench tools/udpping \
+TOOL_DIRS := tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/pxkv \
 	     selftests/paxos/tools
 TEST_DIRS := selftests/core selftests/paxos
 
