@@ -72,7 +72,7 @@ static struct {
 
 	/* The applier's own. */
 	int snap_state;			/* 1 unknown/works, 0 unsupported */
-	int snaps_written, snaps_loaded;
+	int snaps_written, snaps_loaded, snap_einval;
 	uint64_t last_snap;
 } D = {
 	.dev = "/dev/" PAXOS_DEVICE_NAME,
@@ -141,6 +141,7 @@ static void snap_write(int fd)
 	kb_free(&b);
 	if (!err) {
 		D.snaps_written++;
+		D.snap_einval = 0;
 		if (D.verbose)
 			say("snapshot at %llu: %llu bytes",
 			    (unsigned long long)io.index,
@@ -149,10 +150,13 @@ static void snap_write(int fd)
 	}
 	/*
 	 * No snapshots in this kernel (ENOTTY), or the node runs without
-	 * them; EINVAL before any snapshot ever worked means the same.
+	 * them.  EINVAL three times in a row before any snapshot worked means
+	 * the same; once it may be a race with a newer snapshot the node
+	 * installed from its leader, which the log brings us next.
 	 */
-	if (err == ENOTTY || err == EOPNOTSUPP ||
-	    (err == EINVAL && !D.snaps_written)) {
+	if (err == EINVAL && !D.snaps_written && !D.snaps_loaded)
+		D.snap_einval++;
+	if (err == ENOTTY || err == EOPNOTSUPP || D.snap_einval >= 3) {
 		say("snapshots not supported by the node (%s): going on without",
 		    strerror(err));
 		D.snap_state = 0;
@@ -350,7 +354,11 @@ static void *applier(void *arg)
 		}
 		if (snap) {
 			err = snap_load(fd, snap);
-			if (err && err != -ESTALE) {
+			/* Stale: a newer one came; not connected: the node
+			 * went down.  Either way, the log again from here.
+			 */
+			if (err && err != -ESTALE && err != -ENOTCONN &&
+			    err != -EINTR) {
 				stop_applier("cannot load a snapshot");
 				return NULL;
 			}
