@@ -65,6 +65,16 @@ struct px_config {
 	u32 window;			/* max in-flight instances; 0: the most */
 	u32 retain;			/* committed entries kept for catch-up/readers */
 	u32 batch_bytes;		/* max bytes batched per ACCEPT; 0: a datagram */
+	/*
+	 * Strict retention, for applications that snapshot (px_snapshot())
+	 * regularly: an entry is trimmed only once a snapshot covers it, so
+	 * no member and no reader ever skips one; until the application
+	 * snapshots, a full log refuses new entries.  Needs the snap ops.
+	 * Without it (the default) entries also go once every member has
+	 * them, or when the log is full, and a node that lacks them skips
+	 * ahead (PX_EV_BEHIND) when no snapshot covers them.
+	 */
+	bool snapshots;
 };
 
 enum px_event_type {
@@ -74,6 +84,7 @@ enum px_event_type {
 	PX_EV_BARRIER,		/* a: token, b: index, err: 0 or -errno */
 	PX_EV_ROLE,		/* a: enum px_role */
 	PX_EV_BEHIND,		/* a: first index the cluster still retains */
+	PX_EV_SNAPSHOT,		/* a: index of a snapshot installed, b: size */
 };
 
 struct px_event {
@@ -82,13 +93,46 @@ struct px_event {
 	int err;
 };
 
+/*
+ * A snapshot of the application's state: every entry up to @index applied.
+ * Its bytes stay with the caller; the engine knows them by this.
+ */
+struct px_snap {
+	u64 index;
+	u64 size;		/* bytes, 1 .. PX_MAX_SNAPSHOT */
+	u64 csum;		/* px_snap_csum() over the bytes */
+};
+
+#define PX_MAX_SNAPSHOT		4294967296ULL	/* 4 GiB */
+#define PX_CSUM_INIT		0xcbf29ce484222325ULL
+
 struct px_ops {
 	/* Send @len bytes to member @to.  Must not sleep; may drop. */
 	void (*send)(void *ctx, u32 to, const void *buf, size_t len);
-	/* Entry @index is committed; called once per index, in order, gapless. */
+	/*
+	 * Entry @index is committed; called once per index, in order,
+	 * gapless, except that snap_install() moves the next index to one
+	 * past the snapshot's.
+	 */
 	void (*commit)(void *ctx, u64 index, enum px_entry_type type,
 		       const struct px_prop_id *id, const void *data, u32 len);
 	void (*event)(void *ctx, const struct px_event *ev);
+	/*
+	 * Snapshots: all three, or none (then px_snapshot() is refused and
+	 * a node never sends or installs one).  snap_read copies @len bytes
+	 * at @off of snapshot @s, the one last given to px_snapshot() or
+	 * installed: 0, or -errno if it is gone.
+	 * snap_write stores bytes of snapshot @s as they arrive, in order
+	 * from offset 0 (offset 0 starts over, dropping an earlier partial
+	 * one): 0, or -errno to refuse it.  snap_install: @s arrived whole
+	 * with the right checksum; the application's state is now @s, it is
+	 * the node's newest snapshot, and entries from s->index + 1 follow.
+	 */
+	int (*snap_read)(void *ctx, const struct px_snap *s, u64 off, void *buf,
+			 u32 len);
+	int (*snap_write)(void *ctx, const struct px_snap *s, u64 off,
+			  const void *data, u32 len);
+	void (*snap_install)(void *ctx, const struct px_snap *s);
 };
 
 /* Per-member view for status. */
@@ -153,6 +197,18 @@ u64 px_last_seq(const struct px_node *n);
 int px_read_barrier(struct px_node *n, u64 token, u64 *index, u64 now);
 /* Application trim: entries below @index may be dropped. */
 int px_trim(struct px_node *n, u64 index);
+/*
+ * The application saved snapshot @s (its bytes readable through
+ * ops->snap_read) of its state as of s->index, between the first retained
+ * index - 1 and the commit index, above any earlier snapshot.  Entries up
+ * to s->index may then be trimmed; a node that lacks them receives @s.
+ * 0, -EINVAL, or -EOPNOTSUPP without cfg.snapshots.
+ */
+int px_snapshot(struct px_node *n, const struct px_snap *s);
+/* The newest snapshot, or NULL. */
+const struct px_snap *px_get_snapshot(const struct px_node *n);
+/* The checksum of snapshot bytes: @h is PX_CSUM_INIT, then the last result. */
+u64 px_snap_csum(u64 h, const void *data, size_t len);
 
 /* Queries. */
 u64 px_next_deadline(const struct px_node *n);	/* absolute ns, U64_MAX none */

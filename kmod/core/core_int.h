@@ -28,6 +28,8 @@
 #define PX_SILENT_ELECTIONS	2	/* unheard for 2 elections: unreachable */
 #define PX_SRTT_SHIFT		3	/* round trips smoothed by 1/8 */
 #define PX_LOG_MIN_SLOTS	16
+#define PX_SNAP_WINDOW		8	/* SNAP_CHUNKs in flight to one member */
+#define PX_SNAP_STALL		8	/* retransmissions without progress: anew */
 
 struct px_peer {
 	u32 id;
@@ -43,6 +45,22 @@ struct px_peer {
 	bool done;		/* its promise / recovery reply is complete */
 	bool recovering;	/* its recovery reply said it was recovering */
 	bool empty;		/* its recovery reply showed it never voted */
+	/* our snapshot going to it */
+	bool snap_active;
+	u64 snap_index;
+	u64 snap_acked;		/* it has every byte below */
+	u64 snap_sent;		/* sent up to here */
+	u64 snap_sent_ns;	/* when the window last moved or went again */
+	u64 snap_moved_ns;	/* when it last acknowledged more */
+};
+
+/* A snapshot arriving from member @from. */
+struct px_snap_in {
+	bool active;
+	struct px_snap s;
+	u64 next;		/* bytes stored */
+	u64 sum;		/* checksum of the bytes stored */
+	u64 moved_ns;		/* when the last chunk was taken */
 };
 
 struct px_pending {
@@ -99,6 +117,10 @@ struct px_node {
 	u64 all_have;		/* every member delivered everything below */
 	struct px_dedup dedup[PX_MAX_NODES];
 	struct px_dedup dedup_first[PX_MAX_NODES];	/* as of log.first */
+	bool have_snap;
+	struct px_snap snap;		/* the newest snapshot */
+	struct px_dedup snap_dd[PX_MAX_NODES];	/* as of snap.index */
+	struct px_snap_in snap_in;
 
 	/* leadership */
 	u32 leader;
@@ -230,6 +252,8 @@ struct px_slot *px_store(struct px_node *n, u64 index, u64 ballot,
 void px_deliver(struct px_node *n);
 bool px_learn(struct px_node *n, u64 commit, u64 ballot);
 void px_trim_log(struct px_node *n, u64 below);
+void px_autotrim(struct px_node *n);
+u64 px_covered(const struct px_node *n);
 u64 px_all_have(const struct px_node *n);
 
 /* transfer.c: catch-up and fragmented answers */
@@ -239,7 +263,7 @@ void px_handle_catchup(struct px_node *n, const struct px_catchup *m);
 bool px_entries_fit(struct px_node *n, u8 type, u64 from);
 void px_send_promise(struct px_node *n, u32 to_idx, u64 first);
 void px_send_recover_reply(struct px_node *n, u32 to_idx, u64 nonce);
-void px_adopt(struct px_node *n, const struct px_entries *es, u64 below);
+bool px_adopt(struct px_node *n, const struct px_entries *es, u64 below);
 void px_frag_seen(struct px_peer *p, const struct px_frag *f);
 
 /* acceptor.c: phase 1b and 2b, heartbeats, leases granted */
@@ -293,6 +317,15 @@ void px_pending_done(struct px_node *n, const struct px_prop_id *id);
 void px_pending_resend(struct px_node *n);
 bool px_pending_room(const struct px_node *n);
 void px_pending_free(struct px_node *n);
+
+/* snapshot.c: snapshots taken, sent and installed */
+int px_snap_take(struct px_node *n, const struct px_snap *s);
+bool px_snap_covers(const struct px_node *n, u64 want);
+void px_snap_send(struct px_node *n, u32 to_idx);
+void px_handle_snap_chunk(struct px_node *n, u32 from,
+			  const struct px_snap_chunk *m);
+void px_handle_snap_ack(struct px_node *n, u32 from, const struct px_snap_ack *m);
+void px_snap_tick(struct px_node *n);
 
 /* recovery.c: rejoining after memory loss */
 void px_recovery_start(struct px_node *n);

@@ -151,8 +151,15 @@ void px_handle_promise(struct px_node *n, u32 from, const struct px_promise *m)
 {
 	if (m->first != n->prepare_from)
 		return;
-	/* Values accepted in our own ballot cannot be reported yet. */
-	px_adopt(n, &m->ents, n->ballot);
+	/*
+	 * Values accepted in our own ballot cannot be reported yet.  A value
+	 * we cannot keep, we could not re-propose: give the election up
+	 * rather than fill its instance with a no-op.
+	 */
+	if (!px_adopt(n, &m->ents, n->ballot)) {
+		px_step_down(n);
+		return;
+	}
 	px_frag_seen(&n->peers[from], &m->frag);
 	check_elected(n);
 }

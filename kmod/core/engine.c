@@ -69,6 +69,11 @@ int px_node_create(const struct px_config *cfg, const struct px_ops *ops,
 	*out = NULL;
 	if (!incarnation)
 		return -EINVAL;
+	/* The snapshot callbacks come together, and strict retention needs them. */
+	if (!!ops->snap_read != !!ops->snap_write ||
+	    !!ops->snap_read != !!ops->snap_install ||
+	    (cfg->snapshots && !ops->snap_read))
+		return -EINVAL;
 	n = px_zalloc_init(sizeof(*n));
 	if (!n)
 		return -ENOMEM;
@@ -131,6 +136,7 @@ static void cv_seen(struct px_node *n, u32 idx, u64 incarnation)
 		p->nfrag = -1;
 	}
 	p->hb_acked = 0;
+	p->snap_active = false;	/* it asks again for what it lacks */
 }
 
 /* The sender's member index, or -1 after counting the drop. */
@@ -212,6 +218,9 @@ static void step_candidate(struct px_node *n, u32 from, const struct px_msg *m)
 	case PX_MSG_CATCHUP:
 		px_handle_catchup(n, &m->catchup);
 		break;
+	case PX_MSG_SNAP_CHUNK:
+		px_handle_snap_chunk(n, from, &m->snap_chunk);
+		break;
 	case PX_MSG_BARRIER_REQ:
 		px_barrier_refuse(n, from, m->barrier_req.token);
 		break;
@@ -223,6 +232,9 @@ static void step_follower(struct px_node *n, u32 from, const struct px_msg *m)
 	switch (m->h.type) {
 	case PX_MSG_CATCHUP:
 		px_handle_catchup(n, &m->catchup);
+		break;
+	case PX_MSG_SNAP_CHUNK:
+		px_handle_snap_chunk(n, from, &m->snap_chunk);
 		break;
 	case PX_MSG_BARRIER_REQ:
 		px_barrier_refuse(n, from, m->barrier_req.token);
@@ -242,6 +254,10 @@ static void step_recovering(struct px_node *n, u32 from, const struct px_msg *m)
 		break;
 	case PX_MSG_CATCHUP:
 		px_handle_catchup(n, &m->catchup);
+		px_recovery_progress(n);
+		break;
+	case PX_MSG_SNAP_CHUNK:
+		px_handle_snap_chunk(n, from, &m->snap_chunk);
 		px_recovery_progress(n);
 		break;
 	case PX_MSG_NACK:
@@ -277,6 +293,9 @@ static bool step_member(struct px_node *n, u32 from, const struct px_msg *m)
 		return true;
 	case PX_MSG_BARRIER_REPLY:
 		px_handle_barrier_reply(n, &m->barrier_reply);
+		return true;
+	case PX_MSG_SNAP_ACK:
+		px_handle_snap_ack(n, from, &m->snap_ack);
 		return true;
 	}
 	return false;
@@ -433,6 +452,8 @@ void px_tick(struct px_node *n, u64 now)
 		break;
 	}
 	catchup_tick(n);
+	if (n->role != PX_ROLE_RECOVERING && n->have_snap)
+		px_snap_tick(n);
 	members_tick(n);
 	lease_tick(n);
 	px_barriers_tick(n);
@@ -491,8 +512,22 @@ int px_trim(struct px_node *n, u64 index)
 		return -EINVAL;
 	if (index > n->trim_to)
 		n->trim_to = index;
-	px_trim_log(n, px_min64(index, px_all_have(n)));
+	px_autotrim(n);
 	return 0;
+}
+
+int px_snapshot(struct px_node *n, const struct px_snap *s)
+{
+	int err = px_snap_take(n, s);
+
+	if (!err)
+		px_autotrim(n);
+	return err;
+}
+
+const struct px_snap *px_get_snapshot(const struct px_node *n)
+{
+	return n->have_snap ? &n->snap : NULL;
 }
 
 /* ------------------------------------------------------------- queries */

@@ -35,7 +35,9 @@ struct px_slot *px_store(struct px_node *n, u64 index, u64 ballot,
 	struct px_slot *s;
 
 	if (room > n->log.first) {
-		if (room > n->log.commit + 1)
+		/* Strict retention never trims what no snapshot covers. */
+		if (room > n->log.commit + 1 ||
+		    (n->cfg.snapshots && room > px_covered(n)))
 			return NULL;
 		px_trim_log(n, room);
 	}
@@ -61,16 +63,26 @@ u64 px_all_have(const struct px_node *n)
 	return low;
 }
 
-/*
- * Keep the newest @retain entries for readers; older ones go once every
- * member has them, or once the application trimmed them.  Beyond that,
- * only the ring's capacity forces entries out (px_store), and a member
- * that lags further falls behind the trim point.
- */
-static void autotrim(struct px_node *n)
+/* The first index no snapshot of ours covers. */
+u64 px_covered(const struct px_node *n)
 {
-	u64 all = px_all_have(n), point = 0;
+	return n->have_snap ? n->snap.index + 1 : n->log.first;
+}
 
+/*
+ * Keep the newest @retain entries for readers.  Older ones go once every
+ * member has them, once a snapshot covers them (whoever lacks them gets
+ * the snapshot), or once the application trimmed them; beyond that only
+ * the ring's capacity forces entries out (px_store), and a member that
+ * lags further skips ahead.  Strict retention (cfg.snapshots) trims only
+ * what a snapshot covers: no member and no reader ever skips an entry.
+ */
+void px_autotrim(struct px_node *n)
+{
+	u64 all = px_max64(px_all_have(n), px_covered(n)), point = 0;
+
+	if (n->cfg.snapshots)
+		all = px_covered(n);
 	if (n->log.commit + 1 > n->cfg.retain)
 		point = px_min64(n->log.commit + 1 - n->cfg.retain, all);
 	if (n->trim_to)
@@ -104,7 +116,7 @@ void px_deliver(struct px_node *n)
 		px_ctr(n, PAXOS_CTR_COMMITS);
 		n->ops->commit(n->ctx, s->index, s->type, &s->id, s->data, s->len);
 	}
-	autotrim(n);
+	px_autotrim(n);
 }
 
 /*

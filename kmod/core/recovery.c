@@ -110,17 +110,27 @@ void px_recover_refuse(struct px_node *n, u32 from, const struct px_recover *m)
 }
 
 /* An informative answer: adopt its promise and values. */
-static void recover_merge(struct px_node *n, struct px_peer *p,
+static void recover_merge(struct px_node *n, u32 from,
 			  const struct px_recover_reply *m)
 {
-	px_adopt(n, &m->ents, U64_MAX);
-	if (m->promised > n->promised)
-		n->promised = m->promised;
-	px_ballot_seen(n, m->promised);
+	struct px_peer *p = &n->peers[from];
+
 	if (m->commit > n->rec_commit) {
 		n->rec_commit = m->commit;
 		n->rec_src = p->id;
 	}
+	/*
+	 * Values we cannot keep yet (the ring holds no more above our
+	 * commit point) we may not forget: catch up first, and count this
+	 * answer when it comes again, to the next RECOVER.
+	 */
+	if (!px_adopt(n, &m->ents, U64_MAX)) {
+		px_request_catchup(n, from);
+		return;
+	}
+	if (m->promised > n->promised)
+		n->promised = m->promised;
+	px_ballot_seen(n, m->promised);
 	if (!p->frags)
 		p->empty = true;
 	if (m->commit || m->promised || m->ents.count)
@@ -165,7 +175,7 @@ void px_handle_recover_reply(struct px_node *n, u32 from,
 		p->recovering = true;
 		p->done = true;
 	} else {
-		recover_merge(n, p, m);
+		recover_merge(n, from, m);
 	}
 	if (may_adopt(n)) {
 		n->rec_adopted = true;

@@ -170,6 +170,11 @@ void px_serve_catchup(struct px_node *n, u32 from, u64 want)
 		.only_chosen = true,
 	};
 
+	if (want < n->log.first && px_snap_covers(n, want)) {
+		/* Trimmed here, but a snapshot stands for what it lacks. */
+		px_snap_send(n, from);
+		return;
+	}
 	if (want < n->log.first && want <= n->log.commit) {
 		/* Trimmed here: tell the requester where the log now starts. */
 		a.m.catchup.frag.flags = PX_FRAG_BEHIND;
@@ -184,12 +189,15 @@ void px_serve_catchup(struct px_node *n, u32 from, u64 want)
 /*
  * Adopt, per instance above our commit point, the value reported with
  * the highest ballot below @below (a leader merging promises, a node
- * recovering from its peers' answers).
+ * recovering from its peers' answers).  False if one could not be kept
+ * (no memory, or no room): the caller must not act as if it had been
+ * reported, or a chosen value could be lost.
  */
-void px_adopt(struct px_node *n, const struct px_entries *es, u64 below)
+bool px_adopt(struct px_node *n, const struct px_entries *es, u64 below)
 {
 	struct px_wentry e;
 	size_t off = 0;
+	bool all = true;
 	u16 k;
 
 	for (k = 0; k < es->count; k++) {
@@ -201,8 +209,10 @@ void px_adopt(struct px_node *n, const struct px_entries *es, u64 below)
 		s = px_slot(n, e.index);
 		if (s && s->ballot >= e.ballot)
 			continue;
-		px_store(n, e.index, e.ballot, e.type, &e.id, e.data, e.len);
+		if (!px_store(n, e.index, e.ballot, e.type, &e.id, e.data, e.len))
+			all = false;
 	}
+	return all;
 }
 
 /* One more fragment of a multi-datagram answer; done when all arrived. */

@@ -195,6 +195,31 @@ static void rd_entries(struct rd *r, struct px_entries *es)
 	r->p = q;
 }
 
+static void rd_snap_chunk(struct rd *r, struct px_snap_chunk *c)
+{
+	c->index = rd_u64(r);
+	c->size = rd_u64(r);
+	c->csum = rd_u64(r);
+	c->offset = rd_u64(r);
+	rd_dd(r, &c->dd);
+	c->len = 0;
+	c->data = NULL;
+	if (!rd_need(r, 4, PX_WE_SHORT))
+		return;
+	c->len = get32(r->p);
+	r->p += 4;
+	if (!c->len || c->len > PX_SNAP_CHUNK || !c->size ||
+	    c->size > PX_MAX_SNAPSHOT || c->offset >= c->size ||
+	    c->len > c->size - c->offset) {
+		r->err = -PX_WE_BAD_FIELD;
+		return;
+	}
+	if (!rd_need(r, c->len, PX_WE_OVERRUN))
+		return;
+	c->data = r->p;
+	r->p += c->len;
+}
+
 static void rd_body(struct rd *r, struct px_msg *m)
 {
 	switch (m->h.type) {
@@ -259,6 +284,13 @@ static void rd_body(struct rd *r, struct px_msg *m)
 	case PX_MSG_BARRIER_REPLY:
 		m->barrier_reply.token = rd_u64(r);
 		m->barrier_reply.index = rd_u64(r);
+		break;
+	case PX_MSG_SNAP_CHUNK:
+		rd_snap_chunk(r, &m->snap_chunk);
+		break;
+	case PX_MSG_SNAP_ACK:
+		m->snap_ack.index = rd_u64(r);
+		m->snap_ack.next = rd_u64(r);
 		break;
 	}
 }
@@ -541,6 +573,30 @@ void px_wire_barrier_reply(struct px_wbuf *w, const struct px_barrier_reply *m)
 	wr_type(w, PX_MSG_BARRIER_REPLY);
 	wr_u64(w, m->token);
 	wr_u64(w, m->index);
+}
+
+u8 *px_wire_snap_chunk(struct px_wbuf *w, const struct px_snap_chunk *m)
+{
+	u8 *data;
+
+	wr_type(w, PX_MSG_SNAP_CHUNK);
+	wr_u64(w, m->index);
+	wr_u64(w, m->size);
+	wr_u64(w, m->csum);
+	wr_u64(w, m->offset);
+	wr_dd(w, &m->dd);
+	put32(w->p + w->len, m->len);
+	w->len += 4;
+	data = w->p + w->len;
+	w->len += m->len;
+	return data;
+}
+
+void px_wire_snap_ack(struct px_wbuf *w, const struct px_snap_ack *m)
+{
+	wr_type(w, PX_MSG_SNAP_ACK);
+	wr_u64(w, m->index);
+	wr_u64(w, m->next);
 }
 
 size_t px_wire_entry_size(u32 len)

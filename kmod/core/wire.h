@@ -20,6 +20,7 @@
  *                       base u64, bits u64) records of 26 bytes: CATCHUP
  *   entries             count (u16), then entries: PROMISE, ACCEPT,
  *                       FORWARD, CATCHUP, RECOVER_REPLY
+ *   snapshot bytes      length (u32), then the bytes: SNAP_CHUNK
  *
  * An entry is a 40-byte header and its value:
  *
@@ -58,6 +59,8 @@ enum px_msg_type {
 	PX_MSG_RECOVER_REPLY,
 	PX_MSG_BARRIER_REQ,
 	PX_MSG_BARRIER_REPLY,
+	PX_MSG_SNAP_CHUNK,
+	PX_MSG_SNAP_ACK,
 	__PX_MSG_MAX
 };
 
@@ -213,6 +216,27 @@ struct px_barrier_reply {
 	u64 index;
 };
 
+#define PX_SNAP_CHUNK		8192	/* snapshot bytes per SNAP_CHUNK */
+
+/* Bytes @offset.. of snapshot (@index, @size, @csum), with the suppression
+ * state at @index.
+ */
+struct px_snap_chunk {
+	u64 index;
+	u64 size;
+	u64 csum;
+	u64 offset;
+	struct px_ddvec dd;
+	u32 len;		/* 1 .. PX_SNAP_CHUNK */
+	const u8 *data;
+};
+
+/* The receiver of snapshot @index has every byte below @next. */
+struct px_snap_ack {
+	u64 index;
+	u64 next;
+};
+
 struct px_msg {
 	struct px_hdr h;
 	union {
@@ -229,6 +253,8 @@ struct px_msg {
 		struct px_recover_reply recover_reply;
 		struct px_barrier_req barrier_req;
 		struct px_barrier_reply barrier_reply;
+		struct px_snap_chunk snap_chunk;
+		struct px_snap_ack snap_ack;
 	};
 };
 
@@ -278,6 +304,9 @@ void px_wire_recover(struct px_wbuf *w, const struct px_recover *m);
 void px_wire_recover_reply(struct px_wbuf *w, const struct px_recover_reply *m);
 void px_wire_barrier_req(struct px_wbuf *w, const struct px_barrier_req *m);
 void px_wire_barrier_reply(struct px_wbuf *w, const struct px_barrier_reply *m);
+/* The chunk's fields; returns where its m->len bytes go, for the caller. */
+u8 *px_wire_snap_chunk(struct px_wbuf *w, const struct px_snap_chunk *m);
+void px_wire_snap_ack(struct px_wbuf *w, const struct px_snap_ack *m);
 /* Append an entry if it fits; false when the datagram is full. */
 bool px_wire_add_entry(struct px_wbuf *w, const struct px_wentry *e);
 void px_wire_last(struct px_wbuf *w);

@@ -52,7 +52,9 @@ static void b_event(void *ctx, const struct px_event *ev)
 	(void)ctx; (void)ev;
 }
 
-static const struct px_ops ops = { b_send, b_commit, b_event };
+static const struct px_ops ops = {
+	.send = b_send, .commit = b_commit, .event = b_event,
+};
 
 /* Deliver queued datagrams; the leader's are handled in leader_rx(). */
 __attribute__((noinline)) void leader_rx(struct dg *d)

@@ -14,7 +14,25 @@ static void f_send(void *c, u32 to, const void *b, size_t l) { (void)c; (void)to
 static void f_commit(void *c, u64 i, enum px_entry_type t, const struct px_prop_id *id,
 		     const void *d, u32 l) { (void)c; (void)i; (void)t; (void)id; (void)d; (void)l; }
 static void f_event(void *c, const struct px_event *e) { (void)c; (void)e; }
-static const struct px_ops ops = { f_send, f_commit, f_event };
+static int f_read(void *c, const struct px_snap *s, u64 off, void *b, u32 l)
+{
+	(void)c; (void)s; (void)off;
+	memset(b, 0, l);
+	return 0;
+}
+
+static int f_write(void *c, const struct px_snap *s, u64 off, const void *d, u32 l)
+{
+	(void)c; (void)s; (void)off; (void)d; (void)l;
+	return 0;
+}
+
+static void f_install(void *c, const struct px_snap *s) { (void)c; (void)s; }
+
+static const struct px_ops ops = {
+	.send = f_send, .commit = f_commit, .event = f_event,
+	.snap_read = f_read, .snap_write = f_write, .snap_install = f_install,
+};
 
 /* Make @n leader: an election and node 2's promise. */
 static void elect(struct px_node *n, u64 now)

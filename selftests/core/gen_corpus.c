@@ -85,6 +85,16 @@ static size_t build(int t, unsigned char *buf, size_t cap)
 		px_wire_barrier_reply(&w, &(struct px_barrier_reply){ 3, 1 });
 		ents = false;
 		break;
+	case PX_MSG_SNAP_CHUNK:
+		memcpy(px_wire_snap_chunk(&w, &(struct px_snap_chunk){
+			.index = 5, .size = 5, .csum = px_snap_csum(PX_CSUM_INIT, "state", 5),
+			.len = 5 }), "state", 5);
+		ents = false;
+		break;
+	case PX_MSG_SNAP_ACK:
+		px_wire_snap_ack(&w, &(struct px_snap_ack){ 5, 5 });
+		ents = false;
+		break;
 	}
 	if (ents)
 		px_wire_add_entry(&w, &e);

@@ -15,6 +15,14 @@
  * commits twice), in-order gapless delivery, at most one valid lease at
  * any real time, linearizable read barriers, and liveness at the end.
  *
+ * Each node runs a model application: its state is a hash of the entries
+ * it applied.  In most seeds it snapshots every few entries (the bytes
+ * encode the state and are padded to a random size, up to several
+ * chunks), and nodes that lack trimmed entries install a snapshot: its
+ * state must equal the reference state at its index, and every node's
+ * state must equal the reference at the index it reached.  With strict
+ * retention no node may ever skip an entry.
+ *
  *   sim [--nodes N] [--seed S | --seeds A:B] [--trace] [--quiet]
  */
 #include <stdarg.h>
@@ -58,6 +66,17 @@ struct simnode {
 	u64 barrier_token;
 	u64 barrier_floor;	/* acked index when the barrier was issued */
 	bool barrier_busy;
+	/* the model application */
+	u64 app_hash;		/* its state: the entries applied, hashed */
+	u64 app_index;		/* applied through */
+	bool app_valid;		/* false once it skipped entries */
+	u32 snap_every;		/* entries between snapshots; 0: never */
+	u64 snap_last;		/* index of its last snapshot */
+	bool snap_due;
+	u8 *snap;		/* the newest snapshot's bytes */
+	struct px_snap snap_meta;
+	u8 *stage;		/* a snapshot arriving */
+	u64 stage_len;
 };
 
 struct chosen {
@@ -85,7 +104,13 @@ static struct sim {
 	u32 cur;		/* node whose callback runs */
 	struct px_config cfg;
 	u64 commits, elections;
+	int snap_mode;		/* 0 none, 1 snapshots, 2 strict retention */
+	u64 ref[MAX_INDEX];	/* reference state after index i */
+	u64 ref_upto;
+	u64 snaps_taken, snaps_installed, snap_bytes;
 } S;
+
+static u64 sim_totals[3];	/* snapshots taken, installed, bytes installed */
 
 static u64 rnd(void)
 {
@@ -164,6 +189,40 @@ static void net_send(void *ctx, u32 to, const void *buf, size_t len)
 	}
 }
 
+#define APP_INIT 0x9ae16a3b2f90404fULL
+
+/* The model application applies one entry. */
+static u64 app_apply(u64 h, u64 index, u8 type, u32 origin, u64 inc, u64 seq)
+{
+	u64 v[5] = { index, type, origin, inc, seq };
+
+	return px_snap_csum(h, v, sizeof(v));
+}
+
+/* The reference state after every chosen entry up to @index, or 0. */
+static u64 ref_state(u64 index)
+{
+	if (index >= MAX_INDEX)
+		return 0;
+	if (!S.ref_upto)
+		S.ref[0] = APP_INIT;
+	while (S.ref_upto < index && S.chosen[S.ref_upto + 1].set) {
+		struct chosen *c = &S.chosen[S.ref_upto + 1];
+
+		S.ref[S.ref_upto + 1] = app_apply(S.ref[S.ref_upto], S.ref_upto + 1,
+						  c->type, c->origin, c->incarnation,
+						  c->seq);
+		S.ref_upto++;
+	}
+	return S.ref_upto >= index ? S.ref[index] : 0;
+}
+
+/* Padding byte @k of a snapshot of state @h: checked on install. */
+static u8 pad_byte(u64 h, u64 k)
+{
+	return (u8)((h >> (k % 57)) ^ k ^ (k >> 8));
+}
+
 static struct prop *find_prop(u32 node, u64 inc, u64 seq)
 {
 	u32 i;
@@ -188,6 +247,16 @@ static void on_commit(void *ctx, u64 index, enum px_entry_type type,
 		failf("order", "node %u delivered %llu after %llu", sn->id,
 		      (unsigned long long)index, (unsigned long long)sn->last_index);
 	sn->last_index = index;
+	if (sn->app_valid && sn->app_index + 1 != index)
+		failf("state", "node %u applied %llu after %llu", sn->id,
+		      (unsigned long long)index, (unsigned long long)sn->app_index);
+	sn->app_hash = app_apply(sn->app_hash, index, (u8)type,
+				 type == PX_ENTRY_DATA ? id->origin : 0,
+				 type == PX_ENTRY_DATA ? id->incarnation : 0,
+				 type == PX_ENTRY_DATA ? id->seq : 0);
+	sn->app_index = index;
+	if (sn->snap_every && index >= sn->snap_last + sn->snap_every)
+		sn->snap_due = true;
 	if (index >= MAX_INDEX)
 		return;
 	if (type == PX_ENTRY_DATA) {
@@ -210,9 +279,9 @@ static void on_commit(void *ctx, u64 index, enum px_entry_type type,
 	if (!c->set) {
 		c->set = true;
 		c->type = type;
-		c->origin = id->origin;
-		c->incarnation = id->incarnation;
-		c->seq = id->seq;
+		c->origin = type == PX_ENTRY_DATA ? id->origin : 0;
+		c->incarnation = type == PX_ENTRY_DATA ? id->incarnation : 0;
+		c->seq = type == PX_ENTRY_DATA ? id->seq : 0;
 	} else if (c->type != type || (type == PX_ENTRY_DATA &&
 		   (c->origin != id->origin || c->seq != id->seq ||
 		    c->incarnation != id->incarnation))) {
@@ -233,6 +302,7 @@ static void barrier_done(u32 me, u64 index, int err)
 	if (!sn->barrier_busy)
 		return;
 	sn->barrier_busy = false;
+	trace("n%u barrier done %llu err %d", sn->id, (unsigned long long)index, err);
 	if (err)
 		return;
 	if (index < sn->barrier_floor)
@@ -251,18 +321,139 @@ static void on_event(void *ctx, const struct px_event *ev)
 		S.elections++;
 	if (ev->type == PX_EV_ROLE)
 		trace("n%u role %llu", S.nodes[me].id, (unsigned long long)ev->a);
-	if (ev->type == PX_EV_BEHIND)
+	if (ev->type == PX_EV_BEHIND) {
 		S.nodes[me].last_index = ev->a - 1;
+		/* Its application skipped entries: it cannot rebuild. */
+		S.nodes[me].app_valid = false;
+		if (S.snap_mode == 2)
+			failf("skip", "node %u skipped to %llu without a snapshot",
+			      S.nodes[me].id, (unsigned long long)ev->a);
+	}
 	if (ev->type == PX_EV_BEHIND)
 		trace("n%u behind: log continues at %llu", S.nodes[me].id,
 		      (unsigned long long)ev->a);
+}
+
+static int snap_read(void *ctx, const struct px_snap *s, u64 off, void *buf,
+		     u32 len)
+{
+	struct simnode *sn = &S.nodes[(u32)(uintptr_t)ctx];
+
+	if (!sn->snap || sn->snap_meta.index != s->index ||
+	    off + len > sn->snap_meta.size)
+		return -ENOENT;
+	memcpy(buf, sn->snap + off, len);
+	return 0;
+}
+
+static int snap_write(void *ctx, const struct px_snap *s, u64 off,
+		      const void *data, u32 len)
+{
+	struct simnode *sn = &S.nodes[(u32)(uintptr_t)ctx];
+
+	if (!off) {
+		free(sn->stage);
+		sn->stage = malloc(s->size);
+		sn->stage_len = 0;
+	}
+	if (!sn->stage || off != sn->stage_len || off + len > s->size) {
+		failf("snapshot", "node %u: bytes at %llu, expected %llu", sn->id,
+		      (unsigned long long)off, (unsigned long long)sn->stage_len);
+		return -EINVAL;
+	}
+	memcpy(sn->stage + off, data, len);
+	sn->stage_len += len;
+	return 0;
+}
+
+/* A snapshot arrived whole: it must be the reference state at its index. */
+static void snap_install(void *ctx, const struct px_snap *s)
+{
+	u32 me = (u32)(uintptr_t)ctx;
+	struct simnode *sn = &S.nodes[me];
+	u64 index, hash, k;
+
+	if (!sn->stage || sn->stage_len != s->size || s->size < 16) {
+		failf("snapshot", "node %u installs %llu bytes of %llu", sn->id,
+		      (unsigned long long)sn->stage_len, (unsigned long long)s->size);
+		return;
+	}
+	memcpy(&index, sn->stage, 8);
+	memcpy(&hash, sn->stage + 8, 8);
+	for (k = 16; k < s->size; k++)
+		if (sn->stage[k] != pad_byte(hash, k))
+			break;
+	if (index != s->index || k != s->size || hash != ref_state(index)) {
+		failf("snapshot", "node %u: snapshot at %llu is not the state there",
+		      sn->id, (unsigned long long)s->index);
+		return;
+	}
+	free(sn->snap);
+	sn->snap = sn->stage;
+	sn->stage = NULL;
+	sn->snap_meta = *s;
+	sn->app_hash = hash;
+	sn->app_index = index;
+	sn->app_valid = true;
+	sn->snap_last = index;
+	sn->last_index = index;
+	S.snaps_installed++;
+	S.snap_bytes += s->size;
+	trace("n%u installs snapshot %llu (%llu bytes)", sn->id,
+	      (unsigned long long)index, (unsigned long long)s->size);
 }
 
 static const struct px_ops ops = {
 	.send = net_send,
 	.commit = on_commit,
 	.event = on_event,
+	.snap_read = snap_read,
+	.snap_write = snap_write,
+	.snap_install = snap_install,
 };
+
+static const struct px_ops ops_nosnap = {
+	.send = net_send,
+	.commit = on_commit,
+	.event = on_event,
+};
+
+/* The application saves its state (outside the engine's callbacks). */
+static void snapshot(u32 i)
+{
+	struct simnode *sn = &S.nodes[i];
+	struct px_snap s = { .index = sn->app_index };
+	u64 k;
+	u8 *b;
+
+	sn->snap_due = false;
+	if (!sn->up || !sn->app_valid || !sn->app_index)
+		return;
+	/* Mostly up to three chunks; sometimes beyond the window of eight. */
+	s.size = 16 + rndn(rndn(4) ? 3 * 8192 : 12 * 8192);
+	b = malloc(s.size);
+	memcpy(b, &sn->app_index, 8);
+	memcpy(b + 8, &sn->app_hash, 8);
+	for (k = 16; k < s.size; k++)
+		b[k] = pad_byte(sn->app_hash, k);
+	s.csum = px_snap_csum(PX_CSUM_INIT, b, s.size);
+	if (px_snapshot(sn->px, &s)) {
+		free(b);
+		return;
+	}
+	free(sn->snap);
+	sn->snap = b;
+	sn->snap_meta = s;
+	sn->snap_last = s.index;
+	S.snaps_taken++;
+}
+
+/* After an engine call on node @i. */
+static void after(u32 i)
+{
+	if (S.nodes[i].up && S.nodes[i].snap_due)
+		snapshot(i);
+}
 
 static void start(u32 i)
 {
@@ -272,8 +463,19 @@ static void start(u32 i)
 	sn->incarnation = S.now + 1 + i;
 	sn->last_index = 0;
 	sn->barrier_busy = false;
-	px_node_create(&S.cfg, &ops, (void *)(uintptr_t)i, sn->incarnation,
-		       rnd(), local(i), &sn->px);
+	/* The application starts empty too. */
+	sn->app_hash = APP_INIT;
+	sn->app_index = 0;
+	sn->app_valid = true;
+	sn->snap_last = 0;
+	sn->snap_due = false;
+	free(sn->snap);
+	free(sn->stage);
+	sn->snap = NULL;
+	sn->stage = NULL;
+	px_node_create(&S.cfg, S.snap_mode ? &ops : &ops_nosnap,
+		       (void *)(uintptr_t)i, sn->incarnation, rnd(), local(i),
+		       &sn->px);
 	sn->up = sn->px != NULL;
 	trace("n%u start incarnation %llu", sn->id, (unsigned long long)sn->incarnation);
 }
@@ -327,6 +529,7 @@ static void propose(u32 i, bool retry)
 			    !p->index) {
 				id.seq = p->seq;
 				px_propose(sn->px, &id, p->value, p->len, local(i));
+				after(i);
 				return;
 			}
 		}
@@ -340,8 +543,11 @@ static void propose(u32 i, bool retry)
 	for (k = 0; k < p->len; k++)
 		p->value[k] = (u8)rnd();
 	p->issued = S.now;
-	if (px_propose(sn->px, NULL, p->value, p->len, local(i)))
+	if (px_propose(sn->px, NULL, p->value, p->len, local(i))) {
+		after(i);
 		return;
+	}
+	after(i);
 	p->seq = px_last_seq(sn->px);
 	S.nprops++;
 }
@@ -358,6 +564,10 @@ static void barrier(u32 i)
 	sn->barrier_floor = S.acked_max;
 	sn->barrier_busy = true;
 	r = px_read_barrier(sn->px, sn->barrier_token, &index, local(i));
+	trace("n%u barrier %llu floor %llu: %d", sn->id,
+	      (unsigned long long)sn->barrier_token,
+	      (unsigned long long)sn->barrier_floor, r);
+	after(i);
 	if (r == 0)
 		barrier_done(i, index, 0);
 	else if (r < 0)
@@ -429,6 +639,7 @@ static void deliver(u32 k)
 	if (S.nodes[m.to].up && !S.blocked[m.from][m.to]) {
 		S.cur = m.to;
 		px_receive(S.nodes[m.to].px, m.data, m.len, local(m.to));
+		after(m.to);
 	}
 	free(m.data);
 }
@@ -440,6 +651,10 @@ static int run(u64 seed, u32 n)
 
 	for (i = 0; i < S.nmsgs; i++)
 		free(S.msgs[i].data);
+	for (i = 0; i < 9; i++) {
+		free(S.nodes[i].snap);
+		free(S.nodes[i].stage);
+	}
 	memset(&S, 0, sizeof(S));
 	S.seed = seed;
 	S.rng = seed * 0x100000001B3ULL + n;
@@ -458,6 +673,12 @@ static int run(u64 seed, u32 n)
 	S.cfg.window = 8 + (u32)rndn(57);
 	S.cfg.retain = 4 + (u32)rndn(260);
 	S.cfg.batch_bytes = rndn(2) ? 256 : 0;
+	/* A quarter of the seeds without snapshots, the rest half strict. */
+	S.snap_mode = rndn(4) ? 1 + (int)rndn(2) : 0;
+	S.cfg.snapshots = S.snap_mode == 2;
+	for (i = 0; i < n; i++)
+		S.nodes[i].snap_every = S.snap_mode ?
+			2 + (u32)rndn(S.cfg.retain) : 0;
 	S.loss_pct = rndn(25);
 	S.dup_pct = rndn(10);
 	S.max_delay = 1 * MS + rndn(8 * MS);
@@ -503,6 +724,7 @@ static int run(u64 seed, u32 n)
 		} else if (what == 2) {
 			S.cur = who;
 			px_tick(S.nodes[who].px, local(who));
+			after(who);
 		} else if (what == 3) {
 			next_action = S.now + 2 * MS + rndn(10 * MS);
 			if (S.now < fault_end && S.now >= next_fault) {
@@ -579,6 +801,18 @@ static int run(u64 seed, u32 n)
 		if (S.nprops && lo == 0)
 			failf("liveness", "a node delivered nothing");
 	}
+	/* Every application that never skipped holds the reference state. */
+	for (i = 0; i < S.n && !S.fail; i++) {
+		struct simnode *sn = &S.nodes[i];
+
+		if (sn->up && sn->app_valid && sn->app_index &&
+		    sn->app_hash != ref_state(sn->app_index))
+			failf("state", "node %u: state at %llu differs from the log's",
+			      sn->id, (unsigned long long)sn->app_index);
+	}
+	sim_totals[0] += S.snaps_taken;
+	sim_totals[1] += S.snaps_installed;
+	sim_totals[2] += S.snap_bytes;
 	for (i = 0; i < S.n; i++)
 		if (S.nodes[i].up)
 			px_node_destroy(S.nodes[i].px);
@@ -625,8 +859,11 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (!quiet || fails)
-		printf("sim: %u nodes, seeds %llu..%llu: %d failed, %llu deliveries\n",
+		printf("sim: %u nodes, seeds %llu..%llu: %d failed, %llu deliveries, %llu snapshots taken, %llu installed (%llu bytes)\n",
 		       n, (unsigned long long)a, (unsigned long long)s - (s > b),
-		       fails, (unsigned long long)total);
+		       fails, (unsigned long long)total,
+		       (unsigned long long)sim_totals[0],
+		       (unsigned long long)sim_totals[1],
+		       (unsigned long long)sim_totals[2]);
 	return fails ? 1 : 0;
 }

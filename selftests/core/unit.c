@@ -189,6 +189,14 @@ static void roundtrip(u8 t)
 		m.barrier_reply = (struct px_barrier_reply){ 55, 16 };
 		px_wire_barrier_reply(&w, &m.barrier_reply);
 		break;
+	case PX_MSG_SNAP_CHUNK:
+		m.snap_chunk = (struct px_snap_chunk){ 40, 10000, 77, 8192, dd, 5, NULL };
+		memcpy(px_wire_snap_chunk(&w, &m.snap_chunk), "snapz", 5);
+		break;
+	case PX_MSG_SNAP_ACK:
+		m.snap_ack = (struct px_snap_ack){ 40, 8197 };
+		px_wire_snap_ack(&w, &m.snap_ack);
+		break;
 	}
 	if (ents)
 		CHECK(px_wire_add_entry(&w, &e));
@@ -246,6 +254,21 @@ static void roundtrip(u8 t)
 		break;
 	case PX_MSG_BARRIER_REPLY:
 		CHECK(d.barrier_reply.token == 55 && d.barrier_reply.index == 16);
+		break;
+	case PX_MSG_SNAP_CHUNK:
+		CHECK(d.snap_chunk.index == 40 && d.snap_chunk.size == 10000 &&
+		      d.snap_chunk.csum == 77 && d.snap_chunk.offset == 8192);
+		CHECK(d.snap_chunk.dd.n == 1 && d.snap_chunk.dd.dd[0].bits == 5);
+		CHECK(d.snap_chunk.len == 5 && !memcmp(d.snap_chunk.data, "snapz", 5));
+		/* A chunk past the snapshot's end is refused. */
+		buf[PX_HDR_LEN + 8 + 6] = 0;	/* size 100 < offset */
+		buf[PX_HDR_LEN + 8 + 7] = 100;
+		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
+		buf[PX_HDR_LEN + 8 + 6] = 10000 >> 8;
+		buf[PX_HDR_LEN + 8 + 7] = 10000 & 0xff;
+		break;
+	case PX_MSG_SNAP_ACK:
+		CHECK(d.snap_ack.index == 40 && d.snap_ack.next == 8197);
 		break;
 	}
 	if (ents) {
@@ -385,7 +408,9 @@ static void u_event(void *ctx, const struct px_event *ev)
 	}
 }
 
-static const struct px_ops u_ops = { u_send, u_commit, u_event };
+static const struct px_ops u_ops = {
+	.send = u_send, .commit = u_commit, .event = u_event,
+};
 
 static void u_start(u32 i)
 {

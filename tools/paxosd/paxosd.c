@@ -107,7 +107,9 @@ static void d_event(void *ctx, const struct px_event *ev)
 	(void)ev;
 }
 
-static const struct px_ops ops = { d_send, d_commit, d_event };
+static const struct px_ops ops = {
+	.send = d_send, .commit = d_commit, .event = d_event,
+};
 
 static void arm(void)
 {

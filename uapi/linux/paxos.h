@@ -160,6 +160,22 @@ enum paxos_record_type {
 	PAXOS_REC_DATA = 1,
 	PAXOS_REC_NOOP = 2,	/* a hole filled by a new leader */
 	PAXOS_REC_CONFIG = 3,	/* reserved for membership changes */
+	/*
+	 * A snapshot of the application's state, standing for every entry up
+	 * to @index: no payload follows (len 0); read it with
+	 * PAXOS_IOC_SNAP_READ.  The next record is index + 1.
+	 */
+	PAXOS_REC_SNAPSHOT = 4,
+};
+
+/* One piece of a snapshot, for PAXOS_IOC_SNAP_WRITE and _READ. */
+struct paxos_snap_io {
+	__u64 index;		/* the last log index the snapshot covers */
+	__u64 size;		/* its size in bytes (READ: filled in) */
+	__u64 offset;		/* of this piece */
+	__u64 data;		/* user pointer to the piece */
+	__u32 len;		/* bytes of the piece (READ: copied) */
+	__u32 flags;		/* 0 */
 };
 
 struct paxos_record {
@@ -179,5 +195,16 @@ struct paxos_record {
 #define PAXOS_IOC_BARRIER	_IOR(PAXOS_IOC_MAGIC, 2, __u64)
 /* Highest committed index known to this node. */
 #define PAXOS_IOC_COMMIT_INDEX	_IOR(PAXOS_IOC_MAGIC, 3, __u64)
+/*
+ * Hand the node a snapshot of the application's state, in pieces written
+ * in order from offset 0; the piece that completes @size makes it the
+ * node's newest snapshot.  Needs CAP_NET_ADMIN, like write().
+ */
+#define PAXOS_IOC_SNAP_WRITE	_IOW(PAXOS_IOC_MAGIC, 4, struct paxos_snap_io)
+/*
+ * Copy a piece of the node's newest snapshot, which must be @index
+ * (-ESTALE once a newer one replaced it: read the log again).
+ */
+#define PAXOS_IOC_SNAP_READ	_IOWR(PAXOS_IOC_MAGIC, 5, struct paxos_snap_io)
 
 #endif /* _UAPI_LINUX_PAXOS_H */
