@@ -206,27 +206,10 @@ static void step_leader(struct px_node *n, u32 from, const struct px_msg *m)
 }
 
 /*
- * A leader holds every chosen entry and never asks for any: a CATCHUP
- * reaches only the roles below, which may lack some.
+ * Not the leader: a follower (or candidate) may lack entries and take
+ * CATCHUP or a snapshot; a leader holds every chosen entry and never
+ * asks for any.
  */
-static void step_candidate(struct px_node *n, u32 from, const struct px_msg *m)
-{
-	switch (m->h.type) {
-	case PX_MSG_PROMISE:
-		px_handle_promise(n, from, &m->promise);
-		break;
-	case PX_MSG_CATCHUP:
-		px_handle_catchup(n, &m->catchup);
-		break;
-	case PX_MSG_SNAP_CHUNK:
-		px_handle_snap_chunk(n, from, &m->snap_chunk);
-		break;
-	case PX_MSG_BARRIER_REQ:
-		px_barrier_refuse(n, from, m->barrier_req.token);
-		break;
-	}
-}
-
 static void step_follower(struct px_node *n, u32 from, const struct px_msg *m)
 {
 	switch (m->h.type) {
@@ -240,6 +223,15 @@ static void step_follower(struct px_node *n, u32 from, const struct px_msg *m)
 		px_barrier_refuse(n, from, m->barrier_req.token);
 		break;
 	}
+}
+
+/* A candidate counts promises, and is otherwise a follower. */
+static void step_candidate(struct px_node *n, u32 from, const struct px_msg *m)
+{
+	if (m->h.type == PX_MSG_PROMISE)
+		px_handle_promise(n, from, &m->promise);
+	else
+		step_follower(n, from, m);
 }
 
 /* A recovering node does not vote; it gathers answers and catches up. */
