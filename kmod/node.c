@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The per-namespace node: the engine's callbacks, its timer, up and down,
- * and the blocking helpers behind write(), PROPOSE and the read barrier.
+ * the blocking helpers behind write(), PROPOSE and the read barrier, and
+ * the store of snapshot bytes the engine sends and receives.
  */
+#include <linux/gfp.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -12,6 +15,233 @@
 #include "pxk.h"
 
 #define PXK_LEASE_MIN_HEARTBEATS	2	/* a lease is longer than this many */
+#define PXK_SNAP_MAX_DEFAULT	(64UL << 20)
+#define PXK_PTRS		(PAGE_SIZE / sizeof(u8 *))	/* per directory page */
+
+static unsigned long snapshot_max = PXK_SNAP_MAX_DEFAULT;
+module_param(snapshot_max, ulong, 0644);
+MODULE_PARM_DESC(snapshot_max,
+		 "largest snapshot in bytes, the same on every node (default 64 MiB)");
+
+/*
+ * Strict retention (the engine's cfg.snapshots): entries go only once a
+ * snapshot covers them, so no reader and no member ever skips one; but a
+ * log whose application never snapshots stops when the ring is full.
+ */
+static bool strict_retention;
+module_param(strict_retention, bool, 0644);
+MODULE_PARM_DESC(strict_retention,
+		 "trim only entries a snapshot covers (read at up; default off)");
+
+/* The largest snapshot a node takes, written or received. */
+u64 pxk_snap_max(void)
+{
+	return min_t(u64, READ_ONCE(snapshot_max), PX_MAX_SNAPSHOT);
+}
+
+/* An empty store for @size bytes, 1 .. pxk_snap_max(); one reference. */
+struct pxk_snap *pxk_snap_alloc(u64 size, gfp_t gfp)
+{
+	u64 ndir = DIV_ROUND_UP_ULL(DIV_ROUND_UP_ULL(size, PAGE_SIZE), PXK_PTRS);
+	struct pxk_snap *p;
+
+	p = kzalloc(struct_size(p, dir, ndir), gfp | __GFP_NOWARN);
+	if (!p)
+		return NULL;
+	refcount_set(&p->ref, 1);
+	p->s.size = size;
+	p->ndir = ndir;
+	return p;
+}
+
+/* Drop a reference; the last frees the pages, in any context. */
+void pxk_snap_put(struct pxk_snap *p)
+{
+	u32 i, j;
+
+	if (!p || !refcount_dec_and_test(&p->ref))
+		return;
+	for (i = 0; i < p->ndir; i++) {
+		if (!p->dir[i])
+			continue;
+		for (j = 0; j < PXK_PTRS; j++)
+			free_page((unsigned long)p->dir[i][j]);
+		free_page((unsigned long)p->dir[i]);
+	}
+	kfree(p);
+}
+
+/*
+ * The bytes of @p from @off, at most @len of them and no further than
+ * the end of their page: their address, and their count in *seg.  With
+ * @gfp, a missing page is allocated (NULL if that fails); with 0 it is
+ * NULL, which stored bytes never are.
+ */
+u8 *pxk_snap_seg(struct pxk_snap *p, u64 off, u64 len, u32 *seg, gfp_t gfp)
+{
+	u64 pg = off >> PAGE_SHIFT;
+	u8 ***dir = &p->dir[pg / PXK_PTRS];
+	u8 **page;
+
+	if (!*dir) {
+		*dir = gfp ? (u8 **)get_zeroed_page(gfp) : NULL;
+		if (!*dir)
+			return NULL;
+	}
+	page = &(*dir)[pg % PXK_PTRS];
+	if (!*page) {
+		*page = gfp ? (u8 *)__get_free_page(gfp) : NULL;
+		if (!*page)
+			return NULL;
+	}
+	*seg = min_t(u64, len, PAGE_SIZE - offset_in_page(off));
+	return *page + offset_in_page(off);
+}
+
+static bool same_snap(const struct px_snap *a, const struct px_snap *b)
+{
+	return a->index == b->index && a->size == b->size && a->csum == b->csum;
+}
+
+/*
+ * The engine sends the newest snapshot, @s, to a member that lacks
+ * entries it covers: copy @len bytes at @off.
+ */
+static int pxk_snap_read(void *ctx, const struct px_snap *s, u64 off,
+			 void *buf, u32 len)
+{
+	struct pxk_node *n = ctx;
+	struct pxk_snap *p = n->snap;
+	u8 *dst = buf, *src;
+	u32 seg;
+
+	if (!p || !same_snap(&p->s, s) || off > s->size || len > s->size - off)
+		return -ENOENT;
+	while (len) {
+		src = pxk_snap_seg(p, off, len, &seg, 0);
+		if (WARN_ON_ONCE(!src))
+			return -ENOENT;
+		memcpy(dst, src, seg);
+		dst += seg;
+		off += seg;
+		len -= seg;
+	}
+	return 0;
+}
+
+/*
+ * Bytes of snapshot @s arriving from a member, in order; offset 0 starts
+ * a new store in n->rx.  This runs under the node lock, usually in
+ * softirq: pages come from GFP_NOWAIT, which neither sleeps nor dips
+ * into the reserves other atomic allocations need.  When none is free
+ * the chunk is refused and the engine starts the transfer over later.
+ */
+static int pxk_snap_write(void *ctx, const struct px_snap *s, u64 off,
+			  const void *data, u32 len)
+{
+	const gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
+	struct pxk_node *n = ctx;
+	struct pxk_snap *p = n->rx;
+	const u8 *src = data;
+	u64 at = off;
+	u32 seg;
+	u8 *dst;
+
+	if (s->size > pxk_snap_max())
+		return -EFBIG;
+	if (off > s->size || len > s->size - off)
+		return -EINVAL;
+	if (!off) {
+		pxk_snap_put(p);
+		p = pxk_snap_alloc(s->size, gfp);
+		n->rx = p;
+		if (!p)
+			return -ENOMEM;
+		p->s = *s;
+	} else if (!p || !same_snap(&p->s, s) || off != p->have) {
+		return -EINVAL;
+	}
+	while (len) {
+		dst = pxk_snap_seg(p, at, len, &seg, gfp);
+		if (!dst)
+			return -ENOMEM;
+		memcpy(dst, src, seg);
+		src += seg;
+		at += seg;
+		len -= seg;
+	}
+	p->have = at;
+	return 0;
+}
+
+/*
+ * The engine checked the snapshot in n->rx against its checksum: it is
+ * the node's newest now, and the log continues at its index + 1.  Readers
+ * below that get it as a PAXOS_REC_SNAPSHOT record.
+ */
+static void pxk_snap_install(void *ctx, const struct px_snap *s)
+{
+	struct pxk_node *n = ctx;
+	struct pxk_snap *p = n->rx, *old = n->snap;
+
+	n->rx = NULL;
+	if (WARN_ON_ONCE(!p || !same_snap(&p->s, s) || p->have != s->size)) {
+		/* Never serve bytes that are not @s. */
+		pxk_snap_put(p);
+		p = NULL;
+	}
+	n->snap = p;
+	pxk_snap_put(old);
+	n->commit = max(n->commit, s->index);
+	n->committed = true;
+}
+
+/*
+ * Whether the application may make its state at @index the node's newest
+ * snapshot (lock held): at least the first retained index - 1, so that
+ * the log still leads from it to the present, at most the commit index,
+ * and not below the newest snapshot.  0 or -errno.
+ */
+int pxk_snap_check(struct pxk_node *n, u64 index)
+{
+	if (n->dead)
+		return -ENODEV;
+	if (!n->px)
+		return -ENOTCONN;
+	if (!index || index + 1 < px_first_index(n->px) || index > n->commit ||
+	    (n->snap && index < n->snap->s.index))
+		return -ERANGE;
+	return 0;
+}
+
+/*
+ * Hand the engine @p, complete with its checksum, as the node's newest
+ * snapshot.  On success the node owns @p; the snapshot it replaces goes
+ * once its last reader lets go.  0 or -errno.
+ */
+int pxk_snap_publish(struct pxk_node *n, struct pxk_snap *p)
+{
+	struct pxk_snap *old = NULL;
+	int err;
+
+	spin_lock_bh(&n->lock);
+	err = pxk_snap_check(n, p->s.index);
+	if (!err) {
+		/* Published first: the engine may read it at once. */
+		old = n->snap;
+		n->snap = p;
+		err = px_snapshot(n->px, &p->s);
+		if (err) {
+			n->snap = old;
+			old = NULL;
+		}
+		pxk_after(n);
+	}
+	spin_unlock_bh(&n->lock);
+	pxk_udp_flush(n);
+	pxk_snap_put(old);
+	return err == -EINVAL ? -ERANGE : err;
+}
 
 static void pxk_send(void *ctx, u32 to, const void *buf, size_t len)
 {
@@ -97,6 +327,9 @@ static const struct px_ops pxk_ops = {
 	.send = pxk_send,
 	.commit = pxk_commit,
 	.event = pxk_event,
+	.snap_read = pxk_snap_read,
+	.snap_write = pxk_snap_write,
+	.snap_install = pxk_snap_install,
 };
 
 static void pxk_ntf_work(struct work_struct *w)
@@ -267,6 +500,7 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	cfg->window = PX_DEFAULT_WINDOW;
 	cfg->retain = PX_DEFAULT_RETAIN;
 	cfg->batch_bytes = PX_DEFAULT_BATCH_BYTES;
+	cfg->snapshots = READ_ONCE(strict_retention);
 	/* A lease must outlast the heartbeats that renew it. */
 	if (cfg->lease_ns && cfg->lease_ns <= PXK_LEASE_MIN_HEARTBEATS * cfg->heartbeat_ns) {
 		kfree(cfg);
@@ -306,6 +540,7 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 /* Stop the engine and drop its state, as a crash would (cfg_lock held). */
 void pxk_down(struct pxk_node *n)
 {
+	struct pxk_snap *snap, *rx;
 	struct px_status *st;
 	struct px_node *px;
 	u32 i;
@@ -317,6 +552,11 @@ void pxk_down(struct pxk_node *n)
 	px = n->px;
 	n->px = NULL;
 	n->up = false;
+	/* Snapshots are memory too: a restarted node gets one again. */
+	snap = n->snap;
+	rx = n->rx;
+	n->snap = NULL;
+	n->rx = NULL;
 	wake_waiters(n);
 	if (st) {
 		px_get_status(px, st, ktime_get_ns());
@@ -325,6 +565,8 @@ void pxk_down(struct pxk_node *n)
 	}
 	spin_unlock_bh(&n->lock);
 	kfree(st);
+	pxk_snap_put(snap);
+	pxk_snap_put(rx);
 	hrtimer_cancel(&n->timer);
 	pxk_udp_close(n);
 	px_node_destroy(px);

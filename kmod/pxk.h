@@ -9,7 +9,9 @@
  * transmitted after it is dropped; received ones are checked before it
  * is taken.  The key and the socket are RCU-protected.  Open files hold
  * a reference on the node, which outlives its network namespace: after
- * the namespace is gone they get -ENODEV.
+ * the namespace is gone they get -ENODEV.  Snapshots are refcounted
+ * objects: the node's newest is replaced under the lock while readers
+ * copy from the one they hold.
  */
 #ifndef _PXK_H
 #define _PXK_H
@@ -20,6 +22,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
+#include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -80,6 +83,22 @@ struct pxk_barrier {
 	bool done;
 };
 
+/*
+ * The bytes of a snapshot, in pages found through a directory of pages
+ * of pointers.  Pages are taken as the bytes arrive, so a snapshot coming
+ * from the network is stored under the node lock without sleeping
+ * (GFP_NOWAIT: no emergency reserves), and freeing never sleeps either.
+ * Once published (n->snap) an object is never written again; a reader
+ * copies from it holding a reference, however many replaced it since.
+ */
+struct pxk_snap {
+	refcount_t ref;
+	struct px_snap s;		/* index, size, csum (set when complete) */
+	u64 have;			/* bytes stored, in order from 0 */
+	u32 ndir;
+	u8 **dir[];			/* pages of pointers to data pages */
+};
+
 struct pxk_node {
 	struct kref ref;
 	struct net *net;		/* NULL once the namespace is gone */
@@ -110,6 +129,8 @@ struct pxk_node {
 	u64 barrier_token;		/* last token given; never reused */
 	u64 barriers_done;		/* PX_EV_BARRIERs seen: room freed */
 	wait_queue_head_t room_wq;	/* barriers waiting for the engine's room */
+	struct pxk_snap *snap;		/* the newest snapshot, as the engine's */
+	struct pxk_snap *rx;		/* one arriving from a member */
 	u64 saved[PX_CTR_MAX];		/* counters of stopped engines */
 	u64 shell[PX_CTR_MAX];		/* drops counted while down */
 
@@ -175,6 +196,12 @@ int pxk_propose(struct pxk_node *n, const void *data, u32 len,
 int pxk_barrier(struct pxk_node *n, u64 *index);
 void pxk_counters(struct pxk_node *n, u64 *out);
 enum paxos_state pxk_state(struct pxk_node *n);
+u64 pxk_snap_max(void);
+struct pxk_snap *pxk_snap_alloc(u64 size, gfp_t gfp);
+void pxk_snap_put(struct pxk_snap *p);
+u8 *pxk_snap_seg(struct pxk_snap *p, u64 off, u64 len, u32 *seg, gfp_t gfp);
+int pxk_snap_check(struct pxk_node *n, u64 index);
+int pxk_snap_publish(struct pxk_node *n, struct pxk_snap *p);
 
 /* udp.c */
 int pxk_udp_open(struct pxk_node *n);
