@@ -11,13 +11,21 @@
  * opener's credentials like any file.
  * Records are copied out of the engine under the node lock into the
  * file's bounce buffer, and to user space after that lock is dropped.
+ *
+ * Snapshots: an application hands the node its state as of an index with
+ * PAXOS_IOC_SNAP_WRITE, and the entries it covers may then go.  A reader
+ * whose position was trimmed gets the newest snapshot instead, as a
+ * PAXOS_REC_SNAPSHOT record, reads its bytes with PAXOS_IOC_SNAP_READ and
+ * continues after it: the state it builds never skips an entry.
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/nsproxy.h>
@@ -28,10 +36,11 @@
 
 struct pxk_file {
 	struct pxk_node *node;
-	u64 pos;		/* next index to read; 0: the first retained */
+	u64 pos;		/* next index to read; 0: not yet (start_pos()) */
 	u64 last_write;
-	struct mutex lock;	/* one reader or seeker at a time per file */
+	struct mutex lock;	/* one reader, seeker or snapshot writer */
 	u8 *bounce;		/* PXK_BOUNCE bytes, from the first read on */
+	struct pxk_snap *wr;	/* a snapshot being written (lock) */
 };
 
 static int pxk_open(struct inode *inode, struct file *file)
@@ -55,9 +64,26 @@ static int pxk_release(struct inode *inode, struct file *file)
 	struct pxk_file *f = file->private_data;
 
 	pxk_node_put(f->node);
+	pxk_snap_put(f->wr);
 	kvfree(f->bounce);
 	kfree(f);
 	return 0;
+}
+
+/*
+ * The newest snapshot's index if it stands in for the trimmed entries at
+ * @pos (lock held): @pos is below the first retained index, and the log
+ * goes on right after the snapshot.  0 if not.  Such a reader applied
+ * entries up to @pos - 1, below the snapshot's index: the snapshot only
+ * moves its state forward.
+ */
+static u64 snap_covers(struct pxk_node *n, u64 pos)
+{
+	u64 first = px_first_index(n->px);
+
+	if (pos >= first || !n->snap || n->snap->s.index + 1 < first)
+		return 0;
+	return n->snap->s.index;
 }
 
 /*
@@ -83,9 +109,20 @@ static ssize_t fill(struct pxk_node *n, struct pxk_file *f, u8 *buf, size_t cap)
 			break;
 		data = px_log_get(n->px, f->pos, &type, &len);
 		if (!data) {
+			u64 snap = snap_covers(n, f->pos);
+
+			if (snap && sizeof(rec) <= cap - used) {
+				/* Its bytes through PAXOS_IOC_SNAP_READ. */
+				rec.index = snap;
+				rec.type = PAXOS_REC_SNAPSHOT;
+				memcpy(buf + used, &rec, sizeof(rec));
+				used += sizeof(rec);
+				f->pos = snap + 1;
+				continue;
+			}
 			if (used)
 				break;
-			return -ERANGE;	/* trimmed */
+			return -ERANGE;	/* trimmed, and no snapshot for it */
 		}
 		if (sizeof(rec) + len > cap - used) {
 			if (used)
@@ -103,11 +140,19 @@ static ssize_t fill(struct pxk_node *n, struct pxk_file *f, u8 *buf, size_t cap)
 	return used;
 }
 
-/* Resolve a file that has not read yet to the first retained index. */
+/*
+ * Resolve a file that has not read yet: from index 1, so that its reader
+ * can build the whole state, either by the log itself or, once that was
+ * trimmed, by the newest snapshot and the log after it.  Without a
+ * snapshot covering the gap, from the first retained index.
+ */
 static void start_pos(struct pxk_node *n, struct pxk_file *f)
 {
-	if (!f->pos && n->px)
-		f->pos = px_first_index(n->px);
+	if (f->pos || !n->px)
+		return;
+	f->pos = px_first_index(n->px);
+	if (f->pos > 1 && snap_covers(n, 1))
+		f->pos = 1;
 }
 
 /* A read would not block (lock held). */
@@ -236,6 +281,154 @@ static __poll_t pxk_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
+/* px_snap_csum() over the bytes of @p, letting others run in between. */
+static u64 snap_csum(struct pxk_snap *p)
+{
+	u64 h = PX_CSUM_INIT, off;
+	u32 seg;
+	u8 *src;
+
+	for (off = 0; off < p->s.size; off += seg) {
+		src = pxk_snap_seg(p, off, p->s.size - off, &seg, 0);
+		h = px_snap_csum(h, src, seg);
+		if (!(off & (SZ_1M - 1)))
+			cond_resched();
+	}
+	return h;
+}
+
+/*
+ * PAXOS_IOC_SNAP_WRITE: one piece of the application's snapshot, in
+ * order from offset 0 into the file's own store (a piece at 0 starts
+ * over).  The piece that completes it publishes it; the checksum the
+ * engine sends it with is computed first, outside the node lock.
+ */
+static int snap_write(struct file *file, struct pxk_file *f,
+		      struct paxos_snap_io __user *uio)
+{
+	struct pxk_node *n = f->node;
+	struct paxos_snap_io io;
+	const u8 __user *src;
+	struct pxk_snap *p;
+	u64 off;
+	u32 seg;
+	u8 *dst;
+	int err;
+
+	if (!may_propose(file, n))
+		return -EPERM;
+	if (copy_from_user(&io, uio, sizeof(io)))
+		return -EFAULT;
+	if (io.flags || !io.len || !io.size || io.offset > io.size ||
+	    io.len > io.size - io.offset)
+		return -EINVAL;
+	if (io.size > pxk_snap_max())
+		return -EFBIG;
+	if (mutex_lock_interruptible(&f->lock))
+		return -EINTR;
+	p = f->wr;
+	if (!io.offset) {
+		/* Refuse a snapshot that cannot be taken before storing it. */
+		spin_lock_bh(&n->lock);
+		err = pxk_snap_check(n, io.index);
+		spin_unlock_bh(&n->lock);
+		if (err)
+			goto out;
+		pxk_snap_put(p);
+		p = pxk_snap_alloc(io.size, GFP_KERNEL_ACCOUNT);
+		f->wr = p;
+		if (!p) {
+			err = -ENOMEM;
+			goto out;
+		}
+		p->s.index = io.index;
+	} else if (!p || p->s.index != io.index || p->s.size != io.size ||
+		   io.offset != p->have) {
+		err = -EINVAL;
+		goto out;
+	}
+	src = u64_to_user_ptr(io.data);
+	for (off = io.offset; off < io.offset + io.len; off += seg) {
+		dst = pxk_snap_seg(p, off, io.offset + io.len - off, &seg,
+				   GFP_KERNEL_ACCOUNT);
+		if (!dst) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (copy_from_user(dst, src + (off - io.offset), seg)) {
+			err = -EFAULT;
+			goto out;
+		}
+	}
+	p->have = off;
+	err = 0;
+	if (p->have < p->s.size)
+		goto out;
+	p->s.csum = snap_csum(p);
+	f->wr = NULL;
+	err = pxk_snap_publish(n, p);
+	if (err)
+		pxk_snap_put(p);
+out:
+	mutex_unlock(&f->lock);
+	return err;
+}
+
+/*
+ * PAXOS_IOC_SNAP_READ: a piece of the node's newest snapshot, which must
+ * still be io.index.  The copy is made from a reference, outside the
+ * lock: a newer snapshot may replace it meanwhile.
+ */
+static int snap_read(struct pxk_node *n, struct paxos_snap_io __user *uio)
+{
+	struct paxos_snap_io io;
+	struct pxk_snap *p = NULL;
+	u8 __user *dst;
+	u64 off, end;
+	u32 seg;
+	u8 *src;
+	int err = 0;
+
+	if (copy_from_user(&io, uio, sizeof(io)))
+		return -EFAULT;
+	if (io.flags)
+		return -EINVAL;
+	spin_lock_bh(&n->lock);
+	if (n->dead)
+		err = -ENODEV;
+	else if (!n->px)
+		err = -ENOTCONN;
+	else if (!n->snap || n->snap->s.index != io.index)
+		err = -ESTALE;
+	else
+		p = n->snap;
+	if (p)
+		refcount_inc(&p->ref);
+	spin_unlock_bh(&n->lock);
+	if (err)
+		return err;
+	if (io.offset > p->s.size) {
+		err = -EINVAL;
+		goto out;
+	}
+	io.size = p->s.size;
+	io.len = min_t(u64, io.len, p->s.size - io.offset);
+	dst = u64_to_user_ptr(io.data);
+	end = io.offset + io.len;
+	for (off = io.offset; off < end; off += seg) {
+		src = pxk_snap_seg(p, off, end - off, &seg, 0);
+		if (copy_to_user(dst + (off - io.offset), src, seg)) {
+			err = -EFAULT;
+			goto out;
+		}
+	}
+	if (copy_to_user(uio, &io, sizeof(io)))
+		err = -EFAULT;
+out:
+	pxk_snap_put(p);
+	return err;
+}
+
 static long pxk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct pxk_file *f = file->private_data;
@@ -244,6 +437,10 @@ static long pxk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	int err = 0;
 
 	switch (cmd) {
+	case PAXOS_IOC_SNAP_WRITE:
+		return snap_write(file, f, (void __user *)arg);
+	case PAXOS_IOC_SNAP_READ:
+		return snap_read(n, (void __user *)arg);
 	case PAXOS_IOC_LAST_WRITE:
 		v = READ_ONCE(f->last_write);
 		break;
