@@ -3,7 +3,8 @@
  * /dev/paxoslog on a node that is not running: the device node, and the
  * documented errors for bad writes and unknown ioctls.  Then, on a node
  * of its own in a new network namespace, who may write: only an opener
- * with CAP_NET_ADMIN over that namespace.
+ * with CAP_NET_ADMIN over that namespace; snapshots likewise, while
+ * anyone may read one.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -88,6 +89,26 @@ TEST_F(dev, ioctl_bad_pointer)
 	EXPECT_TRUE(errno == EFAULT || errno == ENOTCONN);
 }
 
+/* Snapshots need a running node; their arguments are checked first. */
+TEST_F(dev, snapshot_node_down)
+{
+	struct paxos_snap_io io = {
+		.index = 1, .size = 4, .data = (unsigned long)"snap", .len = 4,
+	};
+
+	EXPECT_EQ(-1, ioctl(self->fd, PAXOS_IOC_SNAP_WRITE, &io));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, PAXOS_IOC_SNAP_READ, &io));
+	EXPECT_EQ(ENOTCONN, errno);
+	io.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, PAXOS_IOC_SNAP_WRITE, &io));
+	EXPECT_EQ(EINVAL, errno);
+	io.flags = 0;
+	io.size = (64 << 20) + 1;	/* beyond the default snapshot_max */
+	EXPECT_EQ(-1, ioctl(self->fd, PAXOS_IOC_SNAP_WRITE, &io));
+	EXPECT_EQ(EFBIG, errno);
+}
+
 /* Several openers at once, each independent. */
 TEST_F(dev, many_openers)
 {
@@ -125,8 +146,9 @@ static int node_alone(void)
  * As uid and gid 65534 with no groups, on @rootfd (opened by root) and on
  * a file of its own: 0, or the number of the check that failed.
  */
-static int unprivileged(int rootfd)
+static int unprivileged(int rootfd, __u64 snap)
 {
+	struct paxos_snap_io io = { .index = snap, .size = 4, .len = 4 };
 	struct paxos_record rec = { 0 };
 	gid_t nogroup = 65534;
 	char buf[4096];
@@ -159,6 +181,15 @@ static int unprivileged(int rootfd)
 		return 7;
 	if (ioctl(fd, PAXOS_IOC_LAST_WRITE, &v) || v)
 		return 8;
+	/* Snapshots: handing one in is proposing, reading one is reading. */
+	io.data = (unsigned long)"nobo";
+	if (ioctl(fd, PAXOS_IOC_SNAP_WRITE, &io) != -1 || errno != EPERM)
+		return 10;
+	io.data = (unsigned long)buf;
+	io.len = sizeof(buf);
+	if (ioctl(fd, PAXOS_IOC_SNAP_READ, &io) || io.size != 4 || io.len != 4 ||
+	    memcmp(buf, "snap", 4))
+		return 11;
 	/* Root's file keeps root's right: credentials are the opener's. */
 	if (write(rootfd, "passed", 6) != 6)
 		return 9;
@@ -168,6 +199,9 @@ static int unprivileged(int rootfd)
 /* write() and the barrier need CAP_NET_ADMIN; reading does not. */
 TEST(unprivileged_opener)
 {
+	struct paxos_snap_io io = {
+		.size = 4, .data = (unsigned long)"snap", .len = 4,
+	};
 	int fd, status;
 	pid_t pid;
 
@@ -177,10 +211,13 @@ TEST(unprivileged_opener)
 	fd = open(DEV, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(4, write(fd, "root", 4)) TH_LOG("write as root: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(fd, PAXOS_IOC_LAST_WRITE, &io.index));
+	ASSERT_EQ(0, ioctl(fd, PAXOS_IOC_SNAP_WRITE, &io))
+		TH_LOG("snapshot as root: %s", strerror(errno));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		_exit(unprivileged(fd));
+		_exit(unprivileged(fd, io.index));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("check %d failed as nobody",

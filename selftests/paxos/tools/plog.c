@@ -20,11 +20,26 @@
  *   plog hold NETNS            open the device inside NETNS, return to our
  *                              own namespace, then read (and write) until
  *                              an error; print it
+ *   plog state INDEX [MS]      build the state as of INDEX as an application
+ *                              would, from a new reader: a hash chained over
+ *                              every record, or loaded from a snapshot
+ *                              record's bytes; fail on a gap, a damaged
+ *                              snapshot or no progress for MS (10000) ms;
+ *                              print "INDEX HASH via log|SNAP,SNAP..."
+ *                              INDEX "until:VALUE": up to the entry holding
+ *                              VALUE; "waiting at N" once it first waits
+ *   plog snapwrite INDEX SIZE [PIECE]
+ *                              hand the node a SIZE-byte snapshot of the
+ *                              state as of INDEX (its hash, then a pattern
+ *                              derived from it), in PIECE-byte pieces
+ *   plog snaperr CASE [INDEX]  a bad snapshot ioctl; print its errno
  */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +84,10 @@ static const char *ename(int e)
 	case ERANGE: return "ERANGE";
 	case EAGAIN: return "EAGAIN";
 	case EINTR: return "EINTR";
+	case EFBIG: return "EFBIG";
+	case ESTALE: return "ESTALE";
+	case EPERM: return "EPERM";
+	case EFAULT: return "EFAULT";
 	case 0: return "OK";
 	}
 	return strerror(e);
@@ -147,6 +166,266 @@ static int burst(const char *prefix, long count, int any)
 	       count, any ? "" : ", in order", most, full);
 	free(got);
 	return 0;
+}
+
+/*
+ * The test application's state: FNV-1a over every record applied, or the
+ * hash a snapshot carries.  A snapshot's bytes are this header, then a
+ * pattern derived from the hash, so that damage anywhere shows.
+ */
+#define FNV_INIT	0xcbf29ce484222325ULL
+#define SNAP_MAGIC	"PLOGSNAP"
+
+struct snaphdr {
+	char magic[8];
+	__u64 index;
+	__u64 hash;
+	__u64 size;
+};
+
+static __u64 fnv(__u64 h, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	while (len--) {
+		h ^= *c++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static unsigned char pattern(__u64 hash, __u64 k)
+{
+	return (hash >> ((k & 7) * 8)) ^ (k * 131) ^ (k >> 12);
+}
+
+/* The bytes of a snapshot of state @hash at @index. */
+static unsigned char *snap_bytes(__u64 index, __u64 hash, __u64 size)
+{
+	struct snaphdr h = { .index = index, .hash = hash, .size = size };
+	unsigned char *b = malloc(size);
+	__u64 k;
+
+	if (!b)
+		exit(2);
+	memcpy(h.magic, SNAP_MAGIC, 8);
+	memcpy(b, &h, sizeof(h));
+	for (k = sizeof(h); k < size; k++)
+		b[k] = pattern(hash, k);
+	return b;
+}
+
+/*
+ * Load snapshot @index through PAXOS_IOC_SNAP_READ in odd-sized pieces:
+ * 0 and its state in *hash, -ESTALE if a newer one replaced it, or 1
+ * after saying what is wrong.
+ */
+static int load_snapshot(int fd, __u64 index, __u64 *hash)
+{
+	struct paxos_snap_io io = { .index = index };
+	unsigned char *b = NULL, *want;
+	struct snaphdr h;
+	__u64 off = 0, size = 0;
+
+	do {
+		unsigned char piece[5000];
+
+		io.offset = off;
+		io.len = sizeof(piece);
+		io.data = (uintptr_t)piece;
+		if (ioctl(fd, PAXOS_IOC_SNAP_READ, &io)) {
+			free(b);
+			if (errno == ESTALE)
+				return -ESTALE;
+			printf("snap read %llu at %llu: %s\n", (unsigned long long)index,
+			       (unsigned long long)off, ename(errno));
+			return 1;
+		}
+		if (!b) {
+			size = io.size;
+			b = malloc(size ? size : 1);
+			if (!b)
+				exit(2);
+		}
+		if (io.size != size || (!io.len && off < size) ||
+		    io.len > size - off) {
+			printf("snap read %llu: size %llu then %llu, %u bytes at %llu\n",
+			       (unsigned long long)index, (unsigned long long)size,
+			       (unsigned long long)io.size, io.len,
+			       (unsigned long long)off);
+			free(b);
+			return 1;
+		}
+		memcpy(b + off, piece, io.len);
+		off += io.len;
+	} while (off < size);
+	memcpy(&h, b, size < sizeof(h) ? 0 : sizeof(h));
+	if (size < sizeof(h) || memcmp(h.magic, SNAP_MAGIC, 8) ||
+	    h.index != index || h.size != size) {
+		printf("snapshot %llu: bad header\n", (unsigned long long)index);
+		free(b);
+		return 1;
+	}
+	want = snap_bytes(index, h.hash, size);
+	if (memcmp(want, b, size)) {
+		printf("snapshot %llu: damaged bytes\n", (unsigned long long)index);
+		free(b);
+		free(want);
+		return 1;
+	}
+	free(want);
+	free(b);
+	*hash = h.hash;
+	return 0;
+}
+
+/*
+ * Build the state as of @upto from a new reader, as an application does:
+ * records in order without a gap, a snapshot record replacing the state
+ * (it is never older than the state it replaces).  0 and the state's
+ * hash, or 1 after saying what went wrong.
+ */
+static int build_state(__u64 *upto, const char *until, int ms, __u64 *hash,
+		       char *via, size_t vlen)
+{
+	static char buf[1 << 16];
+	int fd = dev(O_RDONLY | O_NONBLOCK), waited = 0;
+	__u64 h = FNV_INIT, next = 0;	/* 0: nothing read yet */
+	size_t vused = 0;
+
+	via[0] = 0;
+	while (next <= *upto) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		size_t off = 0;
+
+		if (until && !waited && !poll(&p, 1, 0)) {
+			printf("waiting at %llu\n", (unsigned long long)next);
+			fflush(stdout);
+			waited = 1;
+		}
+		if (poll(&p, 1, ms) <= 0) {
+			printf("state: nothing to read at %llu for %d ms\n",
+			       (unsigned long long)next, ms);
+			return 1;
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		if (n <= 0) {
+			printf("state: read at %llu: %s\n", (unsigned long long)next,
+			       ename(errno));
+			return 1;
+		}
+		while (off + sizeof(struct paxos_record) <= (size_t)n && next <= *upto) {
+			struct paxos_record r;
+			int err;
+
+			memcpy(&r, buf + off, sizeof(r));
+			if (r.type != PAXOS_REC_SNAPSHOT) {
+				if (r.index != (next ? next : 1)) {
+					printf("state: gap, record %llu where %llu was due\n",
+					       (unsigned long long)r.index,
+					       (unsigned long long)(next ? next : 1));
+					return 1;
+				}
+				h = fnv(h, &r.index, sizeof(r.index));
+				h = fnv(h, &r.type, sizeof(r.type));
+				h = fnv(h, buf + off + sizeof(r), r.len);
+				if (until && r.len == strlen(until) &&
+				    !memcmp(buf + off + sizeof(r), until, r.len))
+					*upto = r.index;
+				next = r.index + 1;
+				off += sizeof(r) + r.len;
+				continue;
+			}
+			if (r.len || r.index + 1 < next || r.index > *upto) {
+				printf("state: snapshot record %llu (len %u) at %llu, up to %llu\n",
+				       (unsigned long long)r.index, r.len,
+				       (unsigned long long)next,
+				       (unsigned long long)*upto);
+				return 1;
+			}
+			err = load_snapshot(fd, r.index, &h);
+			if (err == -ESTALE) {
+				/* Replaced: read on from our own state's end. */
+				if (lseek(fd, next ? next : 1, SEEK_SET) < 0)
+					return 1;
+				break;
+			}
+			if (err)
+				return 1;
+			vused += snprintf(via + vused, vlen - vused, "%s%llu",
+					  vused ? "," : "", (unsigned long long)r.index);
+			if (vused >= vlen)
+				return 1;
+			next = r.index + 1;
+			off += sizeof(r);
+		}
+	}
+	close(fd);
+	*hash = h;
+	return 0;
+}
+
+static int snap_io(int fd, unsigned long req, __u64 index, __u64 size,
+		   __u64 off, const void *data, __u32 len, __u32 flags)
+{
+	struct paxos_snap_io io = {
+		.index = index, .size = size, .offset = off,
+		.data = (uintptr_t)data, .len = len, .flags = flags,
+	};
+
+	return ioctl(fd, req, &io) ? errno : 0;
+}
+
+/* One bad use of the snapshot ioctls: its errno. */
+static int snap_err(const char *what, __u64 index)
+{
+	int fd = dev(O_RDWR);
+	static char b[4096];
+	__u64 c = 0;
+
+	ioctl(fd, PAXOS_IOC_COMMIT_INDEX, &c);
+	if (!strcmp(what, "flags"))
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c, 64, 0, b, 64, 1);
+	if (!strcmp(what, "nosize"))
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c, 0, 0, b, 64, 0);
+	if (!strcmp(what, "nolen"))
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c, 64, 0, b, 0, 0);
+	if (!strcmp(what, "overrun"))
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c, 64, 0, b, 65, 0);
+	if (!strcmp(what, "big"))	/* the default maximum, 64 MiB, + 1 */
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c, (64 << 20) + 1, 0, b, 64, 0);
+	if (!strcmp(what, "future"))
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c + 1000, 64, 0, b, 64, 0);
+	if (!strcmp(what, "zero"))
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, 0, 64, 0, b, 64, 0);
+	if (!strcmp(what, "old"))	/* INDEX: below the first retained - 1 */
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, index, 64, 0, b, 64, 0);
+	if (!strcmp(what, "unstarted"))
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c, 64, 32, b, 32, 0);
+	if (!strcmp(what, "skip") || !strcmp(what, "resize") ||
+	    !strcmp(what, "reindex")) {
+		int e = snap_io(fd, PAXOS_IOC_SNAP_WRITE, c, 64, 0, b, 16, 0);
+
+		if (e)
+			return e;
+		if (what[0] == 's')
+			return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c, 64, 32, b, 16, 0);
+		if (what[2] == 's')
+			return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c, 128, 16, b, 16, 0);
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c - 1, 64, 16, b, 16, 0);
+	}
+	if (!strcmp(what, "fault"))
+		return snap_io(fd, PAXOS_IOC_SNAP_WRITE, c, 64, 0, (void *)8, 64, 0);
+	if (!strcmp(what, "stale"))	/* INDEX: not the newest snapshot */
+		return snap_io(fd, PAXOS_IOC_SNAP_READ, index, 0, 0, b, 64, 0);
+	if (!strcmp(what, "readflags"))	/* INDEX: the newest */
+		return snap_io(fd, PAXOS_IOC_SNAP_READ, index, 0, 0, b, 64, 1);
+	if (!strcmp(what, "readoff"))	/* INDEX: the newest, smaller than 1 GiB */
+		return snap_io(fd, PAXOS_IOC_SNAP_READ, index, 0, 1 << 30, b, 64, 0);
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -275,6 +554,60 @@ int main(int argc, char **argv)
 				break;
 		}
 		printf("%s\n", ename(errno));
+		return 0;
+	}
+	if (!strcmp(argv[1], "state") && (argc == 3 || argc == 4)) {
+		const char *until = NULL;
+		__u64 upto = strtoull(argv[2], NULL, 10), h;
+		char via[4096];
+
+		if (!strncmp(argv[2], "until:", 6)) {
+			until = argv[2] + 6;
+			upto = ~0ULL;
+		}
+		if (build_state(&upto, until, argc == 4 ? atoi(argv[3]) : 10000,
+				&h, via, sizeof(via)))
+			return 1;
+		printf("%llu %016llx via %s\n", (unsigned long long)upto,
+		       (unsigned long long)h, via[0] ? via : "log");
+		return 0;
+	}
+	if (!strcmp(argv[1], "snapwrite") && (argc == 4 || argc == 5)) {
+		__u64 index = strtoull(argv[2], NULL, 10), h, off, size;
+		__u32 piece = argc == 5 ? strtoul(argv[4], NULL, 10) : 65536;
+		unsigned char *b;
+		char via[4096];
+		int e;
+
+		size = strtoull(argv[3], NULL, 10);
+		if (size < sizeof(struct snaphdr) || !piece)
+			return 2;
+		if (build_state(&index, NULL, 10000, &h, via, sizeof(via)))
+			return 1;
+		b = snap_bytes(index, h, size);
+		fd = dev(O_RDWR);
+		for (off = 0; off < size; off += piece) {
+			__u32 len = size - off < piece ? size - off : piece;
+
+			e = snap_io(fd, PAXOS_IOC_SNAP_WRITE, index, size, off,
+				    b + off, len, 0);
+			if (e) {
+				printf("snap write %llu at %llu: %s\n",
+				       (unsigned long long)index,
+				       (unsigned long long)off, ename(e));
+				return 1;
+			}
+		}
+		printf("snapshot %llu %llu %016llx\n", (unsigned long long)index,
+		       (unsigned long long)size, (unsigned long long)h);
+		return 0;
+	}
+	if (!strcmp(argv[1], "snaperr") && (argc == 3 || argc == 4)) {
+		int e = snap_err(argv[2], argc == 4 ? strtoull(argv[3], NULL, 10) : 0);
+
+		if (e < 0)
+			return 2;
+		printf("%s\n", ename(e));
 		return 0;
 	}
 	if (!strcmp(argv[1], "errno") && argc == 3) {
