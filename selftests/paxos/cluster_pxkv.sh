@@ -49,6 +49,7 @@ echo "leader: node $leader"
 for i in 1 2 3; do
 	n "$i" pxkvd -s "/tmp/pxkv.$i.sock" -n 40 -p 512 -v 2>"/tmp/pxkvd.$i.log" &
 	pids="$pids $!"
+	eval "pxkvd_$i=\$!"
 done
 # pxkv retries until the daemon listens and has caught up.
 for i in 1 2 3; do
@@ -203,6 +204,32 @@ else
 	expect "$f2" ok put after-snapshot yes
 	expect "$f1" yes -s /tmp/pxkv.late.sock get after-snapshot
 	echo "snapshot at $si: node $f1 trimmed to $first; a daemon started there from the snapshot, same state"
+
+	# Node x loses its memory (daemon and node) while the two others
+	# trim their logs through their snapshots: once up, x receives a
+	# snapshot from a member, and a new daemon there starts from it.
+	x=$f2
+	eval "kill \$pxkvd_$x"
+	n "$x" paxosctl down || fail "down on node $x"
+	for i in 1 2 3; do
+		[ "$i" = "$x" ] && continue
+		s=$(sed -n 's/^pxkvd: snapshot at \([0-9]*\):.*/\1/p' "/tmp/pxkvd.$i.log" | tail -n 1)
+		[ -n "$s" ] || fail "no snapshot from pxkvd on node $i"
+		n "$i" paxosctl trim $((s + 1)) || fail "trim on node $i through $s"
+		expect "$i" ok put "while-$x-down-$i" "$i"
+	done
+	n "$x" paxosctl up || fail "up on node $x"
+	n "$x" pxkvd -s "/tmp/pxkv.$x.sock" -n 0 2>"/tmp/pxkvd.$x.restart.log" &
+	pids="$pids $!"
+	h=$(kv "$leader" hash) || fail "hash on the leader"
+	end=$(($(date +%s) + 60))
+	until [ "$(kv "$x" hash)" = "$h" ]; do
+		[ "$(date +%s)" -le "$end" ] || fail "node $x: $(kv "$x" hash), the leader $h"
+		sleep 0.2
+	done
+	grep -q "state replaced by the snapshot at" "/tmp/pxkvd.$x.restart.log" ||
+		fail "node $x's new daemon did not start from a snapshot: $(cat "/tmp/pxkvd.$x.restart.log")"
+	echo "node $x, restarted after the others trimmed: $(grep -o 'snapshot at [0-9]*' "/tmp/pxkvd.$x.restart.log") over the network; same state ($h)"
 fi
 for i in 1 2 3; do
 	echo "pxkvd on node $i said:"
