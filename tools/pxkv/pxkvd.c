@@ -77,7 +77,7 @@ static struct {
 } D = {
 	.dev = "/dev/" PAXOS_DEVICE_NAME,
 	.sock = PXKV_SOCKET,
-	.snap_every = 10000,
+	.snap_every = 1000,
 	.snap_piece = 65536,
 	.timeout_ms = 30000,
 	.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -569,7 +569,7 @@ static void usage(FILE *f)
 		"usage: pxkvd [-s SOCKET] [-d DEVICE] [-n EVERY] [-p PIECE] [-t MS] [-v]\n"
 		"  -s SOCKET  clients' UNIX socket (default %s)\n"
 		"  -d DEVICE  the log (default /dev/%s)\n"
-		"  -n EVERY   snapshot every EVERY applied entries, 0: never (default 10000)\n"
+		"  -n EVERY   snapshot every EVERY applied entries, 0: never (default 1000)\n"
 		"  -p PIECE   bytes per snapshot ioctl (default 65536)\n"
 		"  -t MS      how long a request waits to be applied (default 30000)\n"
 		"  -v         log every snapshot and retryable error\n",
