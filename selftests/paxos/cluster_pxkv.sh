@@ -13,7 +13,22 @@ cd "$(dirname "$0")"
 . ./lib.sh
 PATH=$(cd ../../tools/pxkv && pwd):$PATH
 pids=""
-trap 'kill $pids 2>/dev/null; cleanup' EXIT
+# Daemons are started with ip netns exec itself, which execs them: $! is
+# the daemon (n, a function, would give a subshell that kill leaves it
+# behind, holding the device open).
+daemon() {	# NODE ARGS...
+	i=$1
+	shift
+	ip netns exec "pxn$i" pxkvd "$@" &
+	pids="$pids $!"
+	eval "pxkvd_$i=\$!"
+}
+stop_all() {	# under set -e: a daemon's SIGTERM status must not end it
+	kill $pids 2>/dev/null || true
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	cleanup
+}
+trap stop_all EXIT
 
 # kv I ARGS...: pxkv against node I's daemon.
 kv() { i=$1; shift; n "$i" pxkv -s "/tmp/pxkv.$i.sock" -t 60 "$@"; }
@@ -47,9 +62,7 @@ start_cluster 3
 leader=$(wait_leader 30) || fail "no leader within 30 s"
 echo "leader: node $leader"
 for i in 1 2 3; do
-	n "$i" pxkvd -s "/tmp/pxkv.$i.sock" -n 40 -p 512 -v 2>"/tmp/pxkvd.$i.log" &
-	pids="$pids $!"
-	eval "pxkvd_$i=\$!"
+	daemon "$i" -s "/tmp/pxkv.$i.sock" -n 40 -p 512 -v 2>"/tmp/pxkvd.$i.log"
 done
 # pxkv retries until the daemon listens and has caught up.
 for i in 1 2 3; do
@@ -195,8 +208,7 @@ else
 	n "$f1" paxosctl trim $((si + 1)) || fail "trim through the snapshot at $si"
 	first=$(field "$f1" first_index)
 	[ "$first" -gt 1 ] || fail "node $f1 still starts at $first after the trim"
-	n "$f1" pxkvd -s /tmp/pxkv.late.sock -n 0 2>/tmp/pxkvd.late.log &
-	pids="$pids $!"
+	daemon "$f1" -s /tmp/pxkv.late.sock -n 0 2>/tmp/pxkvd.late.log
 	hl=$(n "$f1" pxkv -s /tmp/pxkv.late.sock -t 60 hash) || fail "the late daemon"
 	[ "$hl" = "$h1" ] || fail "late daemon: $hl, the others $h1"
 	grep -q "state replaced by the snapshot at $si " /tmp/pxkvd.late.log ||
@@ -209,7 +221,10 @@ else
 	# trim their logs through their snapshots: once up, x receives a
 	# snapshot from a member, and a new daemon there starts from it.
 	x=$f2
-	eval "kill \$pxkvd_$x"
+	eval "pid=\$pxkvd_$x"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	[ ! -e "/tmp/pxkv.$x.sock" ] || fail "pxkvd on node $x still there"
 	n "$x" paxosctl down || fail "down on node $x"
 	for i in 1 2 3; do
 		[ "$i" = "$x" ] && continue
@@ -219,8 +234,7 @@ else
 		expect "$i" ok put "while-$x-down-$i" "$i"
 	done
 	n "$x" paxosctl up || fail "up on node $x"
-	n "$x" pxkvd -s "/tmp/pxkv.$x.sock" -n 0 2>"/tmp/pxkvd.$x.restart.log" &
-	pids="$pids $!"
+	daemon "$x" -s "/tmp/pxkv.$x.sock" -n 0 2>"/tmp/pxkvd.$x.restart.log"
 	h=$(kv "$leader" hash) || fail "hash on the leader"
 	end=$(($(date +%s) + 60))
 	until [ "$(kv "$x" hash)" = "$h" ]; do
