@@ -221,7 +221,7 @@ else
 	# trim their logs through their snapshots: once up, x receives a
 	# snapshot from a member, and a new daemon there starts from it.
 	x=$f2
-	eval "pid=\$pxkvd_$x"
+	pid=$(eval "echo \$pxkvd_$x")
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	[ ! -e "/tmp/pxkv.$x.sock" ] || fail "pxkvd on node $x still there"
