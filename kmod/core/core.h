@@ -200,7 +200,7 @@ int px_trim(struct px_node *n, u64 index);
 /*
  * The application saved snapshot @s (its bytes readable through
  * ops->snap_read) of its state as of s->index, between the first retained
- * index - 1 and the commit index, above any earlier snapshot.  Entries up
+ * index - 1 and the commit index, not below an earlier snapshot's.  Entries up
  * to s->index may then be trimmed; a node that lacks them receives @s.
  * 0, -EINVAL, or -EOPNOTSUPP without cfg.snapshots.
  */
