@@ -41,19 +41,6 @@
  * The snapshot ABI, for headers from before it: same layout and numbers
  * as uapi/linux/paxos.h.  A kernel without it answers ENOTTY.
  */
-#ifndef PAXOS_IOC_SNAP_WRITE
-struct paxos_snap_io {
-	__u64 index;
-	__u64 size;
-	__u64 offset;
-	__u64 data;
-	__u32 len;
-	__u32 flags;
-};
-#define PAXOS_IOC_SNAP_WRITE	_IOW(PAXOS_IOC_MAGIC, 4, struct paxos_snap_io)
-#define PAXOS_IOC_SNAP_READ	_IOWR(PAXOS_IOC_MAGIC, 5, struct paxos_snap_io)
-#endif
-#define REC_SNAPSHOT		4	/* PAXOS_REC_SNAPSHOT */
 #define MAX_SNAPSHOT		(1ULL << 32)
 
 #define DUP_RING		4096	/* per-index "was a retry" answers */
@@ -261,7 +248,7 @@ static int apply_records(const uint8_t *buf, size_t n, uint64_t *snap)
 			err = -EIO;
 			break;
 		}
-		if (rec.type == REC_SNAPSHOT) {
+		if (rec.type == PAXOS_REC_SNAPSHOT) {
 			if (rec.index > D.sm.applied) {
 				*snap = rec.index;
 				break;

@@ -32,14 +32,6 @@
 #include <unistd.h>
 #include <linux/paxos.h>
 
-#ifndef PAXOS_IOC_SNAP_WRITE
-struct paxos_snap_io {
-	__u64 index, size, offset, data;
-	__u32 len, flags;
-};
-#define PAXOS_IOC_SNAP_WRITE	_IOW(PAXOS_IOC_MAGIC, 4, struct paxos_snap_io)
-#define PAXOS_IOC_SNAP_READ	_IOWR(PAXOS_IOC_MAGIC, 5, struct paxos_snap_io)
-#endif
 
 int __real_open(const char *path, int flags, ...);
 ssize_t __real_read(int fd, void *buf, size_t n);
