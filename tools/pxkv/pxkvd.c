@@ -423,6 +423,16 @@ static int retryable(int e)
 	return e == ENOTCONN || e == EINTR || e == EAGAIN || e == ETIMEDOUT;
 }
 
+/* The device call @what failed (errno): a client may retry, or not. */
+static void answer_errno(struct kv_buf *a, const char *what)
+{
+	int e = errno;
+
+	if (D.verbose || !retryable(e))
+		say("%s: %s", what, strerror(e));
+	answer(a, retryable(e) ? KV_UNAVAIL : KV_INTERNAL, 0, 0);
+}
+
 /* Propose @c (encoded in @req) and answer with its result. */
 static void do_write(int dev, const struct kv_cmd *c, const struct kv_buf *req,
 		     struct kv_buf *a)
@@ -433,11 +443,7 @@ static void do_write(int dev, const struct kv_cmd *c, const struct kv_buf *req,
 
 	if (write(dev, req->p, req->len) != (ssize_t)req->len ||
 	    ioctl(dev, PAXOS_IOC_LAST_WRITE, &index)) {
-		int e = errno;
-
-		if (D.verbose || !retryable(e))
-			say("write: %s", strerror(e));
-		answer(a, retryable(e) ? KV_UNAVAIL : KV_INTERNAL, 0, 0);
+		answer_errno(a, "write");
 		return;
 	}
 	pthread_mutex_lock(&D.mu);
@@ -465,11 +471,7 @@ static void do_read(int dev, const struct kv_cmd *c, struct kv_buf *a)
 	int rc;
 
 	if (ioctl(dev, PAXOS_IOC_BARRIER, &index)) {
-		int e = errno;
-
-		if (D.verbose || !retryable(e))
-			say("barrier: %s", strerror(e));
-		answer(a, retryable(e) ? KV_UNAVAIL : KV_INTERNAL, 0, 0);
+		answer_errno(a, "barrier");
 		return;
 	}
 	pthread_mutex_lock(&D.mu);
