@@ -668,7 +668,7 @@ nomem:
 static const char snap_magic[8] = "PXKVSNAP";
 #define SNAP_VERSION 1
 
-static void put_map(const struct kv_map *m, struct kv_buf *out)
+void kv_put_map(struct kv_buf *out, const struct kv_map *m)
 {
 	size_t n, i;
 	struct kv_ent **v = kv_map_sorted(m, &n);
@@ -695,8 +695,8 @@ int kv_sm_serialize(const struct kv_sm *sm, struct kv_buf *out)
 	kb_u32(out, SNAP_VERSION);
 	kb_u32(out, 0);
 	kb_u64(out, sm->applied);
-	put_map(&sm->keys, out);
-	put_map(&sm->locks, out);
+	kv_put_map(out, &sm->keys);
+	kv_put_map(out, &sm->locks);
 	kb_u32(out, sm->nsess);
 	for (i = 0; i < sm->nsess; i++) {
 		const struct kv_session *s = &sm->sess[i];

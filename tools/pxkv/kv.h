@@ -179,6 +179,8 @@ int kv_sm_result(const struct kv_sm *sm, uint64_t client, uint64_t seq,
  * (or when empty, with *n 0).
  */
 struct kv_ent **kv_map_sorted(const struct kv_map *m, size_t *n);
+/* @m's entries in key order: a u32 count, then key and value fields. */
+void kv_put_map(struct kv_buf *out, const struct kv_map *m);
 
 /*
  * Snapshot: the whole state in a canonical byte string, little-endian:

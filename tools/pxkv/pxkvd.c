@@ -398,23 +398,6 @@ static void answer(struct kv_buf *a, uint8_t code, uint8_t dup, uint64_t index)
 	kb_u64(a, index);
 }
 
-static void put_sorted(struct kv_buf *a, const struct kv_map *m)
-{
-	size_t n, i;
-	struct kv_ent **v = kv_map_sorted(m, &n);
-
-	if (!v && m->count) {
-		a->err = -ENOMEM;
-		return;
-	}
-	kb_u32(a, n);
-	for (i = 0; i < n; i++) {
-		kb_field(a, v[i]->k, v[i]->klen);
-		kb_field(a, v[i]->v, v[i]->vlen);
-	}
-	free(v);
-}
-
 /* A write errno the client may retry after: the command may or may not
  * have committed, and its (client, seq) makes a retry safe.
  */
@@ -492,8 +475,8 @@ static void do_read(int dev, const struct kv_cmd *c, struct kv_buf *a)
 		break;
 	case KV_DUMP:
 		answer(a, KV_OK, 0, index);
-		put_sorted(a, &D.sm.keys);
-		put_sorted(a, &D.sm.locks);
+		kv_put_map(a, &D.sm.keys);
+		kv_put_map(a, &D.sm.locks);
 		break;
 	case KV_HASH:
 		rc = kv_sm_digest(&D.sm, &digest);
