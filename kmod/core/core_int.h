@@ -251,6 +251,7 @@ struct px_slot *px_store(struct px_node *n, u64 index, u64 ballot,
 			 const void *data, u32 len);
 void px_deliver(struct px_node *n);
 bool px_learn(struct px_node *n, u64 commit, u64 ballot);
+void px_dedup_upto(struct px_node *n, struct px_dedup *t, u64 end);
 void px_trim_log(struct px_node *n, u64 below);
 void px_autotrim(struct px_node *n);
 u64 px_covered(const struct px_node *n);

@@ -8,17 +8,25 @@
  */
 #include "core_int.h"
 
-/* Drop delivered entries below @below, remembering their proposals. */
-void px_trim_log(struct px_node *n, u64 below)
+/* Mark in @t the proposals of the retained entries from first to @end - 1. */
+void px_dedup_upto(struct px_node *n, struct px_dedup *t, u64 end)
 {
-	u64 i, end = px_min64(below, n->log.commit + 1);
+	u64 i;
 
 	for (i = n->log.first; i < end; i++) {
 		struct px_slot *s = px_slot(n, i);
 
 		if (s && s->type == PX_ENTRY_DATA)
-			px_dedup_mark(n->dedup_first, n->n, &s->id);
+			px_dedup_mark(t, n->n, &s->id);
 	}
+}
+
+/* Drop delivered entries below @below, remembering their proposals. */
+void px_trim_log(struct px_node *n, u64 below)
+{
+	u64 end = px_min64(below, n->log.commit + 1);
+
+	px_dedup_upto(n, n->dedup_first, end);
 	px_log_trim(&n->log, end);
 }
 

@@ -29,8 +29,6 @@ u64 px_snap_csum(u64 h, const void *data, size_t len)
 
 int px_snap_take(struct px_node *n, const struct px_snap *s)
 {
-	u64 i;
-
 	if (!n->ops->snap_read)
 		return -EOPNOTSUPP;
 	if (s->index + 1 < n->log.first || s->index > n->log.commit ||
@@ -39,12 +37,7 @@ int px_snap_take(struct px_node *n, const struct px_snap *s)
 		return -EINVAL;
 	/* Duplicate suppression as of s->index: from the first index on. */
 	memcpy(n->snap_dd, n->dedup_first, sizeof(n->snap_dd));
-	for (i = n->log.first; i <= s->index; i++) {
-		struct px_slot *sl = px_slot(n, i);
-
-		if (sl && sl->type == PX_ENTRY_DATA)
-			px_dedup_mark(n->snap_dd, n->n, &sl->id);
-	}
+	px_dedup_upto(n, n->snap_dd, s->index + 1);
 	n->snap = *s;
 	n->have_snap = true;
 	return 0;
