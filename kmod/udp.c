@@ -262,10 +262,11 @@ static int xmit6(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
 					      &fl6, NULL);
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
-	return udp_tunnel6_xmit_skb(dst, sock->sk, skb, NULL, &fl6.saddr,
-				    &fl6.daddr, 0, ip6_dst_hoplimit(dst), 0,
-				    htons(n->addr.port), htons(m->addr.port),
-				    false);
+	/* void in 6.17 and Debian's 6.12; where it returns int, always 0 */
+	udp_tunnel6_xmit_skb(dst, sock->sk, skb, NULL, &fl6.saddr, &fl6.daddr,
+			     0, ip6_dst_hoplimit(dst), 0, htons(n->addr.port),
+			     htons(m->addr.port), false);
+	return 0;
 #else
 	return -EAFNOSUPPORT;
 #endif
