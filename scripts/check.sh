@@ -83,7 +83,7 @@ if ! make --no-print-directory all ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WARN=y} 2>&1 
 fi
 pass 1
 
-for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/pxkv; do
+for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/pxkv selftests/paxos/tools; do
 	if [ -f "$d/Makefile" ] && grep -q '^check:' "$d/Makefile"; then
 		step "$d"
 		suite "$(echo "$d" | tr / -)" make --no-print-directory -C "$d" check

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jepsen: the clients of the Jepsen-style test (cluster_jepsen.sh); each
+ * logs a history that jcheck verifies offline.  Times are CLOCK_MONOTONIC
+ * nanoseconds, which every network namespace of one machine shares.
+ *
+ *   jepsen write NODE WRITERS BARRIERS SECONDS GRACE OUT
+ *	WRITERS threads write unique values "wNODE-THREAD-SEQ" with blocking
+ *	write() and BARRIERS threads take PAXOS_IOC_BARRIER, each on its own
+ *	file, for SECONDS; calls still blocked GRACE seconds later are
+ *	interrupted (EINTR).  One line per call, written to OUT at the end:
+ *	  w NODE THREAD SEQ INVOKE COMPLETE ok INDEX	acknowledged
+ *	  w NODE THREAD SEQ INVOKE COMPLETE ERRNO 0	indeterminate
+ *	  b NODE THREAD SEQ INVOKE COMPLETE ok|ERRNO INDEX
+ *   jepsen read NAME OUT [EVERY [SIZE]]
+ *	The application: follows the log from index 1 through the node's
+ *	restarts (ENOTCONN: same file, same position), applies every record
+ *	to its state (jepsen.h), loads snapshot records through
+ *	PAXOS_IOC_SNAP_READ and writes a SIZE-byte (40000) snapshot every
+ *	EVERY (200) entries.  It stops once it applied the index written to
+ *	OUT.stop.  Lines, as they happen:
+ *	  r NAME INDEX TYPE VALUE		a record (VALUE: text, "-" if
+ *						empty, "=HEX" if not printable)
+ *	  s NAME INDEX COUNT HASH SIZE ok|WHY	a snapshot record, loaded
+ *	  p NAME INDEX COUNT HASH SIZE ok|ERRNO	a snapshot written
+ *	  d NAME POS				the node went down
+ *	  g NAME POS ERRNO			read failed at POS (a skip follows)
+ *   jepsen read NAME OUT upto:INDEX
+ *	A new reader from index 1 to INDEX, writing no snapshot.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/paxos.h>
+#include "jepsen.h"
+
+#define MAX_THREADS	64
+#define PIECE		16384	/* snapshot bytes per ioctl */
+#define MAX_SNAP	(16u << 20)
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
+static const char *ename(int e)
+{
+	const char *s = strerrorname_np(e);
+
+	return s ? s : "EUNKNOWN";
+}
+
+static int dev(int flags)
+{
+	int fd = open("/dev/" PAXOS_DEVICE_NAME, flags);
+
+	if (fd < 0) {
+		perror("open /dev/paxoslog");
+		exit(1);
+	}
+	return fd;
+}
+
+/* ------------------------------------------------------------ clients */
+
+struct op {
+	char kind;		/* 'w' or 'b' */
+	int err;		/* 0: ok */
+	uint64_t seq, invoke, complete, index;
+};
+
+struct client {
+	pthread_t tid;
+	char kind;
+	unsigned int node, thread;
+	atomic_int done;
+	struct op *ops;
+	size_t len, cap;
+};
+
+static atomic_int stopping;
+
+static void push(struct client *c, const struct op *o)
+{
+	if (c->len == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 4096;
+		c->ops = realloc(c->ops, c->cap * sizeof(*c->ops));
+		if (!c->ops) {
+			perror("realloc");
+			exit(1);
+		}
+	}
+	c->ops[c->len++] = *o;
+}
+
+static void *client(void *arg)
+{
+	struct client *c = arg;
+	int fd = dev(O_RDWR);
+	uint64_t seq;
+
+	for (seq = 1; !atomic_load(&stopping); seq++) {
+		struct op o = { .kind = c->kind, .seq = seq };
+		char v[64];
+		int len = snprintf(v, sizeof(v), "w%u-%u-%" PRIu64,
+				   c->node, c->thread, seq);
+
+		o.invoke = now_ns();
+		if (c->kind == 'w') {
+			if (write(fd, v, len) != len ||
+			    ioctl(fd, PAXOS_IOC_LAST_WRITE, &o.index))
+				o.err = errno;
+		} else if (ioctl(fd, PAXOS_IOC_BARRIER, &o.index)) {
+			o.err = errno;
+		}
+		o.complete = now_ns();
+		if (o.err)
+			o.index = 0;
+		push(c, &o);
+		/* A node down or cut off fails fast: do not spin. */
+		if (o.err)
+			pause_ms(100);
+	}
+	close(fd);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+static int run_clients(int argc, char **argv)
+{
+	static struct client cs[MAX_THREADS];
+	unsigned int node, nw, nb, secs, grace, i, n, left;
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t deadline;
+	size_t j, ok = 0, failed = 0;
+	FILE *out;
+
+	if (argc != 8)
+		return 2;
+	node = strtoul(argv[2], NULL, 0);
+	nw = strtoul(argv[3], NULL, 0);
+	nb = strtoul(argv[4], NULL, 0);
+	secs = strtoul(argv[5], NULL, 0);
+	grace = strtoul(argv[6], NULL, 0);
+	n = nw + nb;
+	if (!n || n > MAX_THREADS || !secs)
+		return 2;
+	out = fopen(argv[7], "w");
+	if (!out) {
+		perror(argv[7]);
+		return 1;
+	}
+	/* No SA_RESTART: a blocked write() or barrier returns EINTR. */
+	sigaction(SIGUSR1, &sa, NULL);
+	for (i = 0; i < n; i++) {
+		cs[i].kind = i < nw ? 'w' : 'b';
+		cs[i].node = node;
+		cs[i].thread = i;
+		if (pthread_create(&cs[i].tid, NULL, client, &cs[i])) {
+			perror("pthread_create");
+			return 1;
+		}
+	}
+	deadline = now_ns() + secs * 1000000000ull;
+	while (now_ns() < deadline)
+		pause_ms(100);
+	atomic_store(&stopping, 1);
+	deadline += grace * 1000000000ull;
+	for (;;) {
+		for (i = 0, left = 0; i < n; i++)
+			left += !atomic_load(&cs[i].done);
+		if (!left)
+			break;
+		if (now_ns() > deadline)
+			for (i = 0; i < n; i++)
+				if (!atomic_load(&cs[i].done))
+					pthread_kill(cs[i].tid, SIGUSR1);
+		pause_ms(100);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(cs[i].tid, NULL);
+		for (j = 0; j < cs[i].len; j++) {
+			const struct op *o = &cs[i].ops[j];
+
+			fprintf(out, "%c %u %u %" PRIu64 " %" PRIu64 " %" PRIu64
+				" %s %" PRIu64 "\n", o->kind, node, i, o->seq,
+				o->invoke, o->complete, o->err ? ename(o->err) : "ok",
+				o->index);
+			if (o->err)
+				failed++;
+			else
+				ok++;
+		}
+	}
+	if (fclose(out)) {
+		perror(argv[7]);
+		return 1;
+	}
+	printf("node %u: %zu calls ok, %zu failed\n", node, ok, failed);
+	return 0;
+}
+
+/* ------------------------------------------------------------ reader */
+
+struct reader {
+	const char *name;
+	FILE *out;
+	int fd;
+	uint64_t applied, count, hash;	/* the state */
+	uint64_t last_snap, every, size;
+	uint64_t entries, snaps, snap_bytes, written, downs;
+};
+
+static void put_value(FILE *f, const unsigned char *v, uint32_t len)
+{
+	uint32_t k;
+	int text = len && v[0] != '=' && !(len == 1 && v[0] == '-');
+
+	for (k = 0; k < len && text; k++)
+		text = v[k] > ' ' && v[k] < 0x7f;
+	if (!len) {
+		fputc('-', f);
+	} else if (text) {
+		fwrite(v, 1, len, f);
+	} else {
+		fputc('=', f);
+		for (k = 0; k < len; k++)
+			fprintf(f, "%02x", v[k]);
+	}
+}
+
+static unsigned char *snap_make(uint64_t index, uint64_t count, uint64_t hash,
+				uint64_t size)
+{
+	struct jsnap h = { .index = index, .count = count, .hash = hash,
+			   .size = size };
+	unsigned char *b = malloc(size);
+	uint64_t k;
+
+	if (!b)
+		exit(1);
+	memcpy(h.magic, JSNAP_MAGIC, 8);
+	memcpy(b, &h, sizeof(h));
+	for (k = sizeof(h); k < size; k++)
+		b[k] = jsnap_byte(hash, k);
+	return b;
+}
+
+/* Hand the node a snapshot of the state as now applied. */
+static void snap_write(struct reader *r)
+{
+	unsigned char *b = snap_make(r->applied, r->count, r->hash, r->size);
+	struct paxos_snap_io io = { .index = r->applied, .size = r->size };
+	int err = 0;
+
+	while (io.offset < r->size) {
+		io.data = (uintptr_t)(b + io.offset);
+		io.len = r->size - io.offset < PIECE ? r->size - io.offset : PIECE;
+		if (ioctl(r->fd, PAXOS_IOC_SNAP_WRITE, &io)) {
+			err = errno;
+			break;
+		}
+		io.offset += io.len;
+	}
+	free(b);
+	/* ERANGE: the node installed a newer one from a member meanwhile. */
+	fprintf(r->out, "p %s %" PRIu64 " %" PRIu64 " %016" PRIx64 " %" PRIu64
+		" %s\n", r->name, r->applied, r->count, r->hash, r->size,
+		err ? ename(err) : "ok");
+	r->last_snap = r->applied;
+	if (!err)
+		r->written++;
+}
+
+/*
+ * Load the snapshot record at @index: 0 with the state replaced, or the
+ * errno of PAXOS_IOC_SNAP_READ (ESTALE: replaced, read the log again).
+ */
+static int snap_load(struct reader *r, uint64_t index)
+{
+	struct paxos_snap_io io = { .index = index };
+	unsigned char *b = NULL;
+	const char *why = "ok";
+	uint64_t size = 0, k;
+	struct jsnap h;
+
+	do {
+		unsigned char piece[7000];	/* odd pieces: across chunks */
+
+		io.len = sizeof(piece);
+		io.data = (uintptr_t)piece;
+		if (ioctl(r->fd, PAXOS_IOC_SNAP_READ, &io)) {
+			free(b);
+			return errno;
+		}
+		if (!b) {
+			size = io.size;
+			if (size < sizeof(h) || size > MAX_SNAP) {
+				why = "bad-size";
+				size = 0;
+				break;
+			}
+			b = malloc(size);
+			if (!b)
+				exit(1);
+		}
+		if (io.size != size || io.len > size - io.offset ||
+		    (!io.len && io.offset < size)) {
+			why = "bad-read";
+			break;
+		}
+		memcpy(b + io.offset, piece, io.len);
+		io.offset += io.len;
+	} while (io.offset < size);
+	memset(&h, 0, sizeof(h));
+	if (b && !strcmp(why, "ok")) {
+		memcpy(&h, b, sizeof(h));
+		if (memcmp(h.magic, JSNAP_MAGIC, 8) || h.size != size)
+			why = "bad-header";
+		else if (h.index != index)
+			why = "wrong-index";
+		for (k = sizeof(h); k < size && !strcmp(why, "ok"); k++)
+			if (b[k] != jsnap_byte(h.hash, k))
+				why = "damaged";
+	}
+	free(b);
+	fprintf(r->out, "s %s %" PRIu64 " %" PRIu64 " %016" PRIx64 " %" PRIu64
+		" %s\n", r->name, index, h.count, h.hash, size, why);
+	/* A bad one is reported; the state goes on from what it claims. */
+	r->applied = index;
+	r->count = h.count;
+	r->hash = h.hash;
+	r->last_snap = index;
+	r->snaps++;
+	r->snap_bytes += size;
+	return 0;
+}
+
+static volatile sig_atomic_t terminated;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	terminated = 1;
+}
+
+/* The index in @path, or 0 while there is none. */
+static uint64_t stop_index(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	unsigned long long v = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+static int run_reader(int argc, char **argv)
+{
+	static unsigned char buf[1 << 16];
+	struct sigaction sa = { .sa_handler = on_term };
+	struct reader r = { .hash = JHASH_INIT, .every = 200, .size = 40000 };
+	uint64_t upto = 0, last_look = 0;
+	char stop[4096];
+	int down = 0;
+
+	if (argc < 4 || argc > 6)
+		return 2;
+	r.name = argv[2];
+	if (argc >= 5 && !strncmp(argv[4], "upto:", 5)) {
+		upto = strtoull(argv[4] + 5, NULL, 10);
+		r.every = 0;
+	} else {
+		if (argc >= 5)
+			r.every = strtoull(argv[4], NULL, 10);
+		if (argc == 6)
+			r.size = strtoull(argv[5], NULL, 10);
+		if (r.size < sizeof(struct jsnap) || r.size > MAX_SNAP)
+			return 2;
+	}
+	snprintf(stop, sizeof(stop), "%s.stop", argv[3]);
+	r.out = fopen(argv[3], "w");
+	if (!r.out) {
+		perror(argv[3]);
+		return 1;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	r.fd = dev(O_RDWR | O_NONBLOCK);
+	/* From the start: a trimmed start offers its snapshot first. */
+	lseek(r.fd, 1, SEEK_SET);
+	while (!terminated && (!upto || r.applied < upto)) {
+		struct pollfd p = { .fd = r.fd, .events = POLLIN };
+		size_t off = 0;
+		ssize_t n;
+
+		if (!upto && now_ns() - last_look > 200000000ull) {
+			last_look = now_ns();
+			upto = stop_index(stop);
+			continue;
+		}
+		poll(&p, 1, 200);
+		n = read(r.fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			if (errno == ENOTCONN) {
+				/* Restarting: the file keeps its position. */
+				if (!down)
+					fprintf(r.out, "d %s %" PRIu64 "\n", r.name,
+						r.applied + 1);
+				r.downs += !down;
+				down = 1;
+				pause_ms(50);
+				continue;
+			}
+			fprintf(r.out, "g %s %" PRIu64 " %s\n", r.name,
+				r.applied + 1, ename(errno));
+			fflush(r.out);
+			if (errno != ERANGE) {
+				fprintf(stderr, "reader %s: read at %" PRIu64 ": %s\n",
+					r.name, r.applied + 1, ename(errno));
+				return 1;
+			}
+			/* No snapshot covers our position: skip ahead. */
+			if (lseek(r.fd, 1, SEEK_SET) < 0)
+				pause_ms(50);
+			continue;
+		}
+		down = 0;
+		while (off + sizeof(struct paxos_record) <= (size_t)n) {
+			struct paxos_record rec;
+			const unsigned char *v = buf + off + sizeof(rec);
+			int err;
+
+			memcpy(&rec, buf + off, sizeof(rec));
+			off += sizeof(rec) + rec.len;
+			if (rec.type == PAXOS_REC_SNAPSHOT) {
+				err = snap_load(&r, rec.index);
+				if (!err)
+					continue;
+				/* ESTALE, or down: the log again after our state. */
+				if (err != ESTALE && err != ENOTCONN) {
+					fprintf(stderr, "reader %s: snapshot %" PRIu64
+						": %s\n", r.name, (uint64_t)rec.index,
+						ename(err));
+					return 1;
+				}
+				lseek(r.fd, r.applied + 1, SEEK_SET);
+				break;
+			}
+			fprintf(r.out, "r %s %" PRIu64 " %u ", r.name,
+				(uint64_t)rec.index, rec.type);
+			put_value(r.out, v, rec.len);
+			fputc('\n', r.out);
+			/* A gap or a step back is jcheck's to find. */
+			r.hash = jhash_rec(r.hash, rec.index, rec.type, v, rec.len);
+			r.count += rec.type == PAXOS_REC_DATA;
+			r.applied = rec.index;
+			r.entries++;
+			if (r.every && r.applied - r.last_snap >= r.every)
+				snap_write(&r);
+		}
+	}
+	if (fclose(r.out)) {
+		perror(argv[3]);
+		return 1;
+	}
+	printf("reader %s: applied %" PRIu64 ": %" PRIu64 " entries, %" PRIu64
+	       " snapshot records (%" PRIu64 " bytes), %" PRIu64
+	       " snapshots written, node down %" PRIu64 " times%s\n", r.name,
+	       r.applied, r.entries, r.snaps, r.snap_bytes, r.written, r.downs,
+	       terminated ? ", STOPPED before its end" : "");
+	return terminated ? 3 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "write"))
+		return run_clients(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "read"))
+		return run_reader(argc, argv);
+	fprintf(stderr, "usage: jepsen write NODE WRITERS BARRIERS SECONDS GRACE OUT\n"
+		"       jepsen read NAME OUT [EVERY [SIZE] | upto:INDEX]\n");
+	return 2;
+}
