@@ -6,10 +6,12 @@
 # verdict the caller cannot misread.
 #
 # usage: selftests/vm/run.sh [options] [TEST...]
-#   --kernel debian|debug  Debian's cloud kernel (default) or the debug kernel
-#                          (KASAN, lockdep, kmemleak, UBSAN) from
-#                          scripts/debug-kernel.sh; the module is rebuilt
-#                          against that tree for the run.
+#   --kernel debian|debian612|debug
+#                          Debian 12's 6.1 cloud kernel (default), its 6.12
+#                          cloud kernel from bookworm-security, or the debug
+#                          kernel (6.1 with KASAN, lockdep, kmemleak, UBSAN)
+#                          from scripts/debug-kernel.sh; for the last two the
+#                          module is rebuilt against that tree for the run.
 #   --cmd 'CMD'            run CMD (a path relative to the tree, with
 #                          arguments) instead of the kselftests; its output is
 #                          streamed, its exit status is the verdict
@@ -17,8 +19,9 @@
 #                          wrote under /out (default build/vm/<kernel>)
 #   --timeout SEC          whole-VM time limit (default 1800)
 #   --append 'ARGS'        more guest kernel command line
-#   KPAXOS_PLANT_FAIL=1    add a test that fails; KPAXOS_KO=path: Debian-kernel
-#                          module to use instead of kmod/paxos.ko
+#   KPAXOS_PLANT_FAIL=1    add a test that fails; KPAXOS_KO=path: module to
+#                          use on a Debian kernel instead of kmod/paxos.ko
+#                          (6.1) or the one built for the run (6.12)
 #   TEST...                names in selftests/paxos (default: every
 #                          executable basic_* and cluster_* there)
 #
@@ -47,13 +50,12 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--timeout) vm_timeout=$2; shift 2 ;;
-	-h|--help) sed -n '3,30p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,35p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) tests+=("$1"); shift ;;
 	esac
 done
 
-kver=$("$top/scripts/kver.sh")
 out=${out:-$top/build/vm/$kernel}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -62,29 +64,45 @@ work=$out.work
 
 log() { echo "vm: $*" >&2; }
 
+# The module, rebuilt against another kernel tree in a copy of the sources
+# (the tree's own objects are the 6.1 build).
+build_ko() {	# kernel-tree
+	local dk=$out.kmod
+	rm -rf "$dk"
+	mkdir -p "$dk"
+	cp -r "$top/kmod" "$top/uapi" "$dk/"
+	find "$dk" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' \) -delete
+	log "building paxos.ko against $1"
+	make -s -C "$1" M="$dk/kmod" ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WARN=y} modules >&2
+	ko=$dk/kmod/paxos.ko
+}
+
 case "$kernel" in
-debian)
+debian|debian612)
+	if [ "$kernel" = debian ]; then
+		kver=$("$top/scripts/kver.sh" 6.1)
+		ko=${KPAXOS_KO:-$top/kmod/paxos.ko}
+		[ -f "$ko" ] || { log "$ko missing: run make first"; exit 1; }
+	else
+		kver=$("$top/scripts/kver.sh" 6.12)
+		if [ -n "${KPAXOS_KO:-}" ]; then
+			ko=$KPAXOS_KO
+		else
+			build_ko "/lib/modules/$kver/build"
+		fi
+	fi
 	bzimage=/boot/vmlinuz-$kver
 	modsrc=/lib/modules/$kver
-	ko=${KPAXOS_KO:-$top/kmod/paxos.ko}
-	[ -f "$ko" ] || { log "$ko missing: run make first"; exit 1; }
+	[ -f "$bzimage" ] || { log "$bzimage missing (scripts/deps.sh)"; exit 1; }
 	;;
 debug)
 	tree=$("$top/scripts/debug-kernel.sh")
 	bzimage=$tree/arch/x86/boot/bzImage
 	modsrc=
 	kver=$(cat "$tree/include/config/kernel.release")
-	# The module, rebuilt against the debug tree in a copy of the sources.
-	dk=$out.kmod
-	rm -rf "$dk"
-	mkdir -p "$dk"
-	cp -r "$top/kmod" "$top/uapi" "$dk/"
-	find "$dk" -name '*.o' -o -name '*.ko' -o -name '.*.cmd' | xargs rm -f
-	log "building paxos.ko against $tree"
-	make -s -C "$tree" M="$dk/kmod" ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WARN=y} modules >&2
-	ko=$dk/kmod/paxos.ko
+	build_ko "$tree"
 	;;
-*) echo "run.sh: --kernel debian|debug" >&2; exit 2 ;;
+*) echo "run.sh: --kernel debian|debian612|debug" >&2; exit 2 ;;
 esac
 
 # ---------------------------------------------------------------- initramfs
@@ -140,7 +158,8 @@ find "$root/kpaxos" -type f -perm -u+x | while read -r f; do
 done
 
 # Debian kernel: the network modules the tests need, with their
-# dependencies, and depmod so busybox modprobe resolves them.
+# dependencies, and depmod so busybox modprobe resolves them.  6.12 ships
+# them xz-compressed; they are packed decompressed.
 if [ -n "$modsrc" ]; then
 	want=(veth sch_netem udp_tunnel ip6_udp_tunnel bridge)
 	seen=" "
@@ -153,7 +172,11 @@ if [ -n "$modsrc" ]; then
 		case "$f" in (builtin*|"") continue ;; esac
 		rel=${f#/lib/modules/$kver/}
 		mkdir -p "$root/lib/modules/$kver/$(dirname "$rel")"
-		cp "$f" "$root/lib/modules/$kver/$rel"
+		case "$f" in
+		*.ko.xz) xz -dc "$f" >"$root/lib/modules/$kver/${rel%.xz}" ;;
+		*.ko) cp "$f" "$root/lib/modules/$kver/$rel" ;;
+		*) log "module $m: cannot unpack $f"; exit 1 ;;
+		esac
 		# shellcheck disable=SC2207
 		want+=($(modinfo -k "$kver" -F depends "$m" | tr ',' ' '))
 	done
