@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: build, user-space tests, kselftests in QEMU on Debian's
-# kernel and on the debug kernel, the proof that the VM verdict has teeth,
-# then checkpatch --strict, sparse and W=1 on kmod/.  Ends with one line
-# `N passed, M failed`; exits non-zero when anything failed.
+# `make check`: build, user-space tests, kselftests in QEMU on Debian 12's
+# 6.1 and 6.12 kernels and on the debug kernel (6.1), the proof that the VM
+# verdict has teeth, then checkpatch --strict, sparse and W=1 on kmod/.
+# Ends with one line `N passed, M failed`; exits non-zero when anything
+# failed.
 #
 # KPAXOS_PLANT_FAIL=1 adds a deliberately failing kselftest and
 # PAXOS_PLANT_WARN=y builds the module with a WARN_ON in its init: either
@@ -90,8 +91,11 @@ for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udppi
 	fi
 done
 
-step "kselftests in QEMU, Debian kernel"
+step "kselftests in QEMU, Debian 6.1 kernel"
 vm vm-debian --kernel debian
+
+step "kselftests in QEMU, Debian 6.12 kernel"
+vm vm-debian612 --kernel debian612
 
 step "kselftests in QEMU, debug kernel (KASAN, lockdep, kmemleak, UBSAN)"
 vm vm-debug --kernel debug
