@@ -61,3 +61,64 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	@for d in $(call have,$(TOOL_DIRS) $(TEST_DIRS)); do $(MAKE) -C $$d clean; done
 	rm -rf build
+
+# Installing (DESTDIR honoured).  install: paxos.ko for the kernel it was
+# built for, under /lib/modules/KVER/extra, then depmod; install-tools:
+# paxosctl and paxosd, their man pages, the bash completion and the
+# paxos@.service unit; install-dkms: the module's source and dkms.conf
+# under /usr/src/paxos-VERSION, for `dkms install paxos/VERSION`.
+# make deb: the paxos-dkms and paxos-tools Debian packages in build/deb/.
+prefix ?= /usr/local
+sbindir ?= $(prefix)/sbin
+datadir ?= $(prefix)/share
+mandir ?= $(datadir)/man
+unitdir ?= $(prefix)/lib/systemd/system
+# The upstream part of debian/changelog's version ("0.1.0" of "(0.1.0-1)").
+PAXOS_VERSION := $(shell head -n1 debian/changelog | cut -d' ' -f2 | tr -d '()' | sed 's/-[^-]*$$//')
+DKMS_SRC = $(DESTDIR)/usr/src/paxos-$(PAXOS_VERSION)
+# The kernel release paxos.ko was built for, from the module itself.
+MOD_KVER = $$(modinfo -F vermagic kmod/paxos.ko | cut -d' ' -f1)
+
+.PHONY: install install-module install-tools install-dkms uninstall deb
+
+install: install-module install-tools
+
+install-module: module
+	install -D -m 0644 kmod/paxos.ko $(DESTDIR)/lib/modules/$(MOD_KVER)/extra/paxos.ko
+	@if [ -z "$(DESTDIR)" ]; then echo "depmod -a $(MOD_KVER)"; depmod -a $(MOD_KVER); fi
+
+install-tools:
+	$(MAKE) -C tools/paxosctl paxosctl
+	$(MAKE) -C tools/paxosd paxosd
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
+		$(DESTDIR)$(datadir)/bash-completion/completions
+	install -m 0755 tools/paxosctl/paxosctl tools/paxosd/paxosd $(DESTDIR)$(sbindir)/
+	install -m 0644 Documentation/paxosctl.8 Documentation/paxosd.8 $(DESTDIR)$(mandir)/man8/
+	install -m 0644 tools/paxosctl/paxosctl.bash-completion \
+		$(DESTDIR)$(datadir)/bash-completion/completions/paxosctl
+	sed 's|@SBINDIR@|$(sbindir)|g' packaging/paxos@.service.in >$(DESTDIR)$(unitdir)/paxos@.service
+	chmod 0644 $(DESTDIR)$(unitdir)/paxos@.service
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+install-dkms:
+	install -d $(DKMS_SRC)/kmod/core $(DKMS_SRC)/uapi/linux
+	install -m 0644 Kbuild $(DKMS_SRC)/
+	install -m 0644 kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.[ch])) $(DKMS_SRC)/kmod/
+	install -m 0644 $(wildcard kmod/core/*.[ch]) $(DKMS_SRC)/kmod/core/
+	install -m 0644 uapi/linux/paxos.h $(DKMS_SRC)/uapi/linux/
+	sed 's/#MODULE_VERSION#/$(PAXOS_VERSION)/g' dkms.conf >$(DKMS_SRC)/dkms.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/paxosctl $(DESTDIR)$(sbindir)/paxosd \
+		$(DESTDIR)$(mandir)/man8/paxosctl.8 $(DESTDIR)$(mandir)/man8/paxosd.8 \
+		$(DESTDIR)$(datadir)/bash-completion/completions/paxosctl \
+		$(DESTDIR)$(unitdir)/paxos@.service
+	@set -e; for m in $(DESTDIR)/lib/modules/*/extra/paxos.ko; do \
+		[ -e "$$m" ] || continue; k=$${m#$(DESTDIR)/lib/modules/}; k=$${k%%/*}; \
+		echo "rm -f $$m"; rm -f "$$m"; \
+		if [ -z "$(DESTDIR)" ]; then echo "depmod -a $$k"; depmod -a "$$k"; fi; \
+	done
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+deb:
+	@packaging/deb.sh
