@@ -125,6 +125,9 @@ single w1 sh -c "rm -rf build/w1 && mkdir -p build/w1 && cp -r kmod uapi build/w
 	make --no-print-directory -C $kdir M=$top/build/w1/kmod W=1 modules 2>&1 |
 	tee build/check/w1.out; ! grep -E 'warning:|error:' build/check/w1.out"
 
+step "Debian packages: make deb, lintian, DKMS build for the installed headers"
+single deb scripts/deb-check.sh
+
 echo
 echo "=== done in $(( $(date +%s) - t0 ))s"
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
