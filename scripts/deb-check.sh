@@ -35,6 +35,15 @@ dkms_deb=build/deb/paxos-dkms_${ver}_all.deb
 tools_deb=build/deb/paxos-tools_${ver}_${arch}.deb
 pkgs="paxos-dkms paxos-tools"
 
+# Known to dpkg in any state but not-installed (unpacked, half-configured,
+# config-files...): something to purge.
+present() {	# package
+	case "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" in
+	"" | not-installed) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
 # Installed, by dpkg's account.
 installed() {	# package
 	case "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" in
@@ -72,7 +81,7 @@ steps() {
 
 	kvers=$(kernels)
 	for p in $pkgs; do
-		if installed "$p"; then
+		if present "$p"; then
 			die "$p is installed already"
 		fi
 	done
@@ -139,7 +148,7 @@ steps() {
 	# shellcheck disable=SC2086
 	dpkg --purge $pkgs
 	for p in $pkgs; do
-		! installed "$p" || die "$p is still installed"
+		! present "$p" || die "$p is still installed"
 	done
 	for f in "/usr/src/paxos-$ver" /var/lib/dkms/paxos /usr/sbin/paxosctl /usr/sbin/paxosd \
 		/lib/systemd/system/paxos@.service /usr/share/man/man8/paxosctl.8.gz; do
@@ -185,7 +194,7 @@ marker=$top/build/deb-check.host-installed
 host_cleanup() {
 	local p
 	for p in $pkgs; do
-		if installed "$p"; then
+		if present "$p"; then
 			say "cleanup: dpkg --purge $p"
 			dpkg --purge "$p" >/dev/null || true
 		fi
@@ -205,7 +214,7 @@ on_host() {
 		host_cleanup
 	fi
 	for p in $pkgs; do
-		if installed "$p"; then
+		if present "$p"; then
 			die "$p is installed on this host: not touching it (dpkg --purge $pkgs, or leave --host out)"
 		fi
 	done
@@ -223,7 +232,7 @@ on_host() {
 case "${1:-}" in
 --steps)	# inside the chroot, which may hold the host's own copies
 	for p in $pkgs; do
-		if installed "$p"; then
+		if present "$p"; then
 			say "the host has $p: purged in the chroot first"
 			dpkg --purge "$p" >/dev/null
 		fi
