@@ -6,6 +6,8 @@
 #                 and on the debug kernel, checkpatch, sparse, W=1
 #   make demo     a 3-node cluster in a VM with a leader failover
 #   make bench    commit latency and throughput against the network's floor
+#   make install  paxos.ko, paxosctl, paxosd, man pages, paxos@.service
+#   make deb      the paxos-dkms and paxos-tools Debian packages in build/deb/
 #
 # KDIR selects the kernel tree (default: the installed Debian cloud headers).
 
