@@ -8,7 +8,10 @@
  *	WRITERS threads write unique values "wNODE-THREAD-SEQ" with blocking
  *	write() and BARRIERS threads take PAXOS_IOC_BARRIER, each on its own
  *	file, for SECONDS; calls still blocked GRACE seconds later are
- *	interrupted (EINTR).  One line per call, written to OUT at the end:
+ *	interrupted (EINTR).  The clients run at nice 10 and pace their
+ *	calls: 5 ms of rest after a write,
+ *	10 ms after a barrier, 100 ms after a failure.  One line per call,
+ *	written to OUT at the end:
  *	  w NODE THREAD SEQ INVOKE COMPLETE ok INDEX	acknowledged
  *	  w NODE THREAD SEQ INVOKE COMPLETE ERRNO 0	indeterminate
  *	  b NODE THREAD SEQ INVOKE COMPLETE ok|ERRNO INDEX
@@ -138,9 +141,12 @@ static void *client(void *arg)
 		if (o.err)
 			o.index = 0;
 		push(c, &o);
-		/* A node down or cut off fails fast: do not spin. */
-		if (o.err)
-			pause_ms(100);
+		/*
+		 * A node down or cut off fails fast: do not spin.  Paced, the
+		 * clients leave the (emulated) CPUs to the nodes and the
+		 * nemesis; barriers are cheapest on a leader.
+		 */
+		pause_ms(o.err ? 100 : c->kind == 'b' ? 10 : 5);
 	}
 	close(fd);
 	atomic_store(&c->done, 1);
@@ -176,6 +182,9 @@ static int run_clients(int argc, char **argv)
 		perror(argv[7]);
 		return 1;
 	}
+	/* Below the nodes' own work and the nemesis on a slow host. */
+	if (nice(10) < 0)
+		perror("nice");
 	/* No SA_RESTART: a blocked write() or barrier returns EINTR. */
 	sigaction(SIGUSR1, &sa, NULL);
 	for (i = 0; i < n; i++) {
