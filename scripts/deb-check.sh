@@ -161,16 +161,19 @@ steps() {
 	say "ok: purged, nothing left"
 }
 
-# The chroot: an overlay of / in this (private) mount namespace.
-in_chroot() {
-	local base=$top/build/deb-check root layers
-	root=$base/root
-	layers=$base/layers
+# The chroot's root: an overlay of / in this (private) mount namespace.
+root=$top/build/deb-check/root
+overlay() {
+	local layers=$top/build/deb-check/layers
 	mkdir -p "$root" "$layers"
 	mount -t tmpfs -o mode=0755 paxos-deb-check "$layers"
 	mkdir "$layers/upper" "$layers/work"
 	mount -t overlay -o "lowerdir=/,upperdir=$layers/upper,workdir=$layers/work" \
 		paxos-deb-check "$root"
+}
+
+in_chroot() {
+	overlay
 	mount -t proc proc "$root/proc"
 	mount --rbind /dev "$root/dev"
 	mount -t tmpfs -o mode=0755 tmpfs "$root/run"
@@ -187,6 +190,8 @@ chroot_possible() {
 	for d in /usr /var /etc /lib/modules /usr/src; do
 		[ "$(stat -c %m "$d")" = / ] || return 1
 	done
+	# A container may refuse the mounts even to root: try them.
+	unshare --mount --propagation private "$0" --probe 2>/dev/null
 }
 
 # On the host: purge on the way out; a marker says a killed run left them.
@@ -242,6 +247,10 @@ case "${1:-}" in
 	;;
 --in-namespace)
 	in_chroot
+	exit 0
+	;;
+--probe)
+	overlay
 	exit 0
 	;;
 --host|"") ;;
