@@ -29,7 +29,10 @@ cd "$top"
 say() { echo "deb-check: $*"; }
 die() { echo "deb-check: FAILED: $*" >&2; exit 1; }
 
+self=$top/scripts/deb-check.sh
 ver=$(head -n1 debian/changelog | cut -d' ' -f2 | tr -d '()')
+# DKMS's version: the upstream part, without a Debian revision.
+dver=${ver%-*}
 arch=$(dpkg --print-architecture)
 dkms_deb=build/deb/paxos-dkms_${ver}_all.deb
 tools_deb=build/deb/paxos-tools_${ver}_${arch}.deb
@@ -68,7 +71,7 @@ kernels() {
 
 # The end of DKMS's build log, if there is one.
 make_log() {
-	local f=/var/lib/dkms/paxos/$ver/build/make.log
+	local f=/var/lib/dkms/paxos/$dver/build/make.log
 	if [ -f "$f" ]; then
 		echo "--- $f (end)"
 		tail -n 40 "$f"
@@ -95,25 +98,25 @@ steps() {
 		installed "$p" || die "$p did not install"
 	done
 
-	[ -f "/usr/src/paxos-$ver/dkms.conf" ] || die "/usr/src/paxos-$ver/dkms.conf is missing"
-	grep -qx "PACKAGE_VERSION=\"$ver\"" "/usr/src/paxos-$ver/dkms.conf" ||
-		die "dkms.conf does not give version $ver"
-	[ -n "$(dkms status -m paxos -v "$ver")" ] || die "DKMS does not know paxos/$ver"
+	[ -f "/usr/src/paxos-$dver/dkms.conf" ] || die "/usr/src/paxos-$dver/dkms.conf is missing"
+	grep -qx "PACKAGE_VERSION=\"$dver\"" "/usr/src/paxos-$dver/dkms.conf" ||
+		die "dkms.conf does not give version $dver"
+	[ -n "$(dkms status -m paxos -v "$dver")" ] || die "DKMS does not know paxos/$dver"
 
 	for k in $kvers; do
-		if grep -q ': installed' <<<"$(dkms status -m paxos -v "$ver" -k "$k")"; then
-			say "DKMS built and installed paxos/$ver for $k when the package installed"
+		if grep -q ': installed' <<<"$(dkms status -m paxos -v "$dver" -k "$k")"; then
+			say "DKMS built and installed paxos/$dver for $k when the package installed"
 		else
-			say "dkms install -m paxos -v $ver -k $k"
+			say "dkms install -m paxos -v $dver -k $k"
 			t=$(date +%s)
-			if ! dkms install -m paxos -v "$ver" -k "$k"; then
+			if ! dkms install -m paxos -v "$dver" -k "$k"; then
 				make_log
-				die "DKMS could not build paxos/$ver for $k"
+				die "DKMS could not build paxos/$dver for $k"
 			fi
 			say "built in $(( $(date +%s) - t ))s"
 		fi
-		grep -q ': installed' <<<"$(dkms status -m paxos -v "$ver" -k "$k")" ||
-			die "dkms status: paxos/$ver is not installed for $k"
+		grep -q ': installed' <<<"$(dkms status -m paxos -v "$dver" -k "$k")" ||
+			die "dkms status: paxos/$dver is not installed for $k"
 		mod=$(find "/lib/modules/$k/updates" -name 'paxos.ko*' 2>/dev/null | head -n1 || true)
 		[ -n "$mod" ] || die "no paxos.ko under /lib/modules/$k/updates"
 		magic=$(modinfo -F vermagic "$mod")
@@ -150,7 +153,7 @@ steps() {
 	for p in $pkgs; do
 		! present "$p" || die "$p is still installed"
 	done
-	for f in "/usr/src/paxos-$ver" /var/lib/dkms/paxos /usr/sbin/paxosctl /usr/sbin/paxosd \
+	for f in "/usr/src/paxos-$dver" /var/lib/dkms/paxos /usr/sbin/paxosctl /usr/sbin/paxosd \
 		/lib/systemd/system/paxos@.service /usr/share/man/man8/paxosctl.8.gz; do
 		[ ! -e "$f" ] || die "$f is left after the purge"
 	done
@@ -179,7 +182,7 @@ in_chroot() {
 	mount -t tmpfs -o mode=0755 tmpfs "$root/run"
 	mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$top/scripts/deb-check.sh" --steps
+		LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$self" --steps
 }
 
 # Whether the chroot can be made here.
@@ -191,7 +194,7 @@ chroot_possible() {
 		[ "$(stat -c %m "$d")" = / ] || return 1
 	done
 	# A container may refuse the mounts even to root: try them.
-	unshare --mount --propagation private "$0" --probe 2>/dev/null
+	unshare --mount --propagation private "$self" --probe 2>/dev/null
 }
 
 # On the host: purge on the way out; a marker says a killed run left them.
@@ -281,7 +284,7 @@ if [ "${1:-}" = --host ]; then
 	on_host
 elif chroot_possible; then
 	say "installing in a throwaway chroot (overlay of / in a private mount namespace)"
-	unshare --mount --propagation private "$0" --in-namespace || die "see above"
+	unshare --mount --propagation private "$self" --in-namespace || die "see above"
 else
 	say "no overlay chroot here: installing on the host, purged on the way out"
 	on_host
