@@ -181,6 +181,10 @@ in_chroot() {
 	mount --rbind /dev "$root/dev"
 	mount -t tmpfs -o mode=0755 tmpfs "$root/run"
 	mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+	# The tree (the packages, this script), read-only, wherever it lives.
+	mkdir -p "$root$top"
+	mount --bind "$top" "$root$top"
+	mount -o remount,bind,ro "$root$top"
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 		LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$self" --steps
 }
