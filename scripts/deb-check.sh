@@ -288,7 +288,7 @@ if [ "${1:-}" = --host ]; then
 	on_host
 elif chroot_possible; then
 	say "installing in a throwaway chroot (overlay of / in a private mount namespace)"
-	unshare --mount --propagation private "$self" --in-namespace || die "see above"
+	unshare --mount --propagation private "$self" --in-namespace || die "in the chroot (the host is untouched)"
 else
 	say "no overlay chroot here: installing on the host, purged on the way out"
 	on_host
