@@ -33,6 +33,8 @@
  *                              state as of INDEX (its hash, then a pattern
  *                              derived from it), in PIECE-byte pieces
  *   plog snaperr CASE [INDEX]  a bad snapshot ioctl; print its errno
+ *   plog snapcat INDEX         the bytes of the node's snapshot INDEX, raw,
+ *                              to stdout (for a checksum)
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -379,6 +381,34 @@ static int snap_io(int fd, unsigned long req, __u64 index, __u64 size,
 	return ioctl(fd, req, &io) ? errno : 0;
 }
 
+/* Copy snapshot @index to stdout in 64 KiB pieces: 0, or 1 and why. */
+static int snap_cat(__u64 index)
+{
+	static unsigned char piece[1 << 16];
+	struct paxos_snap_io io = { .index = index };
+	int fd = dev(O_RDONLY);
+	__u64 off = 0;
+
+	do {
+		io.offset = off;
+		io.len = sizeof(piece);
+		io.data = (uintptr_t)piece;
+		if (ioctl(fd, PAXOS_IOC_SNAP_READ, &io)) {
+			fprintf(stderr, "snap read %llu at %llu: %s\n",
+				(unsigned long long)index,
+				(unsigned long long)off, ename(errno));
+			return 1;
+		}
+		if (!io.len && off < io.size)
+			return 1;
+		if (fwrite(piece, 1, io.len, stdout) != io.len)
+			return 1;
+		off += io.len;
+	} while (off < io.size);
+	close(fd);
+	return fflush(stdout) ? 1 : 0;
+}
+
 /* One bad use of the snapshot ioctls: its errno. */
 static int snap_err(const char *what, __u64 index)
 {
@@ -602,6 +632,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)size, (unsigned long long)h);
 		return 0;
 	}
+	if (!strcmp(argv[1], "snapcat") && argc == 3)
+		return snap_cat(strtoull(argv[2], NULL, 10));
 	if (!strcmp(argv[1], "snaperr") && (argc == 3 || argc == 4)) {
 		int e = snap_err(argv[2], argc == 4 ? strtoull(argv[3], NULL, 10) : 0);
 
