@@ -41,6 +41,18 @@ struct pxk_file {
 	struct mutex lock;	/* one reader, seeker or snapshot writer */
 	u8 *bounce;		/* PXK_BOUNCE bytes, from the first read on */
 	struct pxk_snap *wr;	/* a snapshot being written (lock) */
+	/*
+	 * Blocking writes are client writes of the file's session, one at
+	 * a time and in call order (wlock): write cseq + 1 goes only once
+	 * write cseq is answered.  A write that failed undecided (it may
+	 * still commit) is kept; the next write with the same bytes is its
+	 * retry, under the same number, so it commits once.
+	 */
+	struct mutex wlock;
+	u64 session;
+	u64 cseq;		/* the number of the last write issued */
+	void *undecided;	/* its bytes, if it failed undecided */
+	u32 undecided_len;
 };
 
 static int pxk_open(struct inode *inode, struct file *file)
@@ -55,6 +67,10 @@ static int pxk_open(struct inode *inode, struct file *file)
 		return -ENODEV;
 	}
 	mutex_init(&f->lock);
+	mutex_init(&f->wlock);
+	do {
+		f->session = get_random_u64();
+	} while (!f->session);
 	file->private_data = f;
 	return 0;
 }
@@ -66,6 +82,7 @@ static int pxk_release(struct inode *inode, struct file *file)
 	pxk_node_put(f->node);
 	pxk_snap_put(f->wr);
 	kvfree(f->bounce);
+	kfree(f->undecided);
 	kfree(f);
 	return 0;
 }
@@ -105,8 +122,12 @@ static ssize_t fill(struct pxk_node *n, struct pxk_file *f, u8 *buf, size_t cap)
 		const void *data;
 		u32 len;
 
-		if (!f->pos || f->pos > n->commit)
+		if (!f->pos || f->pos > n->commit) {
+			/* Behind: what comes next may never come here. */
+			if (f->pos && !used && px_behind(n->px))
+				return -ENODATA;
 			break;
+		}
 		data = px_log_get(n->px, f->pos, &type, &len);
 		if (!data) {
 			u64 snap = snap_covers(n, f->pos);
@@ -159,7 +180,8 @@ static void start_pos(struct pxk_node *n, struct pxk_file *f)
 static bool readable(struct pxk_node *n, struct pxk_file *f)
 {
 	start_pos(n, f);
-	return n->dead || !n->px || (f->pos && f->pos <= n->commit);
+	return n->dead || !n->px || (f->pos && f->pos <= n->commit) ||
+	       px_behind(n->px);
 }
 
 static ssize_t pxk_read(struct file *file, char __user *ubuf, size_t count,
@@ -210,6 +232,50 @@ static bool may_propose(struct file *file, struct pxk_node *n)
 	return file_ns_capable(file, n->user_ns, CAP_NET_ADMIN);
 }
 
+/* A failure after which the write may still commit. */
+static bool undecided(int err)
+{
+	return err == -EINTR || err == -ETIMEDOUT || err == -ENOTCONN ||
+	       err == -ENODEV;
+}
+
+/*
+ * One client write of the file's session: the retry of the last one if it
+ * failed undecided and @buf holds the same bytes, else the next number.
+ * Takes @buf.
+ */
+static int session_write(struct pxk_file *f, void *buf, u32 len, u64 *index)
+{
+	struct px_prop_id id = { 0 };
+	bool queued;
+	int err;
+
+	if (mutex_lock_interruptible(&f->wlock)) {
+		kfree(buf);
+		return -EINTR;
+	}
+	id.session = f->session;
+	if (f->undecided && f->undecided_len == len &&
+	    !memcmp(f->undecided, buf, len))
+		id.cseq = f->cseq;
+	else
+		id.cseq = f->cseq + 1;
+	err = pxk_propose_id(f->node, &id, buf, len, false, 0, index, &queued);
+	if (queued || id.cseq == f->cseq) {
+		f->cseq = id.cseq;
+		kfree(f->undecided);
+		f->undecided = NULL;
+		if (undecided(err)) {
+			f->undecided = buf;
+			f->undecided_len = len;
+			buf = NULL;
+		}
+	}
+	mutex_unlock(&f->wlock);
+	kfree(buf);
+	return err;
+}
+
 static ssize_t pxk_write(struct file *file, const char __user *ubuf,
 			 size_t count, loff_t *ppos)
 {
@@ -227,9 +293,13 @@ static ssize_t pxk_write(struct file *file, const char __user *ubuf,
 	buf = memdup_user(ubuf, count);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	err = pxk_propose(f->node, buf, count, file->f_flags & O_NONBLOCK, 0,
-			  &index);
-	kfree(buf);
+	if (file->f_flags & O_NONBLOCK) {
+		/* Returns once proposed: no session, the log tells the rest. */
+		err = pxk_propose(f->node, buf, count, true, 0, &index);
+		kfree(buf);
+	} else {
+		err = session_write(f, buf, count, &index);
+	}
 	if (err)
 		return err;
 	if (index)
@@ -275,7 +345,7 @@ static __poll_t pxk_poll(struct file *file, poll_table *wait)
 		mask = EPOLLERR | EPOLLHUP;
 	else if (n->px && px_propose_room(n->px))
 		mask = EPOLLOUT | EPOLLWRNORM;
-	if (n->px && f->pos && f->pos <= n->commit)
+	if (n->px && ((f->pos && f->pos <= n->commit) || px_behind(n->px)))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	spin_unlock_bh(&n->lock);
 	return mask;
@@ -429,6 +499,36 @@ out:
 	return err;
 }
 
+/* The file's client session, read or set (the next write's number). */
+static long session_ioctl(struct pxk_file *f, unsigned int cmd,
+			  struct paxos_session __user *us)
+{
+	struct paxos_session s;
+
+	if (cmd == PAXOS_IOC_SESSION_SET &&
+	    copy_from_user(&s, us, sizeof(s)))
+		return -EFAULT;
+	if (cmd == PAXOS_IOC_SESSION_SET && (!s.id || !s.seq || s.flags || s.pad))
+		return -EINVAL;
+	if (mutex_lock_interruptible(&f->wlock))
+		return -EINTR;
+	if (cmd == PAXOS_IOC_SESSION_SET) {
+		f->session = s.id;
+		f->cseq = s.seq - 1;
+		kfree(f->undecided);
+		f->undecided = NULL;
+	} else {
+		s.id = f->session;
+		s.seq = f->cseq;
+		s.flags = f->undecided ? PAXOS_SESSION_UNDECIDED : 0;
+		s.pad = 0;
+	}
+	mutex_unlock(&f->wlock);
+	if (cmd == PAXOS_IOC_SESSION_GET && copy_to_user(us, &s, sizeof(s)))
+		return -EFAULT;
+	return 0;
+}
+
 static long pxk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct pxk_file *f = file->private_data;
@@ -444,6 +544,9 @@ static long pxk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case PAXOS_IOC_LAST_WRITE:
 		v = READ_ONCE(f->last_write);
 		break;
+	case PAXOS_IOC_SESSION_GET:
+	case PAXOS_IOC_SESSION_SET:
+		return session_ioctl(f, cmd, (void __user *)arg);
 	case PAXOS_IOC_COMMIT_INDEX:
 		spin_lock_bh(&n->lock);
 		if (n->dead)

@@ -83,6 +83,14 @@ static const struct nla_policy trim_policy[PAXOS_A_MAX + 1] = {
 	[PAXOS_A_INDEX] = { .type = NLA_U64 },
 };
 
+static struct netlink_range_validation retain_range = {
+	.min = PAXOS_MIN_RETAIN_BYTES, .max = PAXOS_MAX_RETAIN_BYTES,
+};
+
+static const struct nla_policy log_policy[PAXOS_A_MAX + 1] = {
+	[PAXOS_A_RETAIN_BYTES] = NLA_POLICY_FULL_RANGE(NLA_U64, &retain_range),
+};
+
 static const struct nla_policy empty_policy[PAXOS_A_MAX + 1] = {
 };
 
@@ -378,6 +386,9 @@ static int pxk_propose_doit(struct sk_buff *skb, struct genl_info *info)
 	pxk_node_put(n);
 	if (err == -ENOTCONN)
 		NL_SET_ERR_MSG(info->extack, "node is down");
+	else if (err == -ENOSPC)
+		NL_SET_ERR_MSG(info->extack,
+			       "retained log full: take a snapshot (PAXOS_IOC_SNAP_WRITE)");
 	else if (err == -ETIMEDOUT)
 		NL_SET_ERR_MSG(info->extack,
 			       "not committed within the timeout: it may still commit");
@@ -419,6 +430,61 @@ static int pxk_trim_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/*
+ * The bound on the retained log's bytes, at once on a running node: under
+ * strict retention a lower one may leave the log full until a snapshot.
+ */
+static int pxk_log_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pxk_node *n;
+	u64 bytes;
+
+	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_RETAIN_BYTES)) {
+		NL_SET_ERR_MSG(info->extack, "retain bytes missing");
+		return -EINVAL;
+	}
+	bytes = nla_get_u64(info->attrs[PAXOS_A_RETAIN_BYTES]);
+	n = info_node(info);
+	if (!n)
+		return -ENODEV;
+	mutex_lock(&n->cfg_lock);
+	WRITE_ONCE(n->retain_bytes, bytes);
+	spin_lock_bh(&n->lock);
+	if (n->px) {
+		px_set_retain_bytes(n->px, bytes);
+		pxk_after(n);
+	}
+	spin_unlock_bh(&n->lock);
+	mutex_unlock(&n->cfg_lock);
+	pxk_udp_flush(n);
+	pxk_node_put(n);
+	return 0;
+}
+
+static u64 retain_bytes(struct pxk_node *n)
+{
+	u64 b = READ_ONCE(n->retain_bytes);
+
+	return b ? b : PAXOS_DEFAULT_RETAIN_BYTES;
+}
+
+/* The retained log: its bound, its use and whether it is full. */
+static int put_log(struct sk_buff *msg, struct pxk_node *n,
+		   const struct px_status *st, bool running)
+{
+	if (!running)
+		return nla_put_u64_64bit(msg, PAXOS_A_RETAIN_BYTES,
+					 retain_bytes(n), PAXOS_A_PAD);
+	if (nla_put_u64_64bit(msg, PAXOS_A_RETAIN_BYTES, st->retain_bytes,
+			      PAXOS_A_PAD) ||
+	    nla_put_u64_64bit(msg, PAXOS_A_RETAINED_BYTES, st->retained_bytes,
+			      PAXOS_A_PAD) ||
+	    nla_put_u8(msg, PAXOS_A_LOG_FULL, st->log_full) ||
+	    nla_put_u8(msg, PAXOS_A_STRICT_RETENTION, st->strict))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int put_member(struct sk_buff *skb, const struct pxk_member *m,
 		      const struct px_member_status *ms, u64 now)
 {
@@ -457,7 +523,34 @@ static const struct px_member_status *find_ms(const struct px_status *st, u32 id
 	return NULL;
 }
 
-/* Status, node and lease replies share one builder. */
+/* The rest of a NODE_GET, LEASE_GET or LOG_GET reply. */
+static int put_config(struct sk_buff *msg, struct pxk_node *n,
+		      const struct px_status *st, bool running, u8 cmd)
+{
+	switch (cmd) {
+	case PAXOS_CMD_NODE_GET:
+		if (nla_put_u32(msg, PAXOS_A_HEARTBEAT_MS, n->heartbeat_ms) ||
+		    nla_put_u32(msg, PAXOS_A_ELECTION_MS, n->election_ms))
+			return -EMSGSIZE;
+		return 0;
+	case PAXOS_CMD_LEASE_GET:
+		if (nla_put_u32(msg, PAXOS_A_LEASE_MS, n->lease_ms) ||
+		    nla_put_u32(msg, PAXOS_A_DRIFT_PPM, n->drift_ppm) ||
+		    nla_put_u32(msg, PAXOS_A_PREFERRED_LEADER, n->preferred))
+			return -EMSGSIZE;
+		return 0;
+	default:
+		if (put_log(msg, n, st, running) ||
+		    nla_put_u64_64bit(msg, PAXOS_A_FIRST_INDEX, st->first_index,
+				      PAXOS_A_PAD) ||
+		    nla_put_u64_64bit(msg, PAXOS_A_COMMIT_INDEX, st->commit_index,
+				      PAXOS_A_PAD))
+			return -EMSGSIZE;
+		return 0;
+	}
+}
+
+/* Status, node, lease and log replies share one builder. */
 static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 {
 	struct px_status *st = kzalloc(sizeof(*st), GFP_KERNEL);
@@ -478,6 +571,8 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 	if (running)
 		px_get_status(n->px, st, now);
 	state = pxk_state(n);
+	if (running && st->behind)
+		state = PAXOS_STATE_BEHIND;
 	spin_unlock_bh(&n->lock);
 
 	if (nla_put_u8(msg, PAXOS_A_STATE, state) ||
@@ -486,22 +581,12 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 	    put_addr(msg, PAXOS_A_ADDR4, PAXOS_A_ADDR6, &n->addr) ||
 	    nla_put_u16(msg, PAXOS_A_PORT, n->addr.port))
 		goto out;
-	if (cmd == PAXOS_CMD_NODE_GET) {
-		if (nla_put_u32(msg, PAXOS_A_HEARTBEAT_MS, n->heartbeat_ms) ||
-		    nla_put_u32(msg, PAXOS_A_ELECTION_MS, n->election_ms))
-			goto out;
-		err = 0;
+	if (cmd != PAXOS_CMD_STATUS_GET) {
+		err = put_config(msg, n, st, running, cmd);
 		goto out;
 	}
-	if (cmd == PAXOS_CMD_LEASE_GET) {
-		if (nla_put_u32(msg, PAXOS_A_LEASE_MS, n->lease_ms) ||
-		    nla_put_u32(msg, PAXOS_A_DRIFT_PPM, n->drift_ppm) ||
-		    nla_put_u32(msg, PAXOS_A_PREFERRED_LEADER, n->preferred))
-			goto out;
-		err = 0;
-		goto out;
-	}
-	if (nla_put_u32(msg, PAXOS_A_LEADER_ID, st->leader) ||
+	if (put_log(msg, n, st, running) ||
+	    nla_put_u32(msg, PAXOS_A_LEADER_ID, st->leader) ||
 	    nla_put_u64_64bit(msg, PAXOS_A_BALLOT, st->ballot, PAXOS_A_PAD) ||
 	    nla_put_u64_64bit(msg, PAXOS_A_COMMIT_INDEX, st->commit_index, PAXOS_A_PAD) ||
 	    nla_put_u64_64bit(msg, PAXOS_A_FIRST_INDEX, st->first_index, PAXOS_A_PAD) ||
@@ -622,6 +707,11 @@ static const struct genl_ops pxk_ops[] = {
 	{ .cmd = PAXOS_CMD_TRIM, .doit = pxk_trim_doit,
 	  .policy = trim_policy, .maxattr = PAXOS_A_MAX,
 	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = PAXOS_CMD_LOG_SET, .doit = pxk_log_set,
+	  .policy = log_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = PAXOS_CMD_LOG_GET, .doit = pxk_get_doit,
+	  .policy = empty_policy, .maxattr = PAXOS_A_MAX },
 };
 
 static const struct genl_multicast_group pxk_mcgrps[] = {
@@ -641,12 +731,57 @@ static struct genl_family pxk_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(pxk_mcgrps),
 };
 
-/* Leader, lease and member notifications (process context). */
+/* A LOG_NTF: the log full or with room again, behind, or a skip. */
+static int put_log_event(struct sk_buff *msg, struct pxk_node *n,
+			 const struct px_event *ev)
+{
+	u8 what;
+
+	if (ev->type == PX_EV_LOG_FULL)
+		what = ev->a ? PAXOS_LOG_EV_FULL : PAXOS_LOG_EV_ROOM;
+	else
+		what = ev->b ? PAXOS_LOG_EV_SKIPPED : PAXOS_LOG_EV_BEHIND;
+	if (nla_put_u8(msg, PAXOS_A_LOG_EVENT, what))
+		return -EMSGSIZE;
+	if (ev->type == PX_EV_LOG_FULL)
+		return nla_put_u64_64bit(msg, PAXOS_A_RETAINED_BYTES, ev->b,
+					 PAXOS_A_PAD) ||
+		       nla_put_u64_64bit(msg, PAXOS_A_RETAIN_BYTES,
+					 retain_bytes(n), PAXOS_A_PAD);
+	return nla_put_u64_64bit(msg, PAXOS_A_INDEX, ev->a, PAXOS_A_PAD) ||
+	       nla_put_u64_64bit(msg, PAXOS_A_COUNT, ev->b, PAXOS_A_PAD);
+}
+
+/* The attributes of notification @cmd for @ev, after the node id. */
+static int put_event(struct sk_buff *msg, struct pxk_node *n, u8 cmd,
+		     const struct px_event *ev)
+{
+	struct nlattr *nest;
+
+	switch (cmd) {
+	case PAXOS_CMD_LEADER_NTF:
+		return nla_put_u32(msg, PAXOS_A_LEADER_ID, (u32)ev->a) ||
+		       nla_put_u64_64bit(msg, PAXOS_A_BALLOT, ev->b, PAXOS_A_PAD);
+	case PAXOS_CMD_LEASE_NTF:
+		return nla_put_u8(msg, PAXOS_A_LEASE_VALID, !!ev->a);
+	case PAXOS_CMD_MEMBER_NTF:
+		nest = nla_nest_start(msg, PAXOS_A_MEMBER);
+		if (!nest || nla_put_u32(msg, PAXOS_MA_NODE_ID, (u32)ev->a) ||
+		    nla_put_u8(msg, PAXOS_MA_STATE, ev->b ? PAXOS_MEMBER_REACHABLE :
+						     PAXOS_MEMBER_UNREACHABLE))
+			return -EMSGSIZE;
+		nla_nest_end(msg, nest);
+		return 0;
+	default:
+		return put_log_event(msg, n, ev);
+	}
+}
+
+/* Leader, lease, member and log notifications (process context). */
 void pxk_genl_event(struct pxk_node *n, const struct px_event *ev)
 {
 	struct net *net = READ_ONCE(n->net);
 	struct sk_buff *msg;
-	struct nlattr *nest;
 	void *hdr;
 	u8 cmd;
 
@@ -662,6 +797,10 @@ void pxk_genl_event(struct pxk_node *n, const struct px_event *ev)
 	case PX_EV_MEMBER:
 		cmd = PAXOS_CMD_MEMBER_NTF;
 		break;
+	case PX_EV_LOG_FULL:
+	case PX_EV_BEHIND:
+		cmd = PAXOS_CMD_LOG_NTF;
+		break;
 	default:
 		return;
 	}
@@ -669,28 +808,13 @@ void pxk_genl_event(struct pxk_node *n, const struct px_event *ev)
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &pxk_family, 0, cmd);
-	if (!hdr || nla_put_u32(msg, PAXOS_A_NODE_ID, n->id))
-		goto fail;
-	if (cmd == PAXOS_CMD_LEADER_NTF &&
-	    (nla_put_u32(msg, PAXOS_A_LEADER_ID, (u32)ev->a) ||
-	     nla_put_u64_64bit(msg, PAXOS_A_BALLOT, ev->b, PAXOS_A_PAD)))
-		goto fail;
-	if (cmd == PAXOS_CMD_LEASE_NTF &&
-	    nla_put_u8(msg, PAXOS_A_LEASE_VALID, !!ev->a))
-		goto fail;
-	if (cmd == PAXOS_CMD_MEMBER_NTF) {
-		nest = nla_nest_start(msg, PAXOS_A_MEMBER);
-		if (!nest || nla_put_u32(msg, PAXOS_MA_NODE_ID, (u32)ev->a) ||
-		    nla_put_u8(msg, PAXOS_MA_STATE, ev->b ? PAXOS_MEMBER_REACHABLE :
-						     PAXOS_MEMBER_UNREACHABLE))
-			goto fail;
-		nla_nest_end(msg, nest);
+	if (!hdr || nla_put_u32(msg, PAXOS_A_NODE_ID, n->id) ||
+	    put_event(msg, n, cmd, ev)) {
+		nlmsg_free(msg);
+		return;
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&pxk_family, net, msg, 0, 0, GFP_KERNEL);
-	return;
-fail:
-	nlmsg_free(msg);
 }
 
 int __init pxk_genl_init(void)

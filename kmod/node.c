@@ -254,17 +254,22 @@ static void pxk_commit(void *ctx, u64 index, enum px_entry_type type,
 	struct pxk_node *n = ctx;
 
 	n->commit = index;
-	if (type == PX_ENTRY_DATA && id->origin == n->id &&
+	/* Ours: a value, or a client write delivered as a repeat. */
+	if ((type == PX_ENTRY_DATA || id->session) && id->origin == n->id &&
 	    id->incarnation == n->incarnation) {
 		struct pxk_waiter *w;
 
 		/* Waiters are in proposal order: the match is near the head. */
 		list_for_each_entry(w, &n->waiters, list) {
-			if (w->seq == id->seq && w->incarnation == id->incarnation) {
-				w->index = index;
-				wake_up(&w->wq);
-				break;
-			}
+			if (w->seq != id->seq || w->incarnation != id->incarnation ||
+			    w->done)
+				continue;
+			w->index = index;
+			if (type != PX_ENTRY_DATA)
+				w->err = px_session_result(n->px, id, &w->index);
+			w->done = true;
+			wake_up(&w->wq);
+			break;
 		}
 	}
 	n->committed = true;	/* readers: woken once per engine call */
@@ -313,8 +318,12 @@ static void pxk_event(void *ctx, const struct px_event *ev)
 		barrier_done(n, ev);
 		return;
 	}
+	/* Readers of what a node behind lacks get -ENODATA: wake them. */
+	if (ev->type == PX_EV_BEHIND)
+		n->committed = true;
 	if (ev->type != PX_EV_LEADER && ev->type != PX_EV_LEASE &&
-	    ev->type != PX_EV_MEMBER)
+	    ev->type != PX_EV_MEMBER && ev->type != PX_EV_LOG_FULL &&
+	    ev->type != PX_EV_BEHIND)
 		return;
 	/* Notifications go out from process context. */
 	if (n->ev_len == PXK_EVENTS)
@@ -499,6 +508,7 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	cfg->preferred_leader = n->preferred;
 	cfg->window = PX_DEFAULT_WINDOW;
 	cfg->retain = PX_DEFAULT_RETAIN;
+	cfg->retain_bytes = n->retain_bytes;
 	cfg->batch_bytes = PX_DEFAULT_BATCH_BYTES;
 	cfg->snapshots = READ_ONCE(strict_retention);
 	/* A lease must outlast the heartbeats that renew it. */
@@ -596,8 +606,8 @@ void pxk_counters(struct pxk_node *n, u64 *out)
  * sequence number the engine will give the proposal, since a cluster of
  * one commits it inside px_propose().
  */
-static int propose_once(struct pxk_node *n, const void *data, u32 len,
-			struct pxk_waiter *w)
+static int propose_once(struct pxk_node *n, const struct px_prop_id *id,
+			const void *data, u32 len, struct pxk_waiter *w)
 {
 	int err;
 
@@ -612,9 +622,11 @@ static int propose_once(struct pxk_node *n, const void *data, u32 len,
 			w->incarnation = n->incarnation;
 			w->seq = px_last_seq(n->px) + 1;
 			w->index = 0;
+			w->err = 0;
+			w->done = false;
 			list_add_tail(&w->list, &n->waiters);
 		}
-		err = px_propose(n->px, NULL, data, len, ktime_get_ns());
+		err = px_propose(n->px, id, data, len, ktime_get_ns());
 		if (err && w)
 			list_del(&w->list);
 		pxk_after(n);
@@ -625,19 +637,25 @@ static int propose_once(struct pxk_node *n, const void *data, u32 len,
 }
 
 /*
- * Propose @data; unless @nonblock, wait until it is committed and return
- * its index.  A wait interrupted (-EINTR) or past the jiffies @deadline
- * (-ETIMEDOUT; 0: none) leaves the value to commit later or not.
+ * Propose @data, a client write if @id names a session (else NULL);
+ * unless @nonblock, wait until it is committed and return its index.  A
+ * wait interrupted (-EINTR) or past the jiffies @deadline (-ETIMEDOUT;
+ * 0: none) leaves the value to commit later or not; *queued says whether
+ * the engine took it at all.  A client write that repeats one that
+ * committed returns the index of that one, or -EALREADY or -ESTALE
+ * (px_session_result()).
  */
-int pxk_propose(struct pxk_node *n, const void *data, u32 len, bool nonblock,
-		unsigned long deadline, u64 *index)
+int pxk_propose_id(struct pxk_node *n, const struct px_prop_id *id,
+		   const void *data, u32 len, bool nonblock,
+		   unsigned long deadline, u64 *index, bool *queued)
 {
 	struct pxk_waiter w;
 	int err;
 
 	*index = 0;
+	*queued = false;
 	for (;;) {
-		err = propose_once(n, data, len, nonblock ? NULL : &w);
+		err = propose_once(n, id, data, len, nonblock ? NULL : &w);
 		if (err != -EAGAIN || nonblock)
 			break;
 		/* Our proposals awaiting commit fill their window: wait for room. */
@@ -646,19 +664,29 @@ int pxk_propose(struct pxk_node *n, const void *data, u32 len, bool nonblock,
 		if (err)
 			return err;
 	}
+	*queued = !err;
 	if (err || nonblock)
 		return err;
-	err = pxk_wait_until(n, w.wq, w.index || n->dead || !n->up ||
+	err = pxk_wait_until(n, w.wq, w.done || n->dead || !n->up ||
 			     n->incarnation != w.incarnation, deadline);
 	spin_lock_bh(&n->lock);
 	list_del(&w.list);
 	*index = w.index;
 	spin_unlock_bh(&n->lock);
-	if (*index)
-		return 0;
+	if (w.done)
+		return w.err;
 	if (err)
 		return err;
 	return n->dead ? -ENODEV : -ENOTCONN;
+}
+
+int pxk_propose(struct pxk_node *n, const void *data, u32 len, bool nonblock,
+		unsigned long deadline, u64 *index)
+{
+	bool queued;
+
+	return pxk_propose_id(n, NULL, data, len, nonblock, deadline, index,
+			      &queued);
 }
 
 /*

@@ -66,7 +66,9 @@ struct pxk_waiter {
 	wait_queue_head_t wq;
 	u64 incarnation;
 	u64 seq;
-	u64 index;		/* 0 until committed */
+	u64 index;		/* where it committed */
+	int err;		/* a client write's repeat: px_session_result() */
+	bool done;
 };
 
 /*
@@ -112,6 +114,7 @@ struct pxk_node {
 	u32 cluster;
 	struct pxk_addr addr;
 	u32 heartbeat_ms, election_ms, lease_ms, drift_ppm, preferred;
+	u64 retain_bytes;		/* 0: the default; also while up */
 	struct pxk_key __rcu *key;	/* NULL: datagrams carry no MAC */
 	u32 nmembers;
 	struct pxk_member members[PAXOS_MAX_MEMBERS - 1];
@@ -193,6 +196,9 @@ void pxk_down(struct pxk_node *n);
 void pxk_after(struct pxk_node *n);
 int pxk_propose(struct pxk_node *n, const void *data, u32 len,
 		bool nonblock, unsigned long deadline, u64 *index);
+int pxk_propose_id(struct pxk_node *n, const struct px_prop_id *id,
+		   const void *data, u32 len, bool nonblock,
+		   unsigned long deadline, u64 *index, bool *queued);
 int pxk_barrier(struct pxk_node *n, u64 *index);
 void pxk_counters(struct pxk_node *n, u64 *out);
 enum paxos_state pxk_state(struct pxk_node *n);

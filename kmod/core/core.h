@@ -26,6 +26,7 @@
 #define PX_DEFAULT_ELECTIONS	6		/* election = 6 heartbeats */
 #define PX_DEFAULT_WINDOW	PX_MAX_WINDOW
 #define PX_DEFAULT_RETAIN	1024
+#define PX_DEFAULT_RETAIN_BYTES	(64ULL << 20)	/* 64 MiB of values */
 /* What the kernel shell configures beyond the engine's defaults. */
 #define PX_DEFAULT_LEASE_NS	1000000000ULL	/* 1 s */
 #define PX_DEFAULT_DRIFT_PPM	1000
@@ -45,11 +46,18 @@ enum px_entry_type {
 	PX_ENTRY_CONFIG = 3,
 };
 
-/* Identity of one proposal: a retried proposal with the same id commits once. */
+/*
+ * Identity of one proposal: a retried proposal with the same id commits
+ * once.  A client write also names its client session (session.h): a
+ * retry of write @cseq of session @session commits once whichever node
+ * it goes through, and across their restarts.
+ */
 struct px_prop_id {
 	u32 origin;		/* proposing node id */
 	u64 incarnation;	/* origin's incarnation */
 	u64 seq;		/* origin-assigned, unique per incarnation */
+	u64 session;		/* client session, 0: none */
+	u64 cseq;		/* the client's write number, from 1; 0: none */
 };
 
 struct px_config {
@@ -64,6 +72,13 @@ struct px_config {
 	u32 preferred_leader;		/* 0: none */
 	u32 window;			/* max in-flight instances; 0: the most */
 	u32 retain;			/* committed entries kept for catch-up/readers */
+	/*
+	 * Bound on the bytes of values the log holds (0: the default).  A
+	 * value is stored only if it fits with those below it, once the
+	 * entries that may go are trimmed; a value always fits in a log
+	 * that holds nothing below it, so the log can always progress.
+	 */
+	u64 retain_bytes;
 	u32 batch_bytes;		/* max bytes batched per ACCEPT; 0: a datagram */
 	/*
 	 * Strict retention, for applications that snapshot (px_snapshot())
@@ -71,8 +86,11 @@ struct px_config {
 	 * no member and no reader ever skips one; until the application
 	 * snapshots, a full log refuses new entries.  Needs the snap ops.
 	 * Without it (the default) entries also go once every member has
-	 * them, or when the log is full, and a node that lacks them skips
-	 * ahead (PX_EV_BEHIND) when no snapshot covers them.
+	 * them, or when the log is full (counted: PAXOS_CTR_EVICTED), and a
+	 * node that lacks them skips ahead (PX_EV_BEHIND, PAXOS_CTR_SKIPPED)
+	 * when no snapshot covers them.  With it, such a node never skips:
+	 * it is behind (px_behind()) until a member sends a snapshot, and a
+	 * full log refuses proposals (-ENOSPC, PX_EV_LOG_FULL).
 	 */
 	bool snapshots;
 };
@@ -83,8 +101,15 @@ enum px_event_type {
 	PX_EV_MEMBER,		/* a: node id, b: 1 reachable, 0 unreachable */
 	PX_EV_BARRIER,		/* a: token, b: index, err: 0 or -errno */
 	PX_EV_ROLE,		/* a: enum px_role */
-	PX_EV_BEHIND,		/* a: first index the cluster still retains */
+	/*
+	 * a: first index the member that answered still retains; b: entries
+	 * skipped to continue there, or 0: none, the node is behind and
+	 * waits for a snapshot (strict retention).
+	 */
+	PX_EV_BEHIND,
 	PX_EV_SNAPSHOT,		/* a: index of a snapshot installed, b: size */
+	/* a: 1 the log is full (strict retention), 0 room again; b: bytes */
+	PX_EV_LOG_FULL,
 };
 
 struct px_event {
@@ -144,7 +169,7 @@ struct px_member_status {
 };
 
 /* Counter indexes, matching enum paxos_counter in uapi/linux/paxos.h. */
-#define PX_CTR_MAX		25
+#define PX_CTR_MAX		35
 
 struct px_status {
 	enum px_role role;
@@ -158,6 +183,11 @@ struct px_status {
 	u32 nmembers;
 	struct px_member_status members[PX_MAX_NODES];
 	u64 counters[PX_CTR_MAX];
+	u64 retained_bytes;	/* value bytes the log holds */
+	u64 retain_bytes;	/* their bound */
+	bool log_full;		/* proposals refused until a snapshot */
+	bool strict;		/* cfg.snapshots */
+	u64 behind;		/* px_behind() */
 };
 
 struct px_node;
@@ -180,7 +210,9 @@ void px_tick(struct px_node *n, u64 now);
  * Propose a value; returns 0 (queued or forwarded) or -errno.  @id NULL (or
  * seq 0) for a new proposal; else the seq of an earlier one to retry, or the
  * next one (px_last_seq() + 1): a later seq would let duplicate suppression
- * pass over proposals still waiting, so it is -EINVAL.
+ * pass over proposals still waiting, so it is -EINVAL.  A client write
+ * also sets @id->session and @id->cseq (both, or neither: -EINVAL).
+ * Under strict retention, -ENOSPC while the log has no room for it.
  */
 int px_propose(struct px_node *n, const struct px_prop_id *id,
 	       const void *data, u32 len, u64 now);
@@ -195,6 +227,15 @@ u64 px_last_seq(const struct px_node *n);
  * (PX_EV_BARRIER with @token follows), or -errno.
  */
 int px_read_barrier(struct px_node *n, u64 token, u64 *index, u64 now);
+/*
+ * Nonzero while the node lacks committed entries that the member it asked
+ * trimmed with no snapshot for them (strict retention: it waits for one):
+ * the first index that member retains.  It reads out nothing beyond its
+ * commit index and refuses read barriers (-ENODATA) meanwhile.
+ */
+u64 px_behind(const struct px_node *n);
+/* A new bound on the log's value bytes (0: the default); see px_config. */
+void px_set_retain_bytes(struct px_node *n, u64 bytes);
 /* Application trim: entries below @index may be dropped. */
 int px_trim(struct px_node *n, u64 index);
 /*
@@ -209,6 +250,16 @@ int px_snapshot(struct px_node *n, const struct px_snap *s);
 const struct px_snap *px_get_snapshot(const struct px_node *n);
 /* The checksum of snapshot bytes: @h is PX_CSUM_INIT, then the last result. */
 u64 px_snap_csum(u64 h, const void *data, size_t len);
+
+/*
+ * The fate of client write @id (session and cseq set) of ours, once it
+ * was delivered as a no-op: 0 and *index if it is a retry of the write
+ * that committed at *index; -EALREADY if a later write of its session
+ * committed (whether this one did is unknown); -ESTALE if the session
+ * is no longer held.  Call from the commit callback.
+ */
+int px_session_result(const struct px_node *n, const struct px_prop_id *id,
+		      u64 *index);
 
 /* Queries. */
 u64 px_next_deadline(const struct px_node *n);	/* absolute ns, U64_MAX none */

@@ -13,6 +13,7 @@
 #include "dedup.h"
 #include "log.h"
 #include "quorum.h"
+#include "session.h"
 #include "wire.h"
 
 #define PX_MAX_BATCHES		2	/* leader: ACCEPT batches in flight */
@@ -50,6 +51,7 @@ struct px_peer {
 	u64 snap_index;
 	u64 snap_acked;		/* it has every byte below */
 	u64 snap_sent;		/* sent up to here */
+	u64 snap_top;		/* sent up to here at most: below, resent */
 	u64 snap_sent_ns;	/* when the window last moved or went again */
 	u64 snap_moved_ns;	/* when it last acknowledged more */
 };
@@ -60,6 +62,8 @@ struct px_snap_in {
 	struct px_snap s;
 	u64 next;		/* bytes stored */
 	u64 sum;		/* checksum of the bytes stored */
+	u64 last_off;		/* offset of the last chunk seen */
+	bool nacked;		/* the gap at next was reported this round */
 	u64 moved_ns;		/* when the last chunk was taken */
 };
 
@@ -121,6 +125,29 @@ struct px_node {
 	struct px_snap snap;		/* the newest snapshot */
 	struct px_dedup snap_dd[PX_MAX_NODES];	/* as of snap.index */
 	struct px_snap_in snap_in;
+	bool log_full;		/* strict retention: no room, proposals refused */
+	u32 full_len;		/* the largest value refused for want of room */
+	u64 full_at;		/* our commit index when that was announced */
+	u64 behind;		/* px_behind(); 0: not behind */
+	u64 behind_at;		/* our commit index when we found it */
+	u32 behind_ask;		/* member asked last while behind */
+	/*
+	 * Client sessions (clients.c): the table as of sess_at, which is the
+	 * commit index except after a skip or a snapshot moved commit ahead;
+	 * then nothing is delivered until the table as of sess_at is in.
+	 */
+	struct px_sessions sess;
+	u64 sess_at;
+	struct px_sessions sess_first;	/* as of log.first - 1 */
+	struct px_sessions snap_sess;	/* as of snap.index */
+	struct px_sessions sess_tmp;	/* scratch, for an answer */
+	u64 sess_asked_ns;
+	u32 sess_ask_to;		/* member asked last */
+	/* The table as of a snapshot arriving: installed with it. */
+	struct px_sessions stage;
+	u64 stage_index;
+	bool stage_ok;
+	u64 stage_asked_ns;
 
 	/* leadership */
 	u32 leader;
@@ -218,6 +245,12 @@ static inline void px_ctr(struct px_node *n, unsigned int c)
 		n->counters[c]++;
 }
 
+static inline void px_ctr_add(struct px_node *n, unsigned int c, u64 v)
+{
+	if (c < PX_CTR_MAX)
+		n->counters[c] += v;
+}
+
 /* The member table index of node @id, or -1. */
 static inline int px_peer_index(const struct px_node *n, u32 id)
 {
@@ -255,6 +288,8 @@ void px_dedup_upto(struct px_node *n, struct px_dedup *t, u64 end);
 void px_trim_log(struct px_node *n, u64 below);
 void px_autotrim(struct px_node *n);
 u64 px_covered(const struct px_node *n);
+bool px_log_room(struct px_node *n, u32 len);
+void px_log_full(struct px_node *n, u32 len);
 u64 px_all_have(const struct px_node *n);
 
 /* transfer.c: catch-up and fragmented answers */
@@ -327,6 +362,16 @@ void px_handle_snap_chunk(struct px_node *n, u32 from,
 			  const struct px_snap_chunk *m);
 void px_handle_snap_ack(struct px_node *n, u32 from, const struct px_snap_ack *m);
 void px_snap_tick(struct px_node *n);
+
+/* clients.c: client sessions, exactly-once writes */
+bool px_admit(struct px_node *n, const struct px_slot *s);
+void px_sessions_upto(struct px_node *n, struct px_sessions *t, u64 end);
+bool px_sessions_ready(struct px_node *n);
+u64 px_sessions_deadline(const struct px_node *n);
+void px_serve_sessions(struct px_node *n, u32 from, u64 index);
+bool px_handle_sessions(struct px_node *n, const struct px_sess_table *m);
+bool px_sessions_staged(struct px_node *n, u32 from, u64 index);
+void px_sessions_install(struct px_node *n);
 
 /* recovery.c: rejoining after memory loss */
 void px_recovery_start(struct px_node *n);

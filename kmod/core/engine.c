@@ -37,6 +37,8 @@ static int node_setup(struct px_node *n, const struct px_config *cfg)
 		c.retain = PX_DEFAULT_RETAIN;
 	if (c.retain > PX_MAX_RETAIN)
 		return -EINVAL;
+	if (!c.retain_bytes)
+		c.retain_bytes = PX_DEFAULT_RETAIN_BYTES;
 	if (c.drift_ppm >= PX_PPM)
 		return -EINVAL;
 	if (c.lease_ns && c.lease_ns <= 2 * c.heartbeat_ns)
@@ -234,6 +236,13 @@ static void step_candidate(struct px_node *n, u32 from, const struct px_msg *m)
 		step_follower(n, from, m);
 }
 
+/* The client-session table a skip left us without. */
+static void sessions_in(struct px_node *n, const struct px_sess_table *m)
+{
+	if (px_handle_sessions(n, m))
+		px_deliver(n);
+}
+
 /* A recovering node does not vote; it gathers answers and catches up. */
 static void step_recovering(struct px_node *n, u32 from, const struct px_msg *m)
 {
@@ -254,6 +263,9 @@ static void step_recovering(struct px_node *n, u32 from, const struct px_msg *m)
 		break;
 	case PX_MSG_NACK:
 		px_ballot_seen(n, m->h.ballot);
+		break;
+	case PX_MSG_SESS:
+		sessions_in(n, &m->sess);
 		break;
 	}
 }
@@ -288,6 +300,12 @@ static bool step_member(struct px_node *n, u32 from, const struct px_msg *m)
 		return true;
 	case PX_MSG_SNAP_ACK:
 		px_handle_snap_ack(n, from, &m->snap_ack);
+		return true;
+	case PX_MSG_SESS_REQ:
+		px_serve_sessions(n, from, m->sess_req.index);
+		return true;
+	case PX_MSG_SESS:
+		sessions_in(n, &m->sess);
 		return true;
 	}
 	return false;
@@ -413,11 +431,22 @@ static void lease_tick(struct px_node *n)
 	}
 }
 
-/* A follower behind what recovery saw committed keeps asking the leader. */
+/*
+ * A follower behind what recovery saw committed keeps asking the leader.
+ * A node behind what the leader retains asks every member in turn: one
+ * may hold a snapshot.
+ */
 static void catchup_tick(struct px_node *n)
 {
 	int l;
 
+	if (n->behind && n->n > 1) {
+		do
+			n->behind_ask = (n->behind_ask + 1) % n->n;
+		while (n->behind_ask == n->self);
+		px_request_catchup(n, n->behind_ask);
+		return;
+	}
 	if (n->role != PX_ROLE_FOLLOWER || !n->leader ||
 	    n->log.commit >= n->rec_commit)
 		return;
@@ -448,6 +477,7 @@ void px_tick(struct px_node *n, u64 now)
 		px_snap_tick(n);
 	members_tick(n);
 	lease_tick(n);
+	px_sessions_ready(n);
 	px_barriers_tick(n);
 	px_pending_flush(n);
 	settle(n);
@@ -461,6 +491,12 @@ int px_propose(struct px_node *n, const struct px_prop_id *id,
 	int err;
 
 	n->now = now;
+	/* Strict retention: nothing goes that no snapshot covers. */
+	if (n->cfg.snapshots && len && len <= PX_MAX_VALUE &&
+	    n->role != PX_ROLE_DOWN && (n->log_full || !px_log_room(n, len))) {
+		px_log_full(n, len);
+		return -ENOSPC;
+	}
 	err = px_pending_add(n, id, data, len);
 	settle(n);
 	return err;
@@ -491,6 +527,8 @@ int px_read_barrier(struct px_node *n, u64 token, u64 *index, u64 now)
 	int r;
 
 	n->now = now;
+	if (n->behind)
+		return -ENODATA;	/* it could not reach the index */
 	if (n->role == PX_ROLE_RECOVERING || n->role == PX_ROLE_DOWN)
 		return -ENOTCONN;
 	r = px_barrier_start(n, token, index);
@@ -522,6 +560,17 @@ const struct px_snap *px_get_snapshot(const struct px_node *n)
 	return n->have_snap ? &n->snap : NULL;
 }
 
+u64 px_behind(const struct px_node *n)
+{
+	return n->behind;
+}
+
+void px_set_retain_bytes(struct px_node *n, u64 bytes)
+{
+	n->cfg.retain_bytes = bytes ? bytes : PX_DEFAULT_RETAIN_BYTES;
+	px_autotrim(n);
+}
+
 /* ------------------------------------------------------------- queries */
 
 u64 px_next_deadline(const struct px_node *n)
@@ -545,6 +594,7 @@ u64 px_next_deadline(const struct px_node *n)
 	default:
 		break;
 	}
+	d = px_min64(d, px_sessions_deadline(n));
 	return d > n->now ? d : n->now + 1;
 }
 
@@ -578,6 +628,11 @@ void px_get_status(const struct px_node *n, struct px_status *st, u64 now)
 	}
 	st->nmembers = k;
 	memcpy(st->counters, n->counters, sizeof(st->counters));
+	st->retained_bytes = n->log.bytes;
+	st->retain_bytes = n->cfg.retain_bytes;
+	st->log_full = n->log_full;
+	st->strict = n->cfg.snapshots;
+	st->behind = n->behind;
 }
 
 u64 px_first_index(const struct px_node *n)

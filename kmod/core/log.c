@@ -16,11 +16,13 @@ int px_log_init(struct px_log *l, u32 want, u32 least)
 	l->first = 1;
 	l->commit = 0;
 	l->top = 0;
+	l->bytes = 0;
 	return 0;
 }
 
-static void slot_clear(struct px_slot *s)
+static void slot_clear(struct px_log *l, struct px_slot *s)
 {
+	l->bytes -= s->held;
 	px_free(s->data);
 	memset(s, 0, sizeof(*s));
 }
@@ -63,18 +65,33 @@ int px_log_store(struct px_log *l, u64 index, u64 ballot,
 		memcpy(copy, data, len);
 	}
 	s = &l->ring[index & (l->cap - 1)];
-	slot_clear(s);
+	slot_clear(l, s);
 	s->index = index;
 	s->ballot = ballot;
 	s->type = type;
 	if (id)
 		s->id = *id;
 	s->len = len;
+	s->held = len;
+	l->bytes += len;
 	s->data = copy;
 	if (index > l->top)
 		l->top = index;
 	*out = s;
 	return 0;
+}
+
+u64 px_log_bytes_from(const struct px_log *l, u64 index)
+{
+	u64 i = index < l->first ? l->first : index, b = 0;
+
+	for (; i <= l->top; i++) {
+		const struct px_slot *s = px_log_slot(l, i);
+
+		if (s)
+			b += s->held;
+	}
+	return b;
 }
 
 void px_log_trim(struct px_log *l, u64 below)
@@ -85,7 +102,7 @@ void px_log_trim(struct px_log *l, u64 below)
 		struct px_slot *s = px_log_slot(l, l->first);
 
 		if (s)
-			slot_clear(s);
+			slot_clear(l, s);
 		l->first++;
 	}
 }
@@ -99,7 +116,7 @@ void px_log_restart(struct px_log *l, u64 first)
 		struct px_slot *s = &l->ring[k];
 
 		if (s->index && s->index < first)
-			slot_clear(s);
+			slot_clear(l, s);
 	}
 	l->commit = first - 1;
 	if (l->top < l->commit)

@@ -17,6 +17,7 @@ struct px_slot {
 	enum px_entry_type type;
 	struct px_prop_id id;
 	u32 len;
+	u32 held;		/* bytes counted in px_log.bytes for it */
 	u8 *data;
 	bool chosen;
 	u16 acks;		/* leader: members that accepted it in its ballot */
@@ -30,6 +31,7 @@ struct px_log {
 	u64 first;		/* lowest retained index */
 	u64 commit;		/* highest index delivered */
 	u64 top;		/* highest index with a slot in use */
+	u64 bytes;		/* value bytes the slots hold */
 };
 
 /* A ring of at least @want (and @least) slots; 0 or -ENOMEM. */
@@ -56,6 +58,8 @@ u64 px_log_room_for(const struct px_log *l, u64 index);
 int px_log_store(struct px_log *l, u64 index, u64 ballot,
 		 enum px_entry_type type, const struct px_prop_id *id,
 		 const void *data, u32 len, struct px_slot **out);
+/* Bytes held by the values at @index and above. */
+u64 px_log_bytes_from(const struct px_log *l, u64 index);
 /* Drop delivered entries below @below; undelivered ones always stay. */
 void px_log_trim(struct px_log *l, u64 below);
 /* Continue at @first: everything below is forgotten, as if delivered. */

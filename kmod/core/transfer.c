@@ -225,14 +225,32 @@ void px_frag_seen(struct px_peer *p, const struct px_frag *f)
 		p->done = true;
 }
 
-/* What we need was trimmed everywhere we asked: continue at @first. */
-static void skip_to(struct px_node *n, const struct px_catchup *m)
+/*
+ * What we need was trimmed where we asked, and no snapshot stands for it:
+ * we are behind.  Under strict retention we never skip: we deliver
+ * nothing more, ask every member in turn (catchup_tick()) until one
+ * sends a snapshot, and px_autotrim() ends the state once it is
+ * installed.  Otherwise we skip to @first, counted and announced.
+ */
+static void behind(struct px_node *n, const struct px_catchup *m)
 {
+	u64 skipped = m->first - n->log.commit - 1;
+
+	if (!n->behind) {
+		n->behind_at = n->log.commit;
+		px_ctr(n, PAXOS_CTR_BEHIND);
+		if (n->cfg.snapshots)
+			px_emit(n, PX_EV_BEHIND, m->first, 0, 0);
+	}
+	n->behind = px_max64(n->behind, m->first);
+	if (n->cfg.snapshots)
+		return;
 	px_log_restart(&n->log, m->first);
 	/* Which proposals the skipped entries held, as the sender knows. */
 	px_dedup_import(n->dedup, n->n, &m->dd);
 	memcpy(n->dedup_first, n->dedup, sizeof(n->dedup));
-	px_emit(n, PX_EV_BEHIND, m->first, 0, 0);
+	n->counters[PAXOS_CTR_SKIPPED] += skipped;
+	px_emit(n, PX_EV_BEHIND, m->first, skipped, 0);
 }
 
 /* Chosen entries from another node's log. */
@@ -248,7 +266,7 @@ void px_handle_catchup(struct px_node *n, const struct px_catchup *m)
 		return;
 	}
 	if ((m->frag.flags & PX_FRAG_BEHIND) && m->first > n->log.commit + 1)
-		skip_to(n, m);
+		behind(n, m);
 	for (k = 0; k < m->ents.count; k++) {
 		struct px_slot *s;
 
@@ -262,6 +280,8 @@ void px_handle_catchup(struct px_node *n, const struct px_catchup *m)
 		if (s)
 			s->chosen = true;
 	}
-	n->catchup_sent = 0;
+	/* More at once, unless behind: then asking again brings nothing new. */
+	if (!n->behind)
+		n->catchup_sent = 0;
 	px_deliver(n);
 }

@@ -8,11 +8,14 @@
  * own rate within the configured drift; nodes crash (losing all memory)
  * and restart with a new incarnation, never leaving a majority without
  * memory at once; clients propose on every node and sometimes retry the
- * same proposal; read barriers are issued anywhere.  After the fault
- * phase the network heals and every proposal must commit.
+ * same proposal; read barriers are issued anywhere.  Clients with a
+ * session write through any node, retry a write through another one
+ * until it commits, and sometimes once more after (a lost answer).
+ * After the fault phase the network heals and every proposal must commit.
  *
  * Checked at every step: agreement, validity, integrity (no proposal
- * commits twice), in-order gapless delivery, at most one valid lease at
+ * and no client write commits twice, a client's writes commit in the
+ * order written), in-order gapless delivery, at most one valid lease at
  * any real time, linearizable read barriers, and liveness at the end.
  *
  * Each node runs a model application: its state is a hash of the entries
@@ -36,6 +39,8 @@
 #define MAX_MSGS 20000
 #define MAX_PROPS 4096
 #define MAX_INDEX 65536
+#define NCLIENTS 4
+#define CWRITES 2048		/* writes per client */
 
 struct msg {
 	u64 at;
@@ -53,6 +58,20 @@ struct prop {
 	u64 index;		/* committed index, 0 if not yet */
 	bool lost;		/* its origin crashed before commit */
 	u64 issued;		/* real time */
+};
+
+/* A client with a session: one write at a time, retried until it commits. */
+struct cwrite {
+	u32 len;
+	u8 value[24];
+	u64 index;		/* where it committed, 0 not yet */
+};
+
+struct client {
+	u64 session;
+	u64 cseq;		/* its current write, 1 .. CWRITES - 1 */
+	u64 index;		/* where that one committed, 0 not yet */
+	struct cwrite w[CWRITES];
 };
 
 struct simnode {
@@ -108,6 +127,8 @@ static struct sim {
 	u64 ref[MAX_INDEX];	/* reference state after index i */
 	u64 ref_upto;
 	u64 snaps_taken, snaps_installed, snap_bytes;
+	struct client clients[NCLIENTS];
+	u64 repeats;		/* client retries of a committed write */
 } S;
 
 static u64 sim_totals[3];	/* snapshots taken, installed, bytes installed */
@@ -234,6 +255,46 @@ static struct prop *find_prop(u32 node, u64 inc, u64 seq)
 	return NULL;
 }
 
+static struct client *find_client(u64 session)
+{
+	u32 i;
+
+	for (i = 0; i < NCLIENTS; i++)
+		if (S.clients[i].session == session)
+			return &S.clients[i];
+	return NULL;
+}
+
+/*
+ * A client write delivered as a value: one it wrote, once, and after the
+ * write before it (a client sends a write once the one before committed).
+ */
+static void client_commit(struct simnode *sn, u64 index,
+			  const struct px_prop_id *id, const void *data, u32 len)
+{
+	struct client *c = find_client(id->session);
+	struct cwrite *w = c && id->cseq && id->cseq <= c->cseq ?
+			   &c->w[id->cseq] : NULL;
+
+	if (!w || w->len != len || memcmp(w->value, data, len))
+		failf("validity", "node %u index %llu: not a client's write",
+		      sn->id, (unsigned long long)index);
+	else if (w->index && w->index != index)
+		failf("integrity", "client write %llu/%llu committed at %llu and %llu",
+		      (unsigned long long)id->session, (unsigned long long)id->cseq,
+		      (unsigned long long)w->index, (unsigned long long)index);
+	else if (id->cseq > 1 && (!c->w[id->cseq - 1].index ||
+				  c->w[id->cseq - 1].index >= index))
+		failf("order", "client write %llu/%llu at %llu before the one before it",
+		      (unsigned long long)id->session, (unsigned long long)id->cseq,
+		      (unsigned long long)index);
+	else if (!w->index) {
+		w->index = index;
+		if (id->cseq == c->cseq)
+			c->index = index;
+	}
+}
+
 static void on_commit(void *ctx, u64 index, enum px_entry_type type,
 		      const struct px_prop_id *id, const void *data, u32 len)
 {
@@ -259,7 +320,9 @@ static void on_commit(void *ctx, u64 index, enum px_entry_type type,
 		sn->snap_due = true;
 	if (index >= MAX_INDEX)
 		return;
-	if (type == PX_ENTRY_DATA) {
+	if (type == PX_ENTRY_DATA && id->session) {
+		client_commit(sn, index, id, data, len);
+	} else if (type == PX_ENTRY_DATA) {
 		u32 o;
 
 		for (o = 0; o < S.n && S.nodes[o].id != id->origin; o++)
@@ -332,6 +395,12 @@ static void on_event(void *ctx, const struct px_event *ev)
 	if (ev->type == PX_EV_BEHIND)
 		trace("n%u behind: log continues at %llu", S.nodes[me].id,
 		      (unsigned long long)ev->a);
+	/* A full log (strict retention) waits for the application's snapshot. */
+	if (ev->type == PX_EV_LOG_FULL && ev->a)
+		S.nodes[me].snap_due = true;
+	if (ev->type == PX_EV_LOG_FULL)
+		trace("n%u log %s (%llu bytes)", S.nodes[me].id,
+		      ev->a ? "full" : "has room", (unsigned long long)ev->b);
 }
 
 static int snap_read(void *ctx, const struct px_snap *s, u64 off, void *buf,
@@ -552,6 +621,42 @@ static void propose(u32 i, bool retry)
 	S.nprops++;
 }
 
+/*
+ * Client @k writes through a random node: its next write once the last
+ * one committed, or again the one that waits; now and then again one
+ * that committed, as a client that lost the answer would.
+ */
+static void client_write(u32 k, bool fresh)
+{
+	struct client *c = &S.clients[k];
+	u32 i = (u32)rndn(S.n), j;
+	struct px_prop_id id = { 0 };
+	struct cwrite *w;
+
+	if (!fresh && (c->index || !c->cseq))
+		return;
+	if ((!c->cseq || (c->index && rndn(5))) && c->cseq + 1 < CWRITES) {
+		c->cseq++;
+		c->index = 0;
+		w = &c->w[c->cseq];
+		w->len = 8 + (u32)rndn(16);
+		for (j = 0; j < w->len; j++)
+			w->value[j] = (u8)rnd();
+	} else if (c->index) {
+		S.repeats++;
+	} else if (!c->cseq) {
+		return;
+	}
+	w = &c->w[c->cseq];
+	if (!S.nodes[i].up)
+		return;
+	id.session = c->session;
+	id.cseq = c->cseq;
+	S.cur = i;
+	px_propose(S.nodes[i].px, &id, w->value, w->len, local(i));
+	after(i);
+}
+
 static void barrier(u32 i)
 {
 	struct simnode *sn = &S.nodes[i];
@@ -666,6 +771,8 @@ static int run(u64 seed, u32 n)
 		S.cfg.members[i] = i + 1;
 		S.nodes[i].id = i + 1;
 	}
+	for (i = 0; i < NCLIENTS; i++)
+		S.clients[i].session = rnd() | 1;
 	S.cfg.heartbeat_ns = 10 * MS;
 	S.cfg.election_ns = 50 * MS;
 	S.cfg.lease_ns = rndn(4) ? 100 * MS : 0;
@@ -676,6 +783,13 @@ static int run(u64 seed, u32 n)
 	/* A quarter of the seeds without snapshots, the rest half strict. */
 	S.snap_mode = rndn(4) ? 1 + (int)rndn(2) : 0;
 	S.cfg.snapshots = S.snap_mode == 2;
+	/*
+	 * A third of the seeds bound the log's bytes: to 8 to 70 values under
+	 * strict retention, to 64 to 320 otherwise, where the bound drops
+	 * entries members lack and too small a one makes every node skip.
+	 */
+	S.cfg.retain_bytes = seed % 3 ? 0 : (seed * 2654435761ULL) % 1024 +
+			     (S.snap_mode == 2 ? 128 : 4 * 256);
 	for (i = 0; i < n; i++)
 		S.nodes[i].snap_every = S.snap_mode ?
 			2 + (u32)rndn(S.cfg.retain) : 0;
@@ -743,15 +857,28 @@ static int run(u64 seed, u32 n)
 			if (S.now < fault_end + 500 * MS) {
 				u32 r = (u32)rndn(100);
 
-				if (r < 60)
+				if (r < 50)
 					propose((u32)rndn(S.n), false);
-				else if (r < 70)
+				else if (r < 60)
 					propose((u32)rndn(S.n), true);
-				else if (r < 80)
+				else if (r < 75)
+					client_write((u32)rndn(NCLIENTS), true);
+				else if (r < 85)
 					barrier((u32)rndn(S.n));
+			} else if (!rndn(4)) {
+				client_write((u32)rndn(NCLIENTS), false);
 			}
 		}
 		check_leases();
+	}
+	/* Liveness: every client write committed (clients never give up). */
+	for (i = 0; i < NCLIENTS && !S.fail; i++) {
+		struct client *c = &S.clients[i];
+
+		if (c->cseq && !c->index)
+			failf("liveness", "client write %llu/%llu never committed",
+			      (unsigned long long)c->session,
+			      (unsigned long long)c->cseq);
 	}
 	/* Liveness: every proposal whose origin survived has committed. */
 	if (!S.fail) {

@@ -115,8 +115,9 @@ static void roundtrip(u8 t)
 {
 	static u8 buf[PX_MAX_DATAGRAM];
 	struct px_wentry e = { .index = 3, .ballot = 5, .type = PX_ENTRY_DATA,
-			       .id = { 2, 11, 13 }, .len = 4,
+			       .id = { 2, 11, 13, 0x5e55, 4 }, .len = 4,
 			       .data = (const u8 *)"abcd" };
+	static struct px_sessions st = { 2, { { 7, 3, 12 }, { 9, 1, 16 } } };
 	struct px_cvec cv = { 2, { { 1, 100 }, { 3, 300 } } };
 	struct px_ddvec dd = { 1, { { 2, 11, 7, 0x5 } } };
 	struct px_frag f = { PX_FRAG_LAST, 3 };
@@ -197,6 +198,13 @@ static void roundtrip(u8 t)
 		m.snap_ack = (struct px_snap_ack){ 40, 8197 };
 		px_wire_snap_ack(&w, &m.snap_ack);
 		break;
+	case PX_MSG_SESS_REQ:
+		m.sess_req.index = 16;
+		px_wire_sess_req(&w, &m.sess_req);
+		break;
+	case PX_MSG_SESS:
+		px_wire_sess(&w, 16, &st);
+		break;
 	}
 	if (ents)
 		CHECK(px_wire_add_entry(&w, &e));
@@ -270,6 +278,24 @@ static void roundtrip(u8 t)
 	case PX_MSG_SNAP_ACK:
 		CHECK(d.snap_ack.index == 40 && d.snap_ack.next == 8197);
 		break;
+	case PX_MSG_SESS_REQ:
+		CHECK(d.sess_req.index == 16);
+		break;
+	case PX_MSG_SESS: {
+		struct px_session r;
+
+		CHECK(d.sess.index == 16 && !d.sess.flags && d.sess.count == 2);
+		px_wire_session(&d.sess, 1, &r);
+		CHECK(r.id == 9 && r.seq == 1 && r.index == 16);
+		/* Records out of order, or one past the table's index. */
+		buf[w.len - 17] = 6;	/* session 9 -> 6 < 7 */
+		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
+		buf[w.len - 17] = 9;
+		buf[w.len - 1] = 17;		/* index 16 -> 17 */
+		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
+		buf[w.len - 1] = 16;
+		break;
+	}
 	}
 	if (ents) {
 		const struct px_entries *es = t == PX_MSG_PROMISE ? &d.promise.ents :
@@ -283,6 +309,7 @@ static void roundtrip(u8 t)
 		CHECK(g.index == 3 && g.ballot == 5 && g.id.origin == 2 &&
 		      g.id.incarnation == 11 && g.id.seq == 13 && g.len == 4 &&
 		      !memcmp(g.data, "abcd", 4));
+		CHECK(g.id.session == 0x5e55 && g.id.cseq == 4);
 	}
 	/* A flag the type does not define, where it has fragments. */
 	if (w.frag_off) {
@@ -312,6 +339,32 @@ static void test_wire_types(void)
 }
 
 /* ------------------------------------------------------------ quorum */
+
+/* The client-session table: new, repeat, unknown, and who makes room. */
+static void test_session_table(void)
+{
+	static struct px_sessions t;
+	u64 i;
+
+	CHECK(px_session_apply(&t, 50, 2, 1) == PX_SESS_UNKNOWN);
+	CHECK(px_session_apply(&t, 50, 1, 2) == PX_SESS_NEW);
+	CHECK(px_session_apply(&t, 50, 1, 3) == PX_SESS_REPEAT);
+	CHECK(px_session_apply(&t, 50, 3, 4) == PX_SESS_NEW);	/* 2 overtaken */
+	CHECK(px_session_apply(&t, 50, 2, 5) == PX_SESS_REPEAT);
+	CHECK(px_session_find(&t, 50)->seq == 3 &&
+	      px_session_find(&t, 50)->index == 4);
+	/* Fill the table; session 50 wrote least recently, then 1000. */
+	for (i = 0; i < PX_MAX_SESSIONS - 1; i++)
+		CHECK(px_session_apply(&t, 1000 + i * 7, 1, 10 + i) == PX_SESS_NEW);
+	CHECK(t.n == PX_MAX_SESSIONS);
+	CHECK(px_session_apply(&t, 50, 4, 400) == PX_SESS_NEW);
+	CHECK(px_session_apply(&t, 3, 1, 401) == PX_SESS_NEW);	/* 1000 goes */
+	CHECK(t.n == PX_MAX_SESSIONS && !px_session_find(&t, 1000) &&
+	      px_session_find(&t, 50) && px_session_find(&t, 3));
+	CHECK(px_session_apply(&t, 1000, 2, 402) == PX_SESS_UNKNOWN);
+	for (i = 1; i < t.n; i++)
+		CHECK(t.s[i - 1].id < t.s[i].id);
+}
 
 static void test_quorum(void)
 {
@@ -361,6 +414,10 @@ static struct {
 	u64 first_del[5];
 	int barrier_done[5];
 	u64 barrier_index[5];
+	int full_ev[5];		/* PX_EV_LOG_FULL: full, then room again */
+	int room_ev[5];
+	u64 behind_ev[5];	/* the last PX_EV_BEHIND: a */
+	u64 skipped_ev[5];	/* ... and b */
 	struct px_config cfg;
 } C;
 
@@ -406,10 +463,52 @@ static void u_event(void *ctx, const struct px_event *ev)
 		C.barrier_done[me]++;
 		C.barrier_index[me] = ev->b;
 	}
+	if (ev->type == PX_EV_LOG_FULL && ev->a)
+		C.full_ev[me]++;
+	if (ev->type == PX_EV_LOG_FULL && !ev->a)
+		C.room_ev[me]++;
+	if (ev->type == PX_EV_BEHIND) {
+		C.behind_ev[me] = ev->a;
+		C.skipped_ev[me] = ev->b;
+	}
 }
 
 static const struct px_ops u_ops = {
 	.send = u_send, .commit = u_commit, .event = u_event,
+};
+
+/* Snapshots of 16 zero bytes: what they stand for is not looked at here. */
+static int u_snap_read(void *ctx, const struct px_snap *s, u64 off, void *buf,
+		       u32 len)
+{
+	(void)ctx;
+	(void)s;
+	(void)off;
+	memset(buf, 0, len);
+	return 0;
+}
+
+static int u_snap_write(void *ctx, const struct px_snap *s, u64 off,
+			const void *data, u32 len)
+{
+	(void)ctx;
+	(void)s;
+	(void)off;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
+static void u_snap_install(void *ctx, const struct px_snap *s)
+{
+	(void)ctx;
+	(void)s;
+}
+
+static const struct px_ops u_snap_ops = {
+	.send = u_send, .commit = u_commit, .event = u_event,
+	.snap_read = u_snap_read, .snap_write = u_snap_write,
+	.snap_install = u_snap_install,
 };
 
 static void u_start(u32 i)
@@ -417,9 +516,14 @@ static void u_start(u32 i)
 	C.cfg.self_id = i + 1;
 	C.inc[i] += 1000;
 	C.ndel[i] = 0;
-	px_node_create(&C.cfg, &u_ops, (void *)(uintptr_t)i, C.inc[i], i + 1,
-		       C.now, &C.px[i]);
+	px_node_create(&C.cfg, C.cfg.snapshots || C.cfg.retain_bytes ?
+		       &u_snap_ops : &u_ops, (void *)(uintptr_t)i, C.inc[i],
+		       i + 1, C.now, &C.px[i]);
 }
+
+/* Retention of the next u_cluster(): byte bound (0: default), strict. */
+static u64 u_retain_bytes;
+static bool u_strict;
 
 static void u_cluster(u32 n, u64 lease_ns)
 {
@@ -441,6 +545,8 @@ static void u_cluster(u32 n, u64 lease_ns)
 	C.cfg.window = 16;
 	C.cfg.retain = 32;
 	C.cfg.preferred_leader = 1;
+	C.cfg.retain_bytes = u_retain_bytes;
+	C.cfg.snapshots = u_strict;
 	for (i = 0; i < n; i++)
 		u_start(i);
 }
@@ -753,6 +859,155 @@ static u64 u_counter(u32 i, int c)
 	return st.counters[c];
 }
 
+static struct px_status *u_status(u32 i)
+{
+	static struct px_status st;
+
+	px_get_status(C.px[i], &st, C.now);
+	return &st;
+}
+
+/* Every node snapshots its state as of its commit index. */
+static void u_snapshot_all(void)
+{
+	struct px_snap s = { .size = 16 };
+	static const u8 zero[16];
+	u32 i;
+
+	s.csum = px_snap_csum(PX_CSUM_INIT, zero, sizeof(zero));
+	for (i = 0; i < C.n; i++) {
+		s.index = u_status(i)->commit_index;
+		CHECK(px_snapshot(C.px[i], &s) == 0);
+	}
+}
+
+/*
+ * A byte bound without strict retention: the oldest entries go to stay
+ * within it, counted, even those a cut follower lacks; that follower,
+ * back, is told they are gone, skips ahead and says so.
+ */
+static void test_retain_bytes(void)
+{
+	u64 most = 0;
+	u32 f, k;
+	int l;
+
+	u_retain_bytes = 1000;
+	l = u_elect(0, 0);
+	u_retain_bytes = 0;
+	if (l < 0)
+		return;
+	f = (u32)(l + 1) % 3;
+	C.cut[f] = true;
+	for (k = 0; k < 60; k++) {
+		CHECK(px_propose(C.px[l], NULL, memset((u8[100]){0}, k, 100),
+				 100, C.now) == 0);
+		u_run(2);
+		most = px_max64(most, u_status(l)->retained_bytes);
+	}
+	CHECK(most <= 1000 && most >= 800);
+	CHECK(u_status(l)->retain_bytes == 1000 && !u_status(l)->strict);
+	CHECK(u_status(l)->commit_index > 60);
+	CHECK(u_status(l)->first_index > 40);
+	CHECK(u_counter(l, PAXOS_CTR_EVICTED) >= 40);
+	CHECK(u_counter(l, PAXOS_CTR_LOG_FULL) == 0 && !C.full_ev[l]);
+	C.cut[f] = false;
+	u_run(300);
+	CHECK(u_status(f)->commit_index == u_status(l)->commit_index);
+	CHECK(u_counter(f, PAXOS_CTR_BEHIND) == 1);
+	CHECK(u_counter(f, PAXOS_CTR_SKIPPED) >= 40);
+	CHECK(C.behind_ev[f] > 40 && C.skipped_ev[f] == C.behind_ev[f] - 2);
+	CHECK(!u_status(f)->behind && u_status(f)->retained_bytes <= 1000);
+	for (k = 0; k < 3; k++)
+		px_node_destroy(C.px[k]);
+}
+
+/*
+ * Strict retention and a byte bound: once the values no snapshot covers
+ * fill it, proposals are refused (-ENOSPC), counted and announced; after
+ * a snapshot they go again.
+ */
+static void test_log_full(void)
+{
+	int l, err = 0;
+	u32 k, i;
+
+	u_retain_bytes = 1000;
+	u_strict = true;
+	l = u_elect(0, 0);
+	u_retain_bytes = 0;
+	u_strict = false;
+	if (l < 0)
+		return;
+	for (k = 0; k < 40 && !err; k++) {
+		err = px_propose(C.px[l], NULL, "0123456789abcdefghijklmnopqrstuvwxyz"
+				 "0123456789abcdefghijklmnopqrstuvwxyz0123456789"
+				 "abcdefghijklmnopqr", 100, C.now);
+		u_run(2);
+	}
+	CHECK(err == -ENOSPC && k == 11);
+	CHECK(u_status(l)->log_full && u_status(l)->retained_bytes == 1000);
+	CHECK(u_counter(l, PAXOS_CTR_LOG_FULL) >= 1 && C.full_ev[l] == 1);
+	CHECK(px_propose(C.px[l], NULL, "x", 1, C.now) == -ENOSPC);
+	CHECK(C.full_ev[l] == 1);	/* announced once */
+	CHECK(u_counter(l, PAXOS_CTR_EVICTED) == 0);
+	u_snapshot_all();
+	CHECK(!u_status(l)->log_full && C.room_ev[l] == 1);
+	for (k = 0; k < 20; k++) {
+		CHECK(px_propose(C.px[l], NULL, "again", 5, C.now) == 0);
+		u_run(2);
+	}
+	u_run(50);
+	for (i = 0; i < 3; i++) {
+		CHECK(u_status(i)->retained_bytes <= 1000);
+		CHECK(u_status(i)->commit_index == u_status(l)->commit_index);
+	}
+	for (k = 0; k < 3; k++)
+		px_node_destroy(C.px[k]);
+}
+
+/*
+ * A node with strict retention that lacks entries its members dropped
+ * without a snapshot never skips: it is behind, serves no barrier, asks
+ * every member, and catches up once one of them has a snapshot.
+ */
+static void test_behind_strict(void)
+{
+	u64 idx = 0;
+	u32 f, k;
+	int l;
+
+	u_retain_bytes = 1000;
+	l = u_elect(0, 0);
+	u_retain_bytes = 0;
+	if (l < 0)
+		return;
+	f = (u32)(l + 1) % 3;
+	px_node_destroy(C.px[f]);
+	C.px[f] = NULL;
+	for (k = 0; k < 40; k++) {
+		px_propose(C.px[l], NULL, memset((u8[100]){0}, k, 100), 100, C.now);
+		u_run(2);
+	}
+	C.cfg.snapshots = true;
+	u_start(f);
+	C.cfg.snapshots = false;
+	u_run(400);
+	CHECK(u_status(f)->behind > 30 && u_status(f)->commit_index == 0);
+	CHECK(u_counter(f, PAXOS_CTR_BEHIND) == 1);
+	CHECK(u_counter(f, PAXOS_CTR_SKIPPED) == 0 && C.skipped_ev[f] == 0);
+	CHECK(C.behind_ev[f] > 30 && !C.ndel[f]);
+	CHECK(px_log_get(C.px[f], 1, &(enum px_entry_type){0}, &(u32){0}) == NULL);
+	if (u_role(f) == PX_ROLE_FOLLOWER)
+		CHECK(px_read_barrier(C.px[f], 1, &idx, C.now) == -ENODATA);
+	u_snapshot_all();
+	u_run(400);
+	CHECK(!u_status(f)->behind && u_role(f) == PX_ROLE_FOLLOWER);
+	CHECK(u_status(f)->commit_index == u_status(l)->commit_index);
+	for (k = 0; k < 3; k++)
+		px_node_destroy(C.px[k]);
+}
+
 /* Counter @c summed over the nodes other than @leader. */
 static u64 followers_sum(int leader, int c)
 {
@@ -945,12 +1200,16 @@ int main(void)
 	test_wire();
 	test_wire_types();
 	test_quorum();
+	test_session_table();
 	test_leader_ignores_catchup();
 	test_cluster_basics();
 	test_single();
 	test_failover_and_recovery();
 	test_trim_and_behind();
 	test_pending_window();
+	test_retain_bytes();
+	test_log_full();
+	test_behind_strict();
 	test_heartbeat_ack_once();
 	test_thrifty();
 	test_news();

@@ -25,6 +25,10 @@
 #define PAXOS_DEFAULT_PORT	7400
 #define PAXOS_PROPOSE_TIMEOUT_MS	10000	/* PROPOSE without PAXOS_A_TIMEOUT_MS */
 #define PAXOS_MAX_TIMEOUT_MS	3600000
+/* PAXOS_A_RETAIN_BYTES: 64 KiB .. 16 GiB, 64 MiB when never set. */
+#define PAXOS_MIN_RETAIN_BYTES	(64ULL << 10)
+#define PAXOS_MAX_RETAIN_BYTES	(16ULL << 30)
+#define PAXOS_DEFAULT_RETAIN_BYTES	(64ULL << 20)
 
 /* Node states reported by PAXOS_A_STATE. */
 enum paxos_state {
@@ -34,7 +38,21 @@ enum paxos_state {
 	PAXOS_STATE_FOLLOWER,
 	PAXOS_STATE_CANDIDATE,		/* running phase 1 */
 	PAXOS_STATE_LEADER,
-	PAXOS_STATE_BEHIND,		/* reserved: not reported yet */
+	/*
+	 * It lacks committed entries every member it asked dropped with no
+	 * snapshot for them, and waits for one (strict retention): it reads
+	 * out nothing beyond its commit index (-ENODATA) meanwhile.
+	 */
+	PAXOS_STATE_BEHIND,
+};
+
+/* Why a PAXOS_CMD_LOG_NTF was sent, in PAXOS_A_LOG_EVENT. */
+enum paxos_log_event {
+	PAXOS_LOG_EV_UNSPEC,
+	PAXOS_LOG_EV_FULL,	/* strict retention: no room, writes refused */
+	PAXOS_LOG_EV_ROOM,	/* room again (a snapshot let the log trim) */
+	PAXOS_LOG_EV_BEHIND,	/* state BEHIND: waits for a snapshot */
+	PAXOS_LOG_EV_SKIPPED,	/* not strict: skipped to PAXOS_A_INDEX */
 };
 
 /* Per-member reachability in PAXOS_A_MEMBER_STATE. */
@@ -64,6 +82,9 @@ enum paxos_cmd {
 	PAXOS_CMD_LEADER_NTF,
 	PAXOS_CMD_LEASE_NTF,
 	PAXOS_CMD_MEMBER_NTF,
+	PAXOS_CMD_LOG_SET,	/* bound on the retained log's bytes */
+	PAXOS_CMD_LOG_GET,
+	PAXOS_CMD_LOG_NTF,	/* event: log full, room again, behind, skip */
 
 	__PAXOS_CMD_MAX,
 	PAXOS_CMD_MAX = __PAXOS_CMD_MAX - 1
@@ -97,6 +118,12 @@ enum paxos_attr {
 	PAXOS_A_INDEX,			/* u64 */
 	PAXOS_A_KEY_SET,		/* u8, whether a cluster key is set */
 	PAXOS_A_TIMEOUT_MS,		/* u32, how long PROPOSE waits for its commit */
+	PAXOS_A_RETAIN_BYTES,		/* u64, bound on the log's value bytes */
+	PAXOS_A_RETAINED_BYTES,		/* u64, value bytes the log holds */
+	PAXOS_A_LOG_FULL,		/* u8, proposals refused until a snapshot */
+	PAXOS_A_STRICT_RETENTION,	/* u8, strict retention in force */
+	PAXOS_A_LOG_EVENT,		/* u8, enum paxos_log_event */
+	PAXOS_A_COUNT,			/* u64, entries skipped */
 
 	__PAXOS_A_MAX,
 	PAXOS_A_MAX = __PAXOS_A_MAX - 1
@@ -147,6 +174,16 @@ enum paxos_counter {
 	PAXOS_CTR_FORWARDED,
 	PAXOS_CTR_TX_ERRORS,
 	PAXOS_CTR_SPREADS,	/* thrifty ACCEPTs widened to every follower */
+	PAXOS_CTR_SNAP_TAKEN,	/* snapshots handed to the node */
+	PAXOS_CTR_SNAP_SENT,	/* snapshots a member acknowledged whole */
+	PAXOS_CTR_SNAP_INSTALLED,	/* snapshots received and installed */
+	PAXOS_CTR_SNAP_TX_BYTES,	/* snapshot bytes sent, resent ones too */
+	PAXOS_CTR_SNAP_RX_BYTES,	/* snapshot bytes taken in order */
+	PAXOS_CTR_SNAP_RETRANSMITS,	/* snapshot chunks sent again */
+	PAXOS_CTR_LOG_FULL,	/* proposals and values refused: log full */
+	PAXOS_CTR_EVICTED,	/* entries dropped for room before retention */
+	PAXOS_CTR_BEHIND,	/* times entries it lacked were trimmed */
+	PAXOS_CTR_SKIPPED,	/* entries skipped for that (not strict) */
 
 	__PAXOS_CTR_MAX,
 	PAXOS_CTR_MAX = __PAXOS_CTR_MAX - 1
@@ -185,6 +222,23 @@ struct paxos_record {
 	__u16 flags;
 };
 
+/*
+ * The client session of a file's blocking writes (PAXOS_IOC_SESSION_*).
+ * GET: @seq is the number of the last write issued (0: none), flagged
+ * PAXOS_SESSION_UNDECIDED if it failed and may still commit.  SET: @id
+ * (nonzero) and the number @seq (from 1) the next write takes; to retry
+ * write @seq of a session after reopening, set both and write the same
+ * bytes again.
+ */
+struct paxos_session {
+	__u64 id;
+	__u64 seq;
+	__u32 flags;		/* GET: PAXOS_SESSION_UNDECIDED; SET: 0 */
+	__u32 pad;		/* 0 */
+};
+
+#define PAXOS_SESSION_UNDECIDED	0x1
+
 #define PAXOS_IOC_MAGIC		0xb7
 /* Index of the last entry committed by a write() on this file. */
 #define PAXOS_IOC_LAST_WRITE	_IOR(PAXOS_IOC_MAGIC, 1, __u64)
@@ -206,5 +260,19 @@ struct paxos_record {
  * (-ESTALE once a newer one replaced it: read the log again).
  */
 #define PAXOS_IOC_SNAP_READ	_IOWR(PAXOS_IOC_MAGIC, 5, struct paxos_snap_io)
+/*
+ * Exactly-once writes: every blocking write() of a file is write n + 1 of
+ * the file's client session (a random id at open), sent once write n is
+ * answered, so one file's writes commit in the order written.  After a
+ * write failed with EINTR, ETIMEDOUT, ENOTCONN or ENODEV (it may still
+ * commit), the next write of the same bytes is its retry: it commits
+ * once, and succeeds with the index where it did.  A retry can also
+ * fail with EALREADY (a later write of the session committed; whether
+ * this one did is unknown) or ESTALE (the cluster no longer holds the
+ * session: it keeps the 256 that wrote last).  O_NONBLOCK writes carry no
+ * session.
+ */
+#define PAXOS_IOC_SESSION_GET	_IOR(PAXOS_IOC_MAGIC, 6, struct paxos_session)
+#define PAXOS_IOC_SESSION_SET	_IOW(PAXOS_IOC_MAGIC, 7, struct paxos_session)
 
 #endif /* _UAPI_LINUX_PAXOS_H */
