@@ -44,7 +44,70 @@ static const char *const counters[PAXOS_CTR_MAX + 1] = {
 	[PAXOS_CTR_FORWARDED] = "forwarded",
 	[PAXOS_CTR_TX_ERRORS] = "tx_errors",
 	[PAXOS_CTR_SPREADS] = "spreads",
+	[PAXOS_CTR_SNAP_TAKEN] = "snap_taken",
+	[PAXOS_CTR_SNAP_SENT] = "snap_sent",
+	[PAXOS_CTR_SNAP_INSTALLED] = "snap_installed",
+	[PAXOS_CTR_SNAP_TX_BYTES] = "snap_tx_bytes",
+	[PAXOS_CTR_SNAP_RX_BYTES] = "snap_rx_bytes",
+	[PAXOS_CTR_SNAP_RETRANSMITS] = "snap_retransmits",
+	[PAXOS_CTR_LOG_FULL] = "log_full",
+	[PAXOS_CTR_EVICTED] = "evicted",
+	[PAXOS_CTR_BEHIND] = "behind",
+	[PAXOS_CTR_SKIPPED] = "skipped",
 };
+
+static const char *const log_events[] = {
+	[PAXOS_LOG_EV_FULL] = "full",
+	[PAXOS_LOG_EV_ROOM] = "room",
+	[PAXOS_LOG_EV_BEHIND] = "behind",
+	[PAXOS_LOG_EV_SKIPPED] = "skipped",
+};
+
+const char *log_event_name(unsigned int ev)
+{
+	if (ev < sizeof(log_events) / sizeof(log_events[0]) && log_events[ev])
+		return log_events[ev];
+	return "invalid";
+}
+
+/* "retain: 1048576 bytes, 2048 held (strict, full)" */
+static void log_line(FILE *f, const struct pctl_status *st)
+{
+	fprintf(f, "retain: %llu bytes, %llu held%s%s%s\n",
+		(unsigned long long)st->retain_bytes,
+		(unsigned long long)st->retained_bytes,
+		st->strict || st->log_full ? " (" : "",
+		st->strict ? (st->log_full ? "strict, full" : "strict") :
+		st->log_full ? "full" : "",
+		st->strict || st->log_full ? ")" : "");
+}
+
+void log_text(FILE *f, const struct pctl_status *st)
+{
+	fprintf(f, "state: %s\n", state_name(st->state));
+	log_line(f, st);
+	fprintf(f, "first_index: %llu\n", (unsigned long long)st->first_index);
+	fprintf(f, "commit_index: %llu\n", (unsigned long long)st->commit_index);
+}
+
+static void log_fields(struct json *j, const struct pctl_status *st)
+{
+	json_u64(j, "retain_bytes", st->retain_bytes);
+	json_u64(j, "retained_bytes", st->retained_bytes);
+	json_bool(j, "full", st->log_full);
+	json_bool(j, "strict", st->strict);
+}
+
+void log_json(struct json *j, const struct pctl_status *st)
+{
+	json_open(j, NULL, '{');
+	json_str(j, "state", state_name(st->state));
+	log_fields(j, st);
+	json_u64(j, "first_index", st->first_index);
+	json_u64(j, "commit_index", st->commit_index);
+	json_close(j, '}');
+	json_end(j);
+}
 
 const char *state_name(unsigned int state)
 {
@@ -76,6 +139,8 @@ void status_text(FILE *f, const struct pctl_status *st)
 	fprintf(f, "ballot: %llu\n", (unsigned long long)st->ballot);
 	fprintf(f, "commit_index: %llu\n", (unsigned long long)st->commit_index);
 	fprintf(f, "first_index: %llu\n", (unsigned long long)st->first_index);
+	if (st->have_log)
+		log_line(f, st);
 	fprintf(f, "lease: %s\n", st->lease_valid ? "valid" : "invalid");
 	fprintf(f, "lease_remaining_us: %llu\n",
 		(unsigned long long)st->lease_remaining_us);
@@ -111,6 +176,11 @@ void status_json(struct json *j, const struct pctl_status *st)
 	json_u64(j, "ballot", st->ballot);
 	json_u64(j, "commit_index", st->commit_index);
 	json_u64(j, "first_index", st->first_index);
+	if (st->have_log) {
+		json_open(j, "log", '{');
+		log_fields(j, st);
+		json_close(j, '}');
+	}
 	json_open(j, "lease", '{');
 	json_bool(j, "valid", st->lease_valid);
 	json_u64(j, "remaining_us", st->lease_remaining_us);

@@ -32,6 +32,9 @@ struct pctl_status {
 	struct pctl_member members[PAXOS_MAX_MEMBERS];
 	int have_counters;
 	uint64_t counters[PAXOS_CTR_MAX + 1];
+	int have_log;		/* the retained log's attributes came */
+	uint64_t retain_bytes, retained_bytes;
+	uint8_t log_full, strict;
 };
 
 const char *state_name(unsigned int state);
@@ -41,6 +44,11 @@ const char *counter_name(unsigned int ctr);
 
 void status_text(FILE *f, const struct pctl_status *st);
 void status_json(struct json *j, const struct pctl_status *st);
+/* `log show`: the retained log's bound and use (LOG_GET). */
+void log_text(FILE *f, const struct pctl_status *st);
+void log_json(struct json *j, const struct pctl_status *st);
+/* A log notification, enum paxos_log_event. */
+const char *log_event_name(unsigned int ev);
 
 /* One /dev/paxoslog record as a text line or a JSON object. */
 void record_text(FILE *f, const struct paxos_record *r, const void *data);

@@ -33,6 +33,33 @@ int parse_u32(const char *s, uint32_t max, uint32_t *out)
 }
 
 /* Split "123unit" into the number and the unit suffix. */
+static int number_unit(const char *s, uint64_t *v, const char **unit);
+
+int parse_size(const char *s, uint64_t *bytes)
+{
+	static const char *const units[][3] = {
+		{ "", "B", NULL }, { "K", "KiB", NULL },
+		{ "M", "MiB", NULL }, { "G", "GiB", NULL },
+	};
+	const char *unit;
+	uint64_t v;
+	unsigned int i, k;
+
+	if (!s || number_unit(s, &v, &unit))
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		for (k = 0; units[i][k]; k++) {
+			if (strcmp(unit, units[i][k]))
+				continue;
+			if (v > UINT64_MAX >> (10 * i))
+				return -1;
+			*bytes = v << (10 * i);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int number_unit(const char *s, uint64_t *v, const char **unit)
 {
 	char buf[32];

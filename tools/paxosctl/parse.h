@@ -12,6 +12,8 @@ int parse_u64(const char *s, uint64_t max, uint64_t *out);
 int parse_u32(const char *s, uint32_t max, uint32_t *out);
 /* "500ms", "2s", "1500us", bare number = ms; result in ms, exact. */
 int parse_duration_ms(const char *s, uint32_t *ms);
+/* "64MiB", "512KiB", "1GiB", "4096" (bytes); K, M and G are binary too. */
+int parse_size(const char *s, uint64_t *bytes);
 /* "1000ppm" or bare number. */
 int parse_ppm(const char *s, uint32_t *ppm);
 

@@ -265,6 +265,11 @@ static int parse_status(struct nlattr **tb, void *arg)
 	st->key_set = get_u8(tb[PAXOS_A_KEY_SET]);
 	st->port = get_u16(tb[PAXOS_A_PORT]);
 	addr_str(tb[PAXOS_A_ADDR4], tb[PAXOS_A_ADDR6], st->addr);
+	st->have_log = !!tb[PAXOS_A_RETAIN_BYTES];
+	st->retain_bytes = get_u64(tb[PAXOS_A_RETAIN_BYTES]);
+	st->retained_bytes = get_u64(tb[PAXOS_A_RETAINED_BYTES]);
+	st->log_full = get_u8(tb[PAXOS_A_LOG_FULL]);
+	st->strict = get_u8(tb[PAXOS_A_STRICT_RETENTION]);
 	if (tb[PAXOS_A_COUNTERS]) {
 		st->have_counters = 1;
 		nla_for_each_nested(a, tb[PAXOS_A_COUNTERS], rem)
@@ -605,6 +610,37 @@ static void cmd_simple(uint8_t cmd)
 	transact(msg_new(cmd, 0), NULL, NULL);
 }
 
+/* `log set retain SIZE` and `log show`: the retained log's bound. */
+static void cmd_log_conf(int argc, char **argv)
+{
+	struct pctl_status st;
+	struct nl_msg *m;
+	uint64_t bytes;
+	struct json j;
+
+	if (!strcmp(argv[0], "show")) {
+		if (argc != 1)
+			die_usage("log show takes no arguments");
+		nl_setup();
+		query(PAXOS_CMD_LOG_GET, 0, &st);
+		json_init(&j, stdout);
+		if (json_out)
+			log_json(&j, &st);
+		else
+			log_text(stdout, &st);
+		return;
+	}
+	if (argc != 3 || strcmp(argv[1], "retain"))
+		die_usage("log set retain SIZE");
+	if (parse_size(argv[2], &bytes) || bytes < PAXOS_MIN_RETAIN_BYTES ||
+	    bytes > PAXOS_MAX_RETAIN_BYTES)
+		die_usage("invalid size \"%s\" (64KiB to 16GiB)", argv[2]);
+	nl_setup();
+	m = msg_new(PAXOS_CMD_LOG_SET, 0);
+	nla_put_u64(m, PAXOS_A_RETAIN_BYTES, bytes);
+	transact(m, NULL, NULL);
+}
+
 /* Read the log from /dev/paxoslog (no netlink needed). */
 static void cmd_log(int argc, char **argv)
 {
@@ -645,6 +681,9 @@ static void cmd_log(int argc, char **argv)
 				die("poll: %s", strerror(errno));
 			continue;
 		}
+		if (n < 0 && errno == ENODATA)
+			die("read: the node is behind: it lacks the entries from %llu on (paxosctl status)",
+			    (unsigned long long)lseek(fd, 0, SEEK_CUR));
 		if (n < 0)
 			die("read: %s", strerror(errno));
 		if (n == 0)
@@ -667,6 +706,43 @@ static void cmd_log(int argc, char **argv)
 	close(fd);
 }
 
+/* A LOG_NTF: "log node 1 full retained 65536 of 65536". */
+static int log_event(struct nlattr **tb)
+{
+	unsigned int ev = get_u8(tb[PAXOS_A_LOG_EVENT]);
+	int bytes = ev == PAXOS_LOG_EV_FULL || ev == PAXOS_LOG_EV_ROOM;
+	struct json j;
+
+	if (json_out) {
+		json_init(&j, stdout);
+		json_open(&j, NULL, '{');
+		json_str(&j, "event", "log");
+		json_u64(&j, "node", get_u32(tb[PAXOS_A_NODE_ID]));
+		json_str(&j, "what", log_event_name(ev));
+		if (bytes) {
+			json_u64(&j, "retained_bytes", get_u64(tb[PAXOS_A_RETAINED_BYTES]));
+			json_u64(&j, "retain_bytes", get_u64(tb[PAXOS_A_RETAIN_BYTES]));
+		} else {
+			json_u64(&j, "index", get_u64(tb[PAXOS_A_INDEX]));
+			json_u64(&j, "skipped", get_u64(tb[PAXOS_A_COUNT]));
+		}
+		json_close(&j, '}');
+		json_end(&j);
+	} else if (bytes) {
+		printf("log node %u %s retained %llu of %llu\n",
+		       get_u32(tb[PAXOS_A_NODE_ID]), log_event_name(ev),
+		       (unsigned long long)get_u64(tb[PAXOS_A_RETAINED_BYTES]),
+		       (unsigned long long)get_u64(tb[PAXOS_A_RETAIN_BYTES]));
+	} else {
+		printf("log node %u %s index %llu skipped %llu\n",
+		       get_u32(tb[PAXOS_A_NODE_ID]), log_event_name(ev),
+		       (unsigned long long)get_u64(tb[PAXOS_A_INDEX]),
+		       (unsigned long long)get_u64(tb[PAXOS_A_COUNT]));
+	}
+	fflush(stdout);
+	return NL_OK;
+}
+
 /* Print notifications of the "events" group until interrupted. */
 static int on_event(struct nl_msg *msg, void *arg)
 {
@@ -686,8 +762,11 @@ static int on_event(struct nl_msg *msg, void *arg)
 	case PAXOS_CMD_LEADER_NTF: what = "leader"; break;
 	case PAXOS_CMD_LEASE_NTF: what = "lease"; break;
 	case PAXOS_CMD_MEMBER_NTF: what = "member"; break;
+	case PAXOS_CMD_LOG_NTF: what = "log"; break;
 	default: return NL_SKIP;
 	}
+	if (g->cmd == PAXOS_CMD_LOG_NTF)
+		return log_event(tb);
 	if (json_out) {
 		json_init(&j, stdout);
 		json_open(&j, NULL, '{');
@@ -1002,6 +1081,7 @@ static void usage(FILE *f)
 	      "  propose [--timeout DURATION] VALUE\n"
 	      "  trim INDEX\n"
 	      "  log [--follow] [--from INDEX]\n"
+	      "  log set retain SIZE | log show\n"
 	      "  monitor\n"
 	      "  help\n"
 	      "Durations take ms, s or us suffixes (bare numbers are ms).\n"
@@ -1036,6 +1116,12 @@ int main(int argc, char **argv)
 	argv++;
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "log") && argc &&
+	    (!strcmp(argv[0], "set") || !strcmp(argv[0], "show"))) {
+		cmd_log_conf(argc, argv);
+		nl_socket_free(sk);
 		return 0;
 	}
 	if (!strcmp(cmd, "log")) {

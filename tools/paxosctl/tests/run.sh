@@ -112,6 +112,10 @@ comp "" paxosctl node set id ""
 comp "addr port" paxosctl member add 2 ""
 comp "duration drift" paxosctl lease set d
 comp "--follow --from" paxosctl log --f
+comp "set show" paxosctl log s
+comp "retain" paxosctl log set r
+./paxosctl log set retain 1KiB >/dev/null 2>&1; [ $? -eq 2 ] && ok "log set retain: below 64KiB exit 2" || nok "log set retain: below 64KiB exit 2"
+./paxosctl log set retain lots >/dev/null 2>&1; [ $? -eq 2 ] && ok "log set retain: bad size exit 2" || nok "log set retain: bad size exit 2"
 : >"$tmp/node1.conf"
 comp "$tmp/node1.conf" paxosctl setconf "$tmp/node"
 # Every command `paxosctl help` lists completes.

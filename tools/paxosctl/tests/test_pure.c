@@ -65,6 +65,58 @@ static void test_durations(void)
 	CHECK(parse_duration_ms("1.5s", &ms));
 }
 
+static void test_sizes(void)
+{
+	uint64_t b = 1;
+
+	CHECK(!parse_size("64MiB", &b) && b == 64ULL << 20);
+	CHECK(!parse_size("64M", &b) && b == 64ULL << 20);
+	CHECK(!parse_size("512KiB", &b) && b == 512ULL << 10);
+	CHECK(!parse_size("16GiB", &b) && b == 16ULL << 30);
+	CHECK(!parse_size("65536", &b) && b == 65536);
+	CHECK(!parse_size("100B", &b) && b == 100);
+	CHECK(parse_size("64mib", &b));
+	CHECK(parse_size("1TiB", &b));
+	CHECK(parse_size("MiB", &b));
+	CHECK(parse_size("-1", &b));
+	CHECK(parse_size("1.5MiB", &b));
+	CHECK(parse_size("18446744073709551615K", &b));	/* overflows */
+	CHECK(parse_size(NULL, &b));
+}
+
+/* The retained log in `status` and `log show`. */
+static void test_log_text(FILE *jf)
+{
+	struct pctl_status st = { .state = PAXOS_STATE_BEHIND, .have_log = 1,
+				  .retain_bytes = 65536, .retained_bytes = 65000,
+				  .log_full = 1, .strict = 1, .first_index = 3,
+				  .commit_index = 70 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	log_text(f, &st);
+	fclose(f);
+	CHECK(!strcmp(buf, "state: behind\nretain: 65536 bytes, 65000 held (strict, full)\n"
+		      "first_index: 3\ncommit_index: 70\n"));
+	free(buf);
+	st.strict = 0;
+	st.log_full = 0;
+	f = open_memstream(&buf, &len);
+	status_text(f, &st);
+	fclose(f);
+	CHECK(strstr(buf, "\nfirst_index: 3\nretain: 65536 bytes, 65000 held\nlease:"));
+	free(buf);
+	CHECK(!strcmp(log_event_name(PAXOS_LOG_EV_FULL), "full"));
+	CHECK(!strcmp(log_event_name(PAXOS_LOG_EV_SKIPPED), "skipped"));
+	CHECK(!strcmp(log_event_name(0), "invalid"));
+	CHECK(!strcmp(counter_name(PAXOS_CTR_LOG_FULL), "log_full"));
+	json_init(&j, jf);
+	log_json(&j, &st);
+	status_json(&j, &st);
+}
+
 static void test_ppm_addr_hex(void)
 {
 	struct pctl_addr a;
@@ -486,6 +538,8 @@ int main(int argc, char **argv)
 	test_numbers();
 	test_durations();
 	test_ppm_addr_hex();
+	test_sizes();
+	test_log_text(jf);
 	test_status_text();
 	test_names();
 	test_records(jf);
