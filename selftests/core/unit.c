@@ -918,6 +918,11 @@ static void test_retain_bytes(void)
 	CHECK(u_counter(f, PAXOS_CTR_SKIPPED) >= 40);
 	CHECK(C.behind_ev[f] > 40 && C.skipped_ev[f] == C.behind_ev[f] - 2);
 	CHECK(!u_status(f)->behind && u_status(f)->retained_bytes <= 1000);
+	/* A lower bound takes effect at once: the oldest entries go. */
+	k = (u32)u_counter(l, PAXOS_CTR_EVICTED);
+	px_set_retain_bytes(C.px[l], 300);
+	CHECK(u_status(l)->retained_bytes <= 300 && u_status(l)->retain_bytes == 300);
+	CHECK(u_counter(l, PAXOS_CTR_EVICTED) >= k + 5);
 	for (k = 0; k < 3; k++)
 		px_node_destroy(C.px[k]);
 }
@@ -951,6 +956,20 @@ static void test_log_full(void)
 	CHECK(px_propose(C.px[l], NULL, "x", 1, C.now) == -ENOSPC);
 	CHECK(C.full_ev[l] == 1);	/* announced once */
 	CHECK(u_counter(l, PAXOS_CTR_EVICTED) == 0);
+	/*
+	 * A snapshot that frees too little: still full; not said again, as
+	 * nothing was delivered since that a newer snapshot could cover.
+	 */
+	{
+		struct px_snap s = { .index = 1, .size = 16 };
+
+		s.csum = px_snap_csum(PX_CSUM_INIT, (u8[16]){ 0 }, 16);
+		CHECK(px_snapshot(C.px[l], &s) == 0);
+		CHECK(u_status(l)->log_full && !C.room_ev[l]);
+		u_run(50);
+		CHECK(px_propose(C.px[l], NULL, "x", 1, C.now) == -ENOSPC);
+		CHECK(C.full_ev[l] == 1);
+	}
 	u_snapshot_all();
 	CHECK(!u_status(l)->log_full && C.room_ev[l] == 1);
 	for (k = 0; k < 20; k++) {
