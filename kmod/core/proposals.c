@@ -21,10 +21,13 @@ int px_pending_add(struct px_node *n, const struct px_prop_id *id,
 		.origin = n->cfg.self_id,
 		.incarnation = n->incarnation,
 		.seq = id && id->seq ? id->seq : n->next_seq + 1,
+		.session = id ? id->session : 0,
+		.cseq = id ? id->cseq : 0,
 	};
 	struct px_pending *p = pending_of(n, pid.seq);
 
-	if (!len || len > PX_MAX_VALUE || pid.seq > n->next_seq + 1)
+	if (!len || len > PX_MAX_VALUE || pid.seq > n->next_seq + 1 ||
+	    !pid.session != !pid.cseq)
 		return -EINVAL;
 	if (n->role == PX_ROLE_DOWN)
 		return -ENOTCONN;

@@ -53,16 +53,23 @@ static void send_accepts(struct px_node *n, u16 to, u64 lo, u64 hi)
 	}
 }
 
-/* Commit every slot a majority accepted in our ballot, in order. */
+/*
+ * Mark chosen every slot a majority accepted in our ballot, in order, and
+ * deliver them (which waits while our client sessions are not in).
+ */
 static void advance(struct px_node *n)
 {
+	u64 i = n->log.commit + 1;
 	struct px_slot *s;
 
-	while ((s = px_slot(n, n->log.commit + 1)) && s->ballot == n->ballot &&
+	while ((s = px_slot(n, i)) && s->chosen)
+		i++;
+	while (s && s->ballot == n->ballot &&
 	       px_quorum_has(&n->quorum, s->acks)) {
 		s->chosen = true;
-		px_deliver(n);
+		s = px_slot(n, ++i);
 	}
+	px_deliver(n);
 }
 
 /* Acceptances in our ballot (the step function checked the ballot). */

@@ -36,8 +36,12 @@ int px_snap_take(struct px_node *n, const struct px_snap *s)
 	    (n->have_snap && s->index < n->snap.index))
 		return -EINVAL;
 	/* Duplicate suppression as of s->index: from the first index on. */
+	if (n->sess_at != n->log.commit)
+		return -EAGAIN;	/* our client sessions are not in yet */
 	memcpy(n->snap_dd, n->dedup_first, sizeof(n->snap_dd));
 	px_dedup_upto(n, n->snap_dd, s->index + 1);
+	n->snap_sess = n->sess_first;
+	px_sessions_upto(n, &n->snap_sess, s->index + 1);
 	n->snap = *s;
 	n->have_snap = true;
 	return 0;
@@ -174,6 +178,7 @@ static void install(struct px_node *n, const struct px_snap_chunk *m)
 	memcpy(n->snap_dd, n->dedup, sizeof(n->dedup));
 	n->snap = *s;
 	n->have_snap = true;
+	px_sessions_install(n);
 	n->ops->snap_install(n->ctx, s);
 	px_emit(n, PX_EV_SNAPSHOT, s->index, s->size, 0);
 	px_deliver(n);
@@ -224,6 +229,10 @@ void px_handle_snap_chunk(struct px_node *n, u32 from,
 		send_ack(n, from, m->index, ack);
 		return;
 	}
+	/* The last chunk waits for the client sessions as of the snapshot. */
+	if (m->offset == in->next && !px_sessions_staged(n, from, in->s.index) &&
+	    m->offset + m->len == in->s.size)
+		return;
 	if (m->offset == in->next) {
 		if (n->ops->snap_write(n->ctx, &in->s, m->offset, m->data,
 				       m->len)) {

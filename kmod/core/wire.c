@@ -7,6 +7,8 @@
 #include "wire.h"
 
 #define PX_ENTRY_HDR_LEN	40
+#define PX_ENTRY_SESS_LEN	16	/* with PX_EF_SESSION */
+#define PX_SESS_LEN		24
 #define PX_CV_LEN		10
 #define PX_DD_LEN		26
 
@@ -152,18 +154,31 @@ static void rd_dd(struct rd *r, struct px_ddvec *dd)
 	}
 }
 
-/* Check one entry header at @q; 0 or -enum px_wire_err. */
+/* The header length of the entry at @q, client session included. */
+static size_t entry_hlen(const u8 *q)
+{
+	return PX_ENTRY_HDR_LEN + (q[35] & PX_EF_SESSION ? PX_ENTRY_SESS_LEN : 0);
+}
+
+/* Check one entry at @q, its first PX_ENTRY_HDR_LEN bytes there; 0 or -err. */
 static int entry_check(const struct rd *r, const u8 *q)
 {
 	u8 type = q[34];
 	u32 vlen = get32(q + 36);
+	size_t hlen = entry_hlen(q);
 
-	if (type < PX_ENTRY_DATA || type > PX_ENTRY_CONFIG || q[35] ||
-	    vlen > PX_MAX_VALUE || (type == PX_ENTRY_NOOP && vlen) ||
+	if (type < PX_ENTRY_DATA || type > PX_ENTRY_CONFIG ||
+	    (q[35] & ~PX_EF_SESSION) || vlen > PX_MAX_VALUE ||
+	    (type == PX_ENTRY_NOOP && vlen) ||
 	    (!get64(q) && r->type != PX_MSG_FORWARD))
 		return -PX_WE_BAD_FIELD;
-	if ((size_t)(r->end - q - PX_ENTRY_HDR_LEN) < vlen)
+	if ((size_t)(r->end - q) < hlen ||
+	    (size_t)(r->end - q - hlen) < vlen)
 		return -PX_WE_OVERRUN;
+	/* A client session is nonzero and numbers its writes from 1. */
+	if (hlen > PX_ENTRY_HDR_LEN &&
+	    (!get64(q + PX_ENTRY_HDR_LEN) || !get64(q + PX_ENTRY_HDR_LEN + 8)))
+		return -PX_WE_BAD_FIELD;
 	return 0;
 }
 
@@ -189,7 +204,7 @@ static void rd_entries(struct rd *r, struct px_entries *es)
 		r->err = entry_check(r, q);
 		if (r->err)
 			return;
-		q += PX_ENTRY_HDR_LEN + get32(q + 36);
+		q += entry_hlen(q) + get32(q + 36);
 	}
 	es->len = q - r->p;
 	r->p = q;
@@ -218,6 +233,38 @@ static void rd_snap_chunk(struct rd *r, struct px_snap_chunk *c)
 		return;
 	c->data = r->p;
 	r->p += c->len;
+}
+
+/* Sessions strictly increasing, each with a write committed. */
+static void rd_sess(struct rd *r, struct px_sess_table *t)
+{
+	const u8 *q;
+	u64 prev = 0;
+	u16 i;
+
+	t->index = rd_u64(r);
+	if (!rd_need(r, 1, PX_WE_SHORT))
+		return;
+	t->flags = *r->p++;
+	t->count = rd_count(r, PX_MAX_SESSIONS);
+	t->raw = r->p;
+	if (r->err)
+		return;
+	if ((t->flags & ~PX_SESS_GONE) || ((t->flags & PX_SESS_GONE) && t->count)) {
+		r->err = -PX_WE_BAD_FIELD;
+		return;
+	}
+	if (!rd_need(r, (size_t)t->count * PX_SESS_LEN, PX_WE_OVERRUN))
+		return;
+	for (i = 0, q = r->p; i < t->count; i++, q += PX_SESS_LEN) {
+		if (get64(q) <= prev || !get64(q + 8) || !get64(q + 16) ||
+		    get64(q + 16) > t->index) {
+			r->err = -PX_WE_BAD_FIELD;
+			return;
+		}
+		prev = get64(q);
+	}
+	r->p = q;
 }
 
 static void rd_body(struct rd *r, struct px_msg *m)
@@ -292,6 +339,12 @@ static void rd_body(struct rd *r, struct px_msg *m)
 		m->snap_ack.index = rd_u64(r);
 		m->snap_ack.next = rd_u64(r);
 		break;
+	case PX_MSG_SESS_REQ:
+		m->sess_req.index = rd_u64(r);
+		break;
+	case PX_MSG_SESS:
+		rd_sess(r, &m->sess);
+		break;
 	}
 }
 
@@ -364,8 +417,24 @@ void px_wire_entry(const struct px_entries *es, size_t *off,
 	e->id.origin = get16(q + 32);
 	e->type = (enum px_entry_type)q[34];
 	e->len = get32(q + 36);
-	e->data = q + PX_ENTRY_HDR_LEN;
-	*off += PX_ENTRY_HDR_LEN + e->len;
+	e->id.session = 0;
+	e->id.cseq = 0;
+	if (q[35] & PX_EF_SESSION) {
+		e->id.session = get64(q + PX_ENTRY_HDR_LEN);
+		e->id.cseq = get64(q + PX_ENTRY_HDR_LEN + 8);
+	}
+	e->data = q + entry_hlen(q);
+	*off += entry_hlen(q) + e->len;
+}
+
+void px_wire_session(const struct px_sess_table *m, u16 i,
+		     struct px_session *out)
+{
+	const u8 *q = m->raw + (size_t)i * PX_SESS_LEN;
+
+	out->id = get64(q);
+	out->seq = get64(q + 8);
+	out->index = get64(q + 16);
 }
 
 u32 px_wire_sender(const void *buf, size_t len)
@@ -599,16 +668,39 @@ void px_wire_snap_ack(struct px_wbuf *w, const struct px_snap_ack *m)
 	wr_u64(w, m->next);
 }
 
+void px_wire_sess_req(struct px_wbuf *w, const struct px_sess_req *m)
+{
+	wr_type(w, PX_MSG_SESS_REQ);
+	wr_u64(w, m->index);
+}
+
+void px_wire_sess(struct px_wbuf *w, u64 index, const struct px_sessions *t)
+{
+	u32 i;
+
+	wr_type(w, PX_MSG_SESS);
+	wr_u64(w, index);
+	wr_u8(w, t ? 0 : PX_SESS_GONE);
+	wr_u16(w, t ? (u16)t->n : 0);
+	for (i = 0; t && i < t->n; i++) {
+		wr_u64(w, t->s[i].id);
+		wr_u64(w, t->s[i].seq);
+		wr_u64(w, t->s[i].index);
+	}
+}
+
+/* The most an entry of @len bytes takes: callers plan with this. */
 size_t px_wire_entry_size(u32 len)
 {
-	return PX_ENTRY_HDR_LEN + len;
+	return PX_ENTRY_HDR_LEN + PX_ENTRY_SESS_LEN + len;
 }
 
 bool px_wire_add_entry(struct px_wbuf *w, const struct px_wentry *e)
 {
+	size_t hlen = PX_ENTRY_HDR_LEN + (e->id.session ? PX_ENTRY_SESS_LEN : 0);
 	u8 *q;
 
-	if (w->len + px_wire_entry_size(e->len) > w->cap ||
+	if (w->len + hlen + e->len > w->cap ||
 	    w->count >= PX_MAX_WIRE_ENTRIES)
 		return false;
 	q = w->p + w->len;
@@ -618,11 +710,15 @@ bool px_wire_add_entry(struct px_wbuf *w, const struct px_wentry *e)
 	put64(q + 24, e->id.seq);
 	put16(q + 32, (u16)e->id.origin);
 	q[34] = (u8)e->type;
-	q[35] = 0;
+	q[35] = e->id.session ? PX_EF_SESSION : 0;
 	put32(q + 36, e->len);
+	if (e->id.session) {
+		put64(q + PX_ENTRY_HDR_LEN, e->id.session);
+		put64(q + PX_ENTRY_HDR_LEN + 8, e->id.cseq);
+	}
 	if (e->len)
-		memcpy(q + PX_ENTRY_HDR_LEN, e->data, e->len);
-	w->len += px_wire_entry_size(e->len);
+		memcpy(q + hlen, e->data, e->len);
+	w->len += hlen + e->len;
 	w->count++;
 	put16(w->p + w->count_off, w->count);
 	return true;
@@ -664,5 +760,5 @@ size_t px_wire_entry_room(u8 type)
 
 size_t px_wire_min_batch(u8 type)
 {
-	return PX_HDR_LEN + fixed_len(type) + PX_ENTRY_HDR_LEN;
+	return PX_HDR_LEN + fixed_len(type) + px_wire_entry_size(0);
 }

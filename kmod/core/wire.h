@@ -21,12 +21,19 @@
  *   entries             count (u16), then entries: PROMISE, ACCEPT,
  *                       FORWARD, CATCHUP, RECOVER_REPLY
  *   snapshot bytes      length (u32), then the bytes: SNAP_CHUNK
+ *   sessions            count (u16), then records: SESS
  *
- * An entry is a 40-byte header and its value:
+ * An entry is a 40-byte header, a client session when its flags say so,
+ * and its value:
  *
  *   0 index (u64) | 8 ballot (u64) | 16 origin incarnation (u64)
  *   24 origin sequence (u64) | 32 origin node id (u16) | 34 type (u8)
- *   35 reserved, 0 (u8) | 36 value length (u32) | 40 value
+ *   35 flags (u8) | 36 value length (u32)
+ *   40 with PX_EF_SESSION: client session (u64) | 48 client seq (u64)
+ *   then the value
+ *
+ * SESS carries a client-session table, sorted by session, in records of
+ * 24 bytes: (session u64, seq u64, index u64).
  *
  * When a cluster key is set the shell appends a MAC and sets PX_WF_MAC.
  * The decoder checks every length, count and field before anything is
@@ -36,6 +43,7 @@
 #define _PX_WIRE_H
 
 #include "core.h"
+#include "session.h"
 
 #define PX_WIRE_MAGIC		0x5058
 #define PX_WIRE_VERSION		1
@@ -61,6 +69,8 @@ enum px_msg_type {
 	PX_MSG_BARRIER_REPLY,
 	PX_MSG_SNAP_CHUNK,
 	PX_MSG_SNAP_ACK,
+	PX_MSG_SESS_REQ,
+	PX_MSG_SESS,
 	__PX_MSG_MAX
 };
 
@@ -75,6 +85,9 @@ enum px_wire_err {
 	PX_WE_OVERRUN,		/* an element runs past the end */
 	PX_WE_BAD_FIELD,	/* a field out of its range */
 };
+
+/* Entry flags. */
+#define PX_EF_SESSION		0x01	/* a client session follows the header */
 
 /* Fragment flags. */
 #define PX_FRAG_LAST		0x01	/* the answer's last fragment */
@@ -237,6 +250,24 @@ struct px_snap_ack {
 	u64 next;
 };
 
+/* Asks for the client-session table as of @index. */
+struct px_sess_req {
+	u64 index;
+};
+
+/*
+ * The client-session table as of @index; @gone: the sender cannot give
+ * it (no records then).  Walk the records with px_wire_session().
+ */
+#define PX_SESS_GONE		0x01
+
+struct px_sess_table {
+	u64 index;
+	u8 flags;		/* PX_SESS_GONE */
+	u16 count;
+	const u8 *raw;
+};
+
 struct px_msg {
 	struct px_hdr h;
 	union {
@@ -255,6 +286,8 @@ struct px_msg {
 		struct px_barrier_reply barrier_reply;
 		struct px_snap_chunk snap_chunk;
 		struct px_snap_ack snap_ack;
+		struct px_sess_req sess_req;
+		struct px_sess_table sess;
 	};
 };
 
@@ -267,6 +300,9 @@ const struct px_entries *px_wire_ents(const struct px_msg *m);
 /* The next entry of @es; @off starts at 0. */
 void px_wire_entry(const struct px_entries *es, size_t *off,
 		   struct px_wentry *e);
+/* Record @i of a decoded SESS. */
+void px_wire_session(const struct px_sess_table *m, u16 i,
+		     struct px_session *out);
 /* The sender a datagram names, before it is decoded; 0 if too short. */
 u32 px_wire_sender(const void *buf, size_t len);
 /* Header flags (PX_WF_MAC) of a datagram of at least PX_HDR_LEN bytes. */
@@ -307,6 +343,9 @@ void px_wire_barrier_reply(struct px_wbuf *w, const struct px_barrier_reply *m);
 /* The chunk's fields; returns where its m->len bytes go, for the caller. */
 u8 *px_wire_snap_chunk(struct px_wbuf *w, const struct px_snap_chunk *m);
 void px_wire_snap_ack(struct px_wbuf *w, const struct px_snap_ack *m);
+void px_wire_sess_req(struct px_wbuf *w, const struct px_sess_req *m);
+/* @t NULL: PX_SESS_GONE. */
+void px_wire_sess(struct px_wbuf *w, u64 index, const struct px_sessions *t);
 /* Append an entry if it fits; false when the datagram is full. */
 bool px_wire_add_entry(struct px_wbuf *w, const struct px_wentry *e);
 void px_wire_last(struct px_wbuf *w);

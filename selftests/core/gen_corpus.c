@@ -95,7 +95,19 @@ static size_t build(int t, unsigned char *buf, size_t cap)
 		px_wire_snap_ack(&w, &(struct px_snap_ack){ 5, 5 });
 		ents = false;
 		break;
+	case PX_MSG_SESS_REQ:
+		px_wire_sess_req(&w, &(struct px_sess_req){ 5 });
+		ents = false;
+		break;
+	case PX_MSG_SESS:
+		px_wire_sess(&w, 5, &(struct px_sessions){ 2, { { 3, 1, 2 },
+								{ 8, 4, 5 } } });
+		ents = false;
+		break;
 	}
+	/* Odd types carry a client write (a session after the header). */
+	e.id.session = t % 2 ? 0x1234 : 0;
+	e.id.cseq = t % 2 ? 2 : 0;
 	if (ents)
 		px_wire_add_entry(&w, &e);
 	return w.len;
