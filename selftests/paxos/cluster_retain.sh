@@ -75,13 +75,16 @@ n "$leader" paxosctl monitor >"$MON" &
 mon=$!
 sleep 1	# until it joined the group
 
+# fill_full: 1000-byte writes on the leader until ENOSPC; how many went in $ok.
+fill_full() {
+	out=$(n "$leader" plog fill "$VALUE" 200) && fail "200 writes, no ENOSPC"
+	echo "$out" | grep -q "^write [0-9]*: No space left on device$" ||
+		fail "writes: $out"
+	ok=$(($(echo "$out" | sed -n 's/^write \([0-9]*\):.*/\1/p') - 1))
+}
+
 # (a) Writes until the log is full.
-ok=0
-while [ $ok -lt 200 ]; do
-	out=$(n "$leader" plog write "$VALUE") || break
-	ok=$((ok + 1))
-done
-echo "$out" | grep -q "No space left on device" || fail "write $((ok + 1)): $out"
+fill_full
 if [ $ok -lt 60 ] || [ $ok -gt 65 ]; then
 	fail "$ok writes of 1000 bytes before ENOSPC"
 fi
@@ -102,22 +105,20 @@ done
 snapshot_all 1 2 3
 wait_for 5 monitor_has "^log node $leader room retained" || fail "no room event: $(cat "$MON")"
 more=0
-while [ $more -lt 200 ]; do
-	if ! out=$(n "$leader" plog write "$VALUE"); then
-		echo "$out" | grep -q "No space left on device" || fail "write: $out"
-		# Full again: the application snapshots, as it must.
-		sync_top=$(n "$leader" plog commit)
-		for i in 1 2 3; do
-			n "$i" plog wait "$sync_top" 10000 || fail "node $i below $sync_top"
-		done
-		snapshot_all 1 2 3
-		continue
-	fi
-	more=$((more + 1))
-	[ $((more % 20)) = 0 ] && note_held 1 2 3
+for _ in 1 2 3; do
+	fill_full
+	more=$((more + ok))
+	note_held 1 2 3
+	# Full again: the application snapshots, as it must.
+	sync_top=$(n "$leader" plog commit)
+	for i in 1 2 3; do
+		n "$i" plog wait "$sync_top" 10000 || fail "node $i below $sync_top"
+	done
+	snapshot_all 1 2 3
 done
-note_held 1 2 3
-echo "200 more writes with snapshots whenever full; at most $most of $BOUND bytes held on any node; evicted $(counter "$leader" evicted)"
+[ $more -ge 150 ] || fail "$more writes in three rounds"
+n "$leader" plog write "$VALUE" >/dev/null || fail "no write after the last snapshot"
+echo "$more more writes in three rounds, a snapshot whenever full; at most $most of $BOUND bytes held on any node; evicted $(counter "$leader" evicted)"
 kill "$mon"
 mon=
 
@@ -135,9 +136,8 @@ n "$lag" paxosctl down
 n "$leader" paxosctl monitor >"$MON" &
 mon=$!
 sleep 1	# until it joined the group
-for k in $(seq 1 150); do
-	n "$leader" plog write "$VALUE" >/dev/null || fail "write $k without strict retention"
-done
+out=$(n "$leader" plog fill "$VALUE" 150) || fail "writes without strict retention: $out"
+
 note_held 1 2 3
 first=$(field "$leader" first_index)
 [ "$first" -gt 60 ] || fail "first index $first: the bound did not evict"
