@@ -6,6 +6,8 @@
 #                 and on the debug kernel, checkpatch, sparse, W=1
 #   make demo     a 3-node cluster in a VM with a leader failover
 #   make bench    commit latency and throughput against the network's floor
+#   make soak     a 3-node cluster in a VM under load for SOAK_SECONDS (600),
+#                 slab and vmalloc use at the start and the end (not in check)
 #   make install  paxos.ko, paxosctl, paxosd, man pages, paxos@.service
 #   make deb      the paxos-dkms and paxos-tools Debian packages in build/deb/
 #
@@ -50,6 +52,12 @@ demo: all
 bench: all
 	selftests/vm/run.sh --cmd selftests/bench/bench.sh --out results --timeout 1800
 	selftests/bench/plot.sh results
+
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak: all
+	selftests/vm/run.sh --cmd "SOAK_SECONDS=$(SOAK_SECONDS) selftests/paxos/soak.sh" \
+		--out build/soak --timeout $$(($(SOAK_SECONDS) + 900))
 
 style:
 	@scripts/kernel-files.sh >/dev/null
