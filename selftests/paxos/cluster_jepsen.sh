@@ -58,7 +58,18 @@ load_module
 echo Y >"$STRICT"
 rm -rf "$J"
 mkdir -p "$J"
-echo "seed $SEED, nemesis for $DURATION s, $WRITERS writers and 1 barrier client per node"
+T0=$(date +%s)
+say() { echo "[$(($(date +%s) - T0))s] $*"; }
+say "seed $SEED, nemesis for $DURATION s, $WRITERS writers and 1 barrier client per node"
+
+# nx NS CMD...: CMD in network namespace NS.  Unlike ip netns exec and
+# tc -n, nsenter mounts nothing: on the debug kernel it starts in a third
+# of the time.
+nx() { ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
+# iproute2's tc and ip by their paths: busybox's nsenter runs its own
+# applet for a bare name.
+TC=$(command -v tc)
+IP=$(command -v ip)
 
 # rnd N: r = a number 0..N-1 from SEED (a shell LCG: no process to start,
 # which costs the most on an emulated CPU).
@@ -68,37 +79,61 @@ rnd() {
 	r=$(((rng / 65536) % $1))
 }
 
-# cut I: every datagram to or from node I lost.  flaky I: loss,
-# duplicates, delay and reordering on what node I sends.  heal: neither.
+# Faults on the switch's side of the links, where every datagram passes
+# one port on its way to its node: flaky I...: loss, duplicates, delay and
+# reordering on the way to those nodes; cut I: node I's port down, nothing
+# in or out; heal: neither.  One process each.
 netem=""
-cut() {
-	tc -n "pxn$1" qdisc replace dev eth0 root netem loss 100% ||
-		fail "cutting node $1 off"
-	tc -n pxsw qdisc replace dev "pxs$1" root netem loss 100% ||
-		fail "cutting node $1 off"
-	netem="$netem eth0$1 pxs$1"
-}
+cut=""
 flaky() {
-	tc -n "pxn$1" qdisc replace dev eth0 root netem loss 10% duplicate 10% \
-		delay 3ms 2ms reorder 25% 50% || fail "netem on node $1"
-	netem="$netem eth0$1"
+	for i in "$@"; do
+		echo "qdisc replace dev pxs$i root netem loss 10% duplicate 10% delay 3ms 2ms reorder 25% 50%"
+	done | nx pxsw "$TC" -batch - || fail "netem on nodes $*"
+	netem="$netem $*"
+}
+cut() {
+	nx pxsw "$IP" link set "pxs$1" down || fail "cutting node $1 off"
+	cut=$1
 }
 heal() {
-	for i in 1 2 3; do
-		case "$netem" in *" eth0$i"*) tc -n "pxn$i" qdisc del dev eth0 root ;; esac
-		case "$netem" in *" pxs$i"*) tc -n pxsw qdisc del dev "pxs$i" root ;; esac
-	done
+	if [ -n "$netem" ]; then
+		for i in 1 2 3; do
+			case "$netem" in *$i*) echo "qdisc del dev pxs$i root" ;; esac
+		done | nx pxsw "$TC" -batch - || fail "removing netem"
+	fi
+	if [ -n "$cut" ]; then
+		nx pxsw "$IP" link set "pxs$cut" up || fail "node $cut's link up"
+	fi
 	netem=""
+	cut=""
 }
 
+# On an emulated CPU, and more under the debug kernel, starting a process
+# is what costs: the nemesis asks a node once per look and parses the
+# answer in the shell.
+nl='
+'
+# look I: node I's state and the leader it knows, in $state and $knows.
+look() {
+	st=$(nx "pxn$1" paxosctl status 2>/dev/null) || st=""
+	state=${st#state: }
+	state=${state%%"$nl"*}
+	knows=${st#*"${nl}leader: "}
+	knows=${knows%%"$nl"*}
+	[ -n "$st" ] || { state=none; knows=0; }
+}
 # settle SECONDS: until there is a leader and no node recovers or is down.
 settle() {
 	start=$(date +%s)
 	seen=""
 	while :; do
-		states=$(for i in 1 2 3; do field "$i" state; done | tr '\n' ' ')
+		states=""
+		for i in 1 2 3; do
+			look "$i"
+			states="$states$state "
+		done
 		case "$states" in
-		*leader*) case "$states" in *recovering*|*down*|*candidate*) ;; *)
+		*leader*) case "$states" in *recovering*|*down*|*candidate*|*none*) ;; *)
 			[ $(($(date +%s) - start)) -lt 5 ] ||
 				echo "  settled after $(($(date +%s) - start)) s:$seen"
 			return 0 ;;
@@ -110,26 +145,31 @@ settle() {
 		sleep 0.2
 	done
 }
-leader_now() { wait_leader 60 || fail "no leader after $what"; }
-# Let every node drop what its newest snapshot covers.
-trim_all() {
-	for i in 1 2 3; do
-		top=$(n "$i" plog commit 2>/dev/null) || continue
-		n "$i" paxosctl trim "$top" >/dev/null 2>&1 || true
+# leader_now: a leader, or the one a node follows (it may just have lost
+# the lease: the fault then hits a follower, no harm).
+leader_now() {
+	end=$(($(date +%s) + 60))
+	while [ "$(date +%s)" -le "$end" ]; do
+		for i in 1 2 3; do
+			look "$i"
+			[ "$state" = leader ] && { echo "$i"; return; }
+			case "$state$knows" in follower[123]) echo "$knows"; return ;; esac
+		done
+		sleep 0.2
 	done
+	fail "no leader after $what"
 }
-bytes() {	# bytes sent on every node's link
-	sum=0
-	for i in 1 2 3; do
-		sum=$((sum + $(n "$i" cat /sys/class/net/eth0/statistics/tx_bytes)))
-	done
-	echo "$sum"
+bytes() {	# bytes the nodes sent, as the switch received them
+	nx pxsw cat /proc/net/dev |
+		awk '/pxs[0-9]+:/ { sub(/^[^:]*:/, ""); split($0, f, " "); s += f[1] }
+			END { print s }'
 }
 
 start_cluster 3
 what=start
 leader=$(leader_now)
 settle 60
+say "cluster up, leader node $leader; readers and clients start"
 bytes0=$(bytes)
 for i in 1 2 3; do
 	start "$i" jepsen read "$i" "$J/r.$i" $EVERY $SNAPSIZE >"$J/reader.$i.out" 2>&1
@@ -170,35 +210,35 @@ while [ $(($(date +%s) - t0)) -lt "$DURATION" ]; do
 		rnd 2
 		case "$what" in *-follower) victim=$(((victim + r) % 3 + 1)) ;; esac
 	fi
-	echo "[$(($(date +%s) - t0))s] $what$([ "$victim" = 0 ] || echo " (node $victim)") for $hold s"
+	say "$what$([ "$victim" = 0 ] || echo " (node $victim)") for $hold s"
 	log="$log $what:$victim"
 	case "$what" in
 	flaky)
-		for i in 1 2 3; do flaky "$i"; done
+		flaky 1 2 3
 		sleep "$hold"
 		;;
 	cut-*)
-		for i in 1 2 3; do
-			[ "$i" = "$victim" ] || flaky "$i"
-		done
+		flaky $(((victim % 3) + 1)) $((((victim + 1) % 3) + 1))
 		cut "$victim"
 		sleep "$hold"
 		;;
 	restart-*)
-		n "$victim" paxosctl down || fail "down on node $victim"
+		nx "pxn$victim" paxosctl down || fail "down on node $victim"
 		sleep 1
-		n "$victim" paxosctl up || fail "up on node $victim"
+		nx "pxn$victim" paxosctl up || fail "up on node $victim"
 		sleep "$hold"
 		end=$(($(date +%s) + 90))
-		until case "$(field "$victim" state)" in follower|leader|candidate) true ;; *) false ;; esac; do
-			[ "$(date +%s)" -le "$end" ] || fail "node $victim still recovering after 90 s"
+		look "$victim"
+		until case "$state" in follower|leader|candidate) true ;; *) false ;; esac; do
+			[ "$(date +%s)" -le "$end" ] || fail "node $victim still $state after 90 s"
 			sleep 0.2
+			look "$victim"
 		done
 		;;
 	esac
 	heal
 done
-echo "nemesis over after $(($(date +%s) - t0)) s, $step faults:$log"
+say "nemesis over after $(($(date +%s) - t0)) s, $step faults:$log"
 
 what="the end of the run"
 settle 90
@@ -209,8 +249,8 @@ for i in 1 2 3; do
 done
 leader=$(leader_now)
 top=$(n "$leader" plog barrier) || fail "barrier on node $leader: $top"
+say "clients done; the readers read to $top"
 for i in 1 2 3; do
-	n "$i" plog wait "$top" 60000 || fail "node $i stuck below $top"
 	echo "$top" >"$J/r.$i.stop"
 done
 end=$(($(date +%s) + 120))
@@ -228,24 +268,30 @@ for i in 1 2 3; do
 	cat "$J/reader.$i.out"
 done
 
-# Every node drops what its newest snapshot covers; a new reader starts
-# with the snapshot record, then reads the entries after it.
-trim_all
+# Every node drops what its newest snapshot covers (all of them applied
+# $top); a new reader starts with the snapshot record, then reads the
+# entries after it.
 for i in 1 2 3; do
-	echo "node $i: first retained index $(field "$i" first_index), commit index $(field "$i" commit_index)"
-	n "$i" timeout 120 jepsen read "${i}f" "$J/f.$i" "upto:$top" >"$J/final.$i.out" 2>&1 ||
-		fail "new reader on node $i: $(cat "$J/final.$i.out")"
+	nx "pxn$i" paxosctl trim "$top" >/dev/null || fail "trim on node $i"
+	start "$i" timeout 120 jepsen read "${i}f" "$J/f.$i" "upto:$top" >"$J/final.$i.out" 2>&1
+	eval "final_$i=\$last"
+done
+for i in 1 2 3; do
+	eval "p=\$final_$i"
+	wait "$p" || fail "new reader on node $i: $(cat "$J/final.$i.out")"
 	cat "$J/final.$i.out"
 done
 bytes1=$(bytes)
 # The nodes' counters (cumulative over restarts) that say what the
 # nemesis did, those that are not 0.
 for i in 1 2 3; do
-	n "$i" paxosctl status >"$J/status.$i"
-	echo "node $i: $(grep -E '^  (elections|retransmits|forwarded|drop_|snap_)' "$J/status.$i" |
-		awk '$2 != 0 { printf "%s %s ", $1, $2 }')"
+	nx "pxn$i" paxosctl status >"$J/status.$i"
 done
-echo "bytes moved: $((bytes1 - bytes0)) sent on the nodes' links"
+awk '/^node:/ { if (l) print l; l = "node " $2 ":" }
+	/^first_index:/ || /^  (elections|retransmits|forwarded|drop_|snap_)/ {
+		sub(":", "", $1); if ($2 != 0) l = l " " $1 " " $2 }
+	END { print l }' "$J"/status.?
+say "bytes moved: $((bytes1 - bytes0)) sent by the nodes"
 
 rc=0
 jcheck "$J"/c.? "$J"/r.? "$J"/f.? >"$J/report" || rc=$?
