@@ -1,0 +1,189 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# A cluster of kernel nodes and a paxosd node, with a cluster key: nodes 1
+# and 2 run paxos.ko, node 3 is paxosd (the same engine in user space,
+# the same datagrams and MAC).  A kernel node leads first; then the kernel
+# leader is taken down until paxosd leads (it is the preferred leader, so
+# it stands first); then paxosd is killed and a kernel node leads again.
+# The kernel nodes' election timeout is longer than the lease, paxosd's
+# shorter: once a leader's lease is out, paxosd stands well before them.
+# Values are written through both kinds of nodes, each commits exactly
+# once, and the kernel logs and paxosd's log agree.
+set -e
+cd "$(dirname "$0")"
+. ./lib.sh
+
+KELECTION=2500
+KEY=6b70617870732d6d697865642d636c75737465722d6b65792d30303030303031
+D=/tmp/pxd
+pxd=""
+stop_pxd() {
+	if [ -n "$pxd" ]; then
+		kill "$(cat $D/pid)" 2>/dev/null || true
+		wait "$pxd" 2>/dev/null || true
+	fi
+	pxd=""
+}
+trap 'stop_pxd; cleanup' EXIT
+
+make_cluster 3
+rm -rf $D
+mkdir -p $D
+echo $KEY >$D/key
+chmod 600 $D/key
+
+# Kernel nodes 1 and 2, members 1..3, the key, paxosd (3) preferred.
+for i in 1 2; do
+	n "$i" paxosctl node set id "$i" addr "10.0.0.$i" port $PORT \
+		heartbeat $HEARTBEAT election $KELECTION || fail "node set on $i"
+	for j in 1 2 3; do
+		[ "$j" = "$i" ] && continue
+		n "$i" paxosctl member add "$j" addr "10.0.0.$j" port $PORT ||
+			fail "member add $j on $i"
+	done
+	n "$i" paxosctl lease set duration "${LEASE}ms" drift 1000ppm preferred 3 ||
+		fail "lease set on $i"
+	n "$i" paxosctl key set "$(cat $D/key)" || fail "key set on $i"
+	n "$i" paxosctl up || fail "up on $i"
+done
+leader=$(wait_leader 60 0 1 2) || fail "no kernel leader within 60 s"
+echo "kernel side leads: node $leader"
+
+# paxosd as node 3, started once the kernel side leads.
+ip netns exec pxn3 sh -c 'echo $$ >'$D'/pid; exec "$0" "$@"' paxosd --id 3 --listen 10.0.0.3:$PORT \
+	--peer 1=10.0.0.1:$PORT --peer 2=10.0.0.2:$PORT \
+	--heartbeat $HEARTBEAT --election $ELECTION --lease $LEASE --drift 1000 \
+	--preferred 3 --key-file $D/key --sock $D/sock --log $D/log \
+	--status $D/status >$D/out 2>&1 &
+pxd=$!
+end=$(($(date +%s) + 30))
+until [ -S $D/sock ] && [ -s $D/status ] && [ -s $D/pid ]; do
+	kill -0 "$pxd" 2>/dev/null || fail "paxosd exited: $(cat $D/out)"
+	[ "$(date +%s)" -le "$end" ] || fail "paxosd did not start"
+	sleep 0.1
+done
+pstat() { sed -n "s/^$1: //p" $D/status 2>/dev/null; }
+
+# who_leads SECONDS [EXCLUDE]: the node that leads (3: paxosd), once one
+# does; kernel nodes down or excluded are not asked.
+who_leads() {
+	end=$(($(date +%s) + $1))
+	while [ "$(date +%s)" -le "$end" ]; do
+		for i in 1 2; do
+			[ "$i" = "${2:-0}" ] && continue
+			[ "$(field "$i" state 2>/dev/null)" = leader ] && echo "$i" && return 0
+		done
+		[ -n "$pxd" ] && [ "$(pstat state)" = leader ] && echo 3 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wput NODE VALUE: write VALUE through NODE, of whichever kind.
+vals=""
+wput() {
+	if [ "$1" = 3 ]; then
+		n 3 paxosd propose --sock $D/sock "$2" >/dev/null ||
+			fail "propose \"$2\" through paxosd"
+	else
+		n "$1" plog write "$2" >/dev/null || fail "write \"$2\" on node $1"
+	fi
+	vals="$vals $2"
+}
+
+# last_pxd: the highest index in paxosd's log.
+last_pxd() { tail -n 1 $D/log 2>/dev/null | cut -d' ' -f1; }
+
+# agree KERNEL_NODES [pxd]: every node named reaches the highest commit
+# index, their logs agree, every value written is there exactly once.
+agree() {
+	knodes=$1
+	top=0
+	for i in $knodes; do
+		c=$(n "$i" plog commit)
+		[ "$c" -gt "$top" ] && top=$c
+	done
+	if [ "$2" = pxd ]; then
+		c=$(last_pxd)
+		[ "${c:-0}" -gt "$top" ] && top=$c
+	fi
+	for i in $knodes; do
+		n "$i" plog wait "$top" 60000 || fail "node $i did not reach $top"
+	done
+	# shellcheck disable=SC2086
+	same_logs $knodes || fail "kernel logs differ"
+	ref=$(echo "$knodes" | cut -d' ' -f1)
+	if [ "$2" = pxd ]; then
+		end=$(($(date +%s) + 60))
+		while [ "$(last_pxd)" != "$top" ]; do
+			[ "$(date +%s)" -le "$end" ] ||
+				fail "paxosd at $(last_pxd), not $top"
+			sleep 0.1
+		done
+		if ! cmp -s "/tmp/log.$ref" $D/log; then
+			echo "logs of node $ref and paxosd differ:"
+			diff "/tmp/log.$ref" $D/log | head -n 10
+			fail "kernel and paxosd logs differ"
+		fi
+	fi
+	for v in $vals; do
+		c=$(grep -c " 1 $(hex "$v")\$" "/tmp/log.$ref" || true)
+		[ "$c" = 1 ] || fail "\"$v\" committed $c times"
+	done
+}
+
+# 1. A kernel node leads: writes through every node.
+for i in 1 2 3; do
+	wput "$i" "k-leads-via-$i-a"
+	wput "$i" "k-leads-via-$i-b"
+done
+[ "$(who_leads 10)" = "$leader" ] || fail "the lead moved off node $leader"
+agree "1 2" pxd
+[ "$(pstat leader)" = "$leader" ] || fail "paxosd says leader $(pstat leader), not $leader"
+echo "kernel node $leader led: $(echo $vals | wc -w) values, each once; nodes 1 2 and paxosd agree on $(wc -l <$D/log) records"
+
+# 2. paxosd leads: take the kernel leader down until paxosd is elected
+# (it is preferred, and its election timeout is by far the shortest).
+tries=0
+while [ "$leader" != 3 ]; do
+	tries=$((tries + 1))
+	[ "$tries" -le 6 ] || fail "paxosd never elected in 6 tries"
+	old=$leader
+	n "$old" paxosctl down || fail "down on $old"
+	leader=$(who_leads 60 "$old") || fail "no leader within 60 s after $old went down"
+	echo "node $old down: node $leader leads"
+	n "$old" paxosctl up || fail "up on $old"
+	# Back once it follows again (it recovered from the other two).
+	end=$(($(date +%s) + 60))
+	until [ "$(field "$old" state)" = follower ]; do
+		[ "$(date +%s)" -le "$end" ] || fail "node $old did not rejoin"
+		sleep 0.1
+	done
+done
+echo "paxosd leads after $tries kernel leader(s) went down"
+for i in 3 1 2; do
+	wput "$i" "d-leads-via-$i-a"
+	wput "$i" "d-leads-via-$i-b"
+done
+[ "$(pstat state)" = leader ] || fail "paxosd lost the lead"
+agree "1 2" pxd
+for i in 1 2; do
+	[ "$(field "$i" leader)" = 3 ] || fail "node $i says leader $(field "$i" leader), not 3"
+	bad=$(n "$i" paxosctl status | sed -n 's/^  drop_bad_mac //p')
+	[ "$bad" = 0 ] || fail "node $i dropped $bad datagrams as bad MACs"
+done
+echo "paxosd led: $(echo $vals | wc -w) values, each once; nodes 1 2 and paxosd agree on $(wc -l <$D/log) records"
+
+# 3. paxosd is killed: a kernel node takes over from it.
+cp $D/log $D/log.before
+stop_pxd
+leader=$(wait_leader 60 0 1 2) || fail "no kernel leader after paxosd was killed"
+echo "paxosd killed: node $leader leads"
+for i in 1 2; do
+	wput "$i" "k-again-via-$i"
+done
+agree "1 2"
+head -n "$(wc -l <$D/log.before)" /tmp/log.1 | cmp -s - $D/log.before ||
+	fail "what paxosd delivered is not a prefix of the kernel log"
+echo "kernel led again: $(echo $vals | wc -w) values, each once in $(wc -l </tmp/log.1) records"
