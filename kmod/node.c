@@ -13,6 +13,7 @@
 #include <linux/user_namespace.h>
 
 #include "pxk.h"
+#include "trace.h"
 
 #define PXK_LEASE_MIN_HEARTBEATS	2	/* a lease is longer than this many */
 #define PXK_SNAP_MAX_DEFAULT	(64UL << 20)
@@ -253,6 +254,7 @@ static void pxk_commit(void *ctx, u64 index, enum px_entry_type type,
 {
 	struct pxk_node *n = ctx;
 
+	trace_paxos_commit(n, index, type, len);
 	n->commit = index;
 	/* Ours: a value, or a client write delivered as a repeat. */
 	if ((type == PX_ENTRY_DATA || id->session) && id->origin == n->id &&
@@ -314,6 +316,7 @@ static void pxk_event(void *ctx, const struct px_event *ev)
 {
 	struct pxk_node *n = ctx;
 
+	pxk_trace_event(n, ev);
 	if (ev->type == PX_EV_BARRIER) {
 		barrier_done(n, ev);
 		return;
@@ -325,9 +328,11 @@ static void pxk_event(void *ctx, const struct px_event *ev)
 	    ev->type != PX_EV_MEMBER && ev->type != PX_EV_LOG_FULL &&
 	    ev->type != PX_EV_BEHIND)
 		return;
-	/* Notifications go out from process context. */
-	if (n->ev_len == PXK_EVENTS)
+	/* Notifications go out from process context; a full ring counts. */
+	if (n->ev_len == PXK_EVENTS) {
+		n->shell[PAXOS_CTR_EVENTS_DROPPED]++;
 		return;
+	}
 	n->events[(n->ev_head + n->ev_len++) % PXK_EVENTS] = *ev;
 	schedule_work(&n->ntf_work);
 }

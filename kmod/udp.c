@@ -20,6 +20,7 @@
 #include <net/udp_tunnel.h>
 
 #include "pxk.h"
+#include "trace.h"
 #include "core/wire.h"
 
 /* Any nonzero type: encap_rcv sees every datagram, none is decapsulated. */
@@ -127,17 +128,24 @@ static int pxk_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	size_t len;
 	u8 *p;
 
-	if (!n || skb_linearize(skb))
+	if (!n)
 		goto free;
+	if (skb_linearize(skb)) {
+		trace_paxos_drop(n, PAXOS_CTR_DROP_NO_MEMORY, 0, skb->len);
+		goto free;
+	}
 	len = skb->len - sizeof(struct udphdr);
 	p = skb->data + sizeof(struct udphdr);
 	drop = check(n, p, &len);
 	spin_lock_bh(&n->lock);
-	if (!n->px)
+	if (!n->px) {
+		trace_paxos_drop(n, PAXOS_CTR_UNSPEC, px_wire_sender(p, len), len);
 		goto unlock;
+	}
 	if (!drop && !from_member(n, skb, p, len))
 		drop = PAXOS_CTR_DROP_UNKNOWN_SENDER;
 	if (drop) {
+		trace_paxos_drop(n, drop, px_wire_sender(p, len), len);
 		count(n, drop);
 		goto unlock;
 	}
@@ -206,6 +214,7 @@ void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len)
 
 	skb = alloc_skb(PXK_HEADROOM + len + PXK_MAC_LEN, GFP_ATOMIC);
 	if (!skb) {
+		trace_paxos_drop(n, PAXOS_CTR_TX_ERRORS, to, len);
 		count(n, PAXOS_CTR_TX_ERRORS);
 		return;
 	}
@@ -306,6 +315,8 @@ again:
 			if (!err)
 				continue;
 		}
+		trace_paxos_drop(n, PAXOS_CTR_TX_ERRORS,
+				 ((struct pxk_cb *)skb->cb)->to, skb->len);
 		kfree_skb(skb);
 		spin_lock_bh(&n->lock);
 		count(n, PAXOS_CTR_TX_ERRORS);

@@ -54,6 +54,7 @@ static const char *const counters[PAXOS_CTR_MAX + 1] = {
 	[PAXOS_CTR_EVICTED] = "evicted",
 	[PAXOS_CTR_BEHIND] = "behind",
 	[PAXOS_CTR_SKIPPED] = "skipped",
+	[PAXOS_CTR_EVENTS_DROPPED] = "events_dropped",
 };
 
 static const char *const log_events[] = {

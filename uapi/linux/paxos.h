@@ -184,6 +184,7 @@ enum paxos_counter {
 	PAXOS_CTR_EVICTED,	/* entries dropped for room before retention */
 	PAXOS_CTR_BEHIND,	/* times entries it lacked were trimmed */
 	PAXOS_CTR_SKIPPED,	/* entries skipped for that (not strict) */
+	PAXOS_CTR_EVENTS_DROPPED,	/* notifications lost: queue full */
 
 	__PAXOS_CTR_MAX,
 	PAXOS_CTR_MAX = __PAXOS_CTR_MAX - 1
