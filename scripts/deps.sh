@@ -6,12 +6,13 @@ set -eu
 # linux-*-6.12-cloud-amd64 (bookworm-security): the second kernel the
 # kselftests run on; the 6.1 pair stays the default build (scripts/kver.sh).
 # debhelper, dh-dkms, dkms, lintian: make deb and its check (scripts/deb-check.sh).
+# linux-perf: perf for 6.1, packed into the VM for cluster_trace.sh's one-liner.
 PKGS="linux-image-cloud-amd64 linux-headers-cloud-amd64 qemu-system-x86
 linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
 busybox-static iproute2 cpio gzip libnl-3-dev libnl-genl-3-dev linux-source-6.1
 sparse bc flex bison libelf-dev libssl-dev make gcc clang libclang-rt-14-dev
 valgrind xz-utils kmod gnuplot-nox python3 python3-yaml file pkg-config libc6-dev perl
-debhelper dh-dkms dkms lintian"
+debhelper dh-dkms dkms lintian linux-perf"
 
 missing=""
 for p in $PKGS; do

@@ -135,6 +135,9 @@ copy_bin /usr/sbin/tc /usr/sbin/tc
 tcdist=$(dirname "$(dpkg -L iproute2 | grep -m1 '/tc/normal.dist$')")
 mkdir -p "$root$tcdist"
 cp "$tcdist"/*.dist "$root$tcdist/"
+# perf (linux-perf, Debian's for 6.1) for the tracepoint tests; they skip
+# that part when the host has none.
+if [ -x /usr/bin/perf ]; then copy_bin /usr/bin/perf /usr/bin/perf; fi
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
