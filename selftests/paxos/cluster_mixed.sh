@@ -3,13 +3,13 @@
 #
 # A cluster of kernel nodes and a paxosd node, with a cluster key: nodes 1
 # and 2 run paxos.ko, node 3 is paxosd (the same engine in user space,
-# the same datagrams and MAC).  A kernel node leads first; then the kernel
-# leader is taken down until paxosd leads (it is the preferred leader, so
-# it stands first); then paxosd is killed and a kernel node leads again.
-# The kernel nodes' election timeout is longer than the lease, paxosd's
-# shorter: once a leader's lease is out, paxosd stands well before them.
-# Values are written through both kinds of nodes, each commits exactly
-# once, and the kernel logs and paxosd's log agree.
+# the same datagrams and MAC).  paxosd leads first: it is the preferred
+# leader and its election timeout is far shorter than the kernel nodes'
+# (a kernel leader is taken down until it does).  Then paxosd is killed,
+# a kernel node takes over, and paxosd is started again: it recovers from
+# the kernel nodes and follows.  Values are written through both kinds of
+# nodes under both kinds of leader, each commits exactly once, and the
+# kernel logs and paxosd's log agree.
 set -e
 cd "$(dirname "$0")"
 . ./lib.sh
@@ -47,23 +47,25 @@ for i in 1 2; do
 	n "$i" paxosctl key set "$(cat $D/key)" || fail "key set on $i"
 	n "$i" paxosctl up || fail "up on $i"
 done
-leader=$(wait_leader 60 0 1 2) || fail "no kernel leader within 60 s"
-echo "kernel side leads: node $leader"
 
-# paxosd as node 3, started once the kernel side leads.
-ip netns exec pxn3 sh -c 'echo $$ >'$D'/pid; exec "$0" "$@"' paxosd --id 3 --listen 10.0.0.3:$PORT \
-	--peer 1=10.0.0.1:$PORT --peer 2=10.0.0.2:$PORT \
-	--heartbeat $HEARTBEAT --election $ELECTION --lease $LEASE --drift 1000 \
-	--preferred 3 --key-file $D/key --sock $D/sock --log $D/log \
-	--status $D/status >$D/out 2>&1 &
-pxd=$!
-end=$(($(date +%s) + 30))
-until [ -S $D/sock ] && [ -s $D/status ] && [ -s $D/pid ]; do
-	kill -0 "$pxd" 2>/dev/null || fail "paxosd exited: $(cat $D/out)"
-	[ "$(date +%s)" -le "$end" ] || fail "paxosd did not start"
-	sleep 0.1
-done
+# start_pxd ELECTION: paxosd as node 3, with a new log file.
+start_pxd() {
+	rm -f $D/pid $D/status $D/log
+	ip netns exec pxn3 sh -c 'echo $$ >'$D'/pid; exec "$0" "$@"' paxosd --id 3 \
+		--listen 10.0.0.3:$PORT --peer 1=10.0.0.1:$PORT --peer 2=10.0.0.2:$PORT \
+		--heartbeat $HEARTBEAT --election "$1" --lease $LEASE --drift 1000 \
+		--preferred 3 --key-file $D/key --sock $D/sock --log $D/log \
+		--status $D/status >$D/out 2>&1 &
+	pxd=$!
+	end=$(($(date +%s) + 30))
+	until [ -S $D/sock ] && [ -s $D/status ] && [ -s $D/pid ]; do
+		kill -0 "$pxd" 2>/dev/null || fail "paxosd exited: $(cat $D/out)"
+		[ "$(date +%s)" -le "$end" ] || fail "paxosd did not start"
+		sleep 0.1
+	done
+}
 pstat() { sed -n "s/^$1: //p" $D/status 2>/dev/null; }
+start_pxd $ELECTION
 
 # who_leads SECONDS [EXCLUDE]: the node that leads (3: paxosd), once one
 # does; kernel nodes down or excluded are not asked.
@@ -133,18 +135,9 @@ agree() {
 	done
 }
 
-# 1. A kernel node leads: writes through every node.
-for i in 1 2 3; do
-	wput "$i" "k-leads-via-$i-a"
-	wput "$i" "k-leads-via-$i-b"
-done
-[ "$(who_leads 10)" = "$leader" ] || fail "the lead moved off node $leader"
-agree "1 2" pxd
-[ "$(pstat leader)" = "$leader" ] || fail "paxosd says leader $(pstat leader), not $leader"
-echo "kernel node $leader led: $(echo $vals | wc -w) values, each once; nodes 1 2 and paxosd agree on $(wc -l <$D/log) records"
-
-# 2. paxosd leads: take the kernel leader down until paxosd is elected
-# (it is preferred, and its election timeout is by far the shortest).
+# 1. paxosd leads.  Should a kernel node lead (paxosd slowed down for
+# seconds), take it down until paxosd is elected.
+leader=$(who_leads 60) || fail "no leader within 60 s"
 tries=0
 while [ "$leader" != 3 ]; do
 	tries=$((tries + 1))
@@ -161,7 +154,7 @@ while [ "$leader" != 3 ]; do
 		sleep 0.1
 	done
 done
-echo "paxosd leads after $tries kernel leader(s) went down"
+echo "paxosd leads (after $tries kernel leader(s) went down)"
 for i in 3 1 2; do
 	wput "$i" "d-leads-via-$i-a"
 	wput "$i" "d-leads-via-$i-b"
@@ -175,15 +168,30 @@ for i in 1 2; do
 done
 echo "paxosd led: $(echo $vals | wc -w) values, each once; nodes 1 2 and paxosd agree on $(wc -l <$D/log) records"
 
-# 3. paxosd is killed: a kernel node takes over from it.
+# 2. paxosd is killed: a kernel node takes over from it.
 cp $D/log $D/log.before
 stop_pxd
 leader=$(wait_leader 60 0 1 2) || fail "no kernel leader after paxosd was killed"
 echo "paxosd killed: node $leader leads"
 for i in 1 2; do
-	wput "$i" "k-again-via-$i"
+	wput "$i" "k-leads-via-$i-a"
 done
 agree "1 2"
 head -n "$(wc -l <$D/log.before)" /tmp/log.1 | cmp -s - $D/log.before ||
 	fail "what paxosd delivered is not a prefix of the kernel log"
-echo "kernel led again: $(echo $vals | wc -w) values, each once in $(wc -l </tmp/log.1) records"
+
+# paxosd again, as slow to stand as the kernel nodes: it recovers from
+# them, follows the kernel leader and delivers the whole log.
+start_pxd $KELECTION
+end=$(($(date +%s) + 60))
+until [ "$(pstat state)" = follower ] && [ "$(pstat leader)" = "$leader" ]; do
+	[ "$(date +%s)" -le "$end" ] ||
+		fail "restarted paxosd: $(pstat state), leader $(pstat leader), not following $leader"
+	sleep 0.1
+done
+for i in 3 1 2; do
+	wput "$i" "k-leads-via-$i-b"
+done
+[ "$(field "$leader" state)" = leader ] || fail "the lead moved off kernel node $leader"
+agree "1 2" pxd
+echo "kernel node $leader led: $(echo $vals | wc -w) values, each once; nodes 1 2 and the restarted paxosd agree on $(wc -l <$D/log) records"
