@@ -23,11 +23,7 @@ done
 n 2 sh -c 'printf "\000\001\377 bin" > /dev/paxoslog' || fail "binary write"
 n 1 paxosctl propose "via netlink" >/dev/null || fail "propose"
 
-top=$(n "$leader" plog commit)
-for i in 1 2 3; do
-	n "$i" plog wait "$top" 10000 || fail "node $i did not reach $top"
-done
-same_logs 1 2 3 || fail "logs differ"
+converge "$leader" 10 1 2 3
 for v in "hello from 1" "second from 3" "via netlink"; do
 	[ "$(grep -c " 1 $(hex "$v")\$" /tmp/log.1)" = 1 ] || fail "\"$v\" not exactly once"
 done

@@ -54,9 +54,6 @@ takeover down
 takeover netns
 
 # Every surviving node converges on one log.
-top=$(n "$leader" plog commit)
-for i in $alive; do
-	n "$i" plog wait "$top" 30000 || fail "node $i stuck below $top"
-done
-same_logs $alive || fail "logs differ after the failovers"
+# shellcheck disable=SC2086
+converge "$leader" 30 $alive
 echo "nodes $alive agree on $(wc -l </tmp/log.$leader) records"

@@ -24,11 +24,7 @@ for i in 1 2 3; do
 	n "$i" tc qdisc del dev eth0 root
 done
 leader=$(wait_leader 30) || fail "no leader after the loss"
-top=$(n "$leader" plog commit)
-for i in 1 2 3; do
-	n "$i" plog wait "$top" 30000 || fail "node $i stuck below $top"
-done
-same_logs 1 2 3 || fail "logs differ"
+converge "$leader" 30 1 2 3
 for i in 1 2 3; do
 	for k in $(seq 1 40); do
 		c=$(grep -c " 1 $(hex "lossy$i-$k")\$" /tmp/log.1 || true)

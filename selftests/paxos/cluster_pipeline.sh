@@ -28,10 +28,6 @@ wait $lp || { cat /tmp/burst.lead; fail "burst on leader $leader"; }
 echo "leader $leader: $(cat /tmp/burst.lead)"
 echo "follower $f: $(cat /tmp/burst.fwd)"
 
-top=$(n "$leader" plog commit)
-for i in 1 2 3; do
-	n "$i" plog wait "$top" 30000 || fail "node $i did not reach $top"
-done
-same_logs 1 2 3 || fail "logs differ"
+converge "$leader" 30 1 2 3
 after=$(n "$leader" paxosctl status | sed -n 's/^  *tx_accept //p')
 echo "$top entries in $((after - before)) ACCEPT datagrams"

@@ -42,11 +42,7 @@ run reopen new-file 1000
 run other first-bytes other-bytes 1000
 
 leader=$(wait_leader 60) || fail "no leader after the cuts"
-top=$(n "$leader" plog commit)
-for i in 1 2 3; do
-	n "$i" plog wait "$top" 60000 || fail "node $i stuck below $top"
-done
-same_logs 1 2 3 || fail "logs differ"
+converge "$leader" 60 1 2 3
 
 # at VALUE: the indexes VALUE is at, one per line.
 at() { sed -n "s/^\([0-9]*\) 1 $(hex "$1")\$/\1/p" /tmp/log.1; }

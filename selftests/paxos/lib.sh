@@ -105,6 +105,20 @@ same_logs() {
 	done
 }
 
+# converge LEADER SECONDS NODE...: the nodes deliver everything up to
+# LEADER's commit index, and deliver the same records (same_logs).
+converge() {
+	cl=$1
+	cs=$2
+	shift 2
+	top=$(n "$cl" plog commit)
+	for i in "$@"; do
+		n "$i" plog wait "$top" "${cs}000" ||
+			fail "node $i stuck below $top"
+	done
+	same_logs "$@" || fail "logs differ"
+}
+
 cleanup() {
 	for ns in $(ip netns list | sed -n 's/^\(px[a-z0-9]*\).*/\1/p'); do
 		ip netns del "$ns" 2>/dev/null
