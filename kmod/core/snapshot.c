@@ -5,12 +5,20 @@
  * ops->snap_read); entries up to that index may then be trimmed.  A
  * member that asks for entries this node no longer holds receives the
  * snapshot instead, in SNAP_CHUNKs sent in order, at most PX_SNAP_WINDOW
- * beyond what it acknowledged (SNAP_ACK), again from there when it stays
- * silent for a retransmission timeout.  The receiver takes only the chunk
- * at the offset it expects, keeps a running checksum, and once the last
- * byte is in and the checksum matches, installs it: its log continues at
- * the snapshot's index + 1 and its duplicate suppression is the
- * snapshot's.  A newer snapshot supersedes a transfer in flight.
+ * beyond what it acknowledged (SNAP_ACK).  The receiver takes only the
+ * chunk at the offset it expects and keeps a running checksum; once the
+ * last byte is in and the checksum matches, it installs the snapshot: its
+ * log continues at the snapshot's index + 1 and its duplicate suppression
+ * is the snapshot's.  A newer snapshot supersedes a transfer in flight.
+ *
+ * Losses: the sender goes back to what was acknowledged when the receiver
+ * reports a gap, or when the transfer stays silent for a retransmission
+ * timeout.  The sender's offsets rise until it goes back, so a chunk at or
+ * below the last one seen starts a new round; in each round the receiver
+ * reports a gap once (an acknowledgment of what it has, which the sender
+ * already has: a duplicate), so that one loss costs one window sent again.
+ * A chunk it already has is acknowledged only up to its own end, never as
+ * a duplicate: resent rounds do not make more.
  */
 #include "core_int.h"
 
@@ -44,6 +52,7 @@ int px_snap_take(struct px_node *n, const struct px_snap *s)
 	px_sessions_upto(n, &n->snap_sess, s->index + 1);
 	n->snap = *s;
 	n->have_snap = true;
+	px_ctr(n, PAXOS_CTR_SNAP_TAKEN);
 	return 0;
 }
 
@@ -73,6 +82,7 @@ static bool send_chunk(struct px_node *n, u32 to_idx, u64 off)
 	if (n->ops->snap_read(n->ctx, &n->snap, off, data, c.len))
 		return false;
 	px_send(n, to_idx, &w);
+	px_ctr_add(n, PAXOS_CTR_SNAP_TX_BYTES, c.len);
 	return true;
 }
 
@@ -88,9 +98,22 @@ static void send_window(struct px_node *n, u32 j)
 			p->snap_active = false;
 			return;
 		}
+		if (p->snap_sent < p->snap_top)
+			px_ctr(n, PAXOS_CTR_SNAP_RETRANSMITS);
 		p->snap_sent = px_min64(p->snap_sent + PX_SNAP_CHUNK,
 					n->snap.size);
+		p->snap_top = px_max64(p->snap_top, p->snap_sent);
 	}
+}
+
+/* Send member @j's window again from what it acknowledged. */
+static void go_back(struct px_node *n, u32 j)
+{
+	struct px_peer *p = &n->peers[j];
+
+	p->snap_sent = p->snap_acked;
+	p->snap_sent_ns = n->now;
+	send_window(n, j);
 }
 
 /* Member @to_idx needs what our snapshot covers: send it, or go on. */
@@ -104,6 +127,7 @@ void px_snap_send(struct px_node *n, u32 to_idx)
 	p->snap_index = n->snap.index;
 	p->snap_acked = 0;
 	p->snap_sent = 0;
+	p->snap_top = 0;
 	p->snap_sent_ns = n->now;
 	p->snap_moved_ns = n->now;
 	send_window(n, to_idx);
@@ -113,16 +137,23 @@ void px_handle_snap_ack(struct px_node *n, u32 from, const struct px_snap_ack *m
 {
 	struct px_peer *p = &n->peers[from];
 
-	/* Acknowledgements arrive late and out of order: only progress counts. */
 	if (!p->snap_active || m->index != p->snap_index ||
-	    p->snap_index != n->snap.index || m->next <= p->snap_acked)
+	    p->snap_index != n->snap.index || m->next < p->snap_acked)
 		return;
+	if (m->next == p->snap_acked) {
+		/* A duplicate: a gap at what it has; at once, not on the timer. */
+		if (p->snap_sent > p->snap_acked)
+			go_back(n, from);
+		return;
+	}
+	/* Acknowledgements arrive late and out of order: only progress counts. */
 	p->snap_acked = px_min64(m->next, n->snap.size);
 	p->snap_sent = px_max64(p->snap_sent, p->snap_acked);
 	p->snap_sent_ns = n->now;
 	p->snap_moved_ns = n->now;
 	if (p->snap_acked == n->snap.size) {
 		p->snap_active = false;
+		px_ctr(n, PAXOS_CTR_SNAP_SENT);
 		return;
 	}
 	send_window(n, from);
@@ -150,9 +181,7 @@ void px_snap_tick(struct px_node *n)
 			p->snap_acked = 0;
 			p->snap_moved_ns = n->now;
 		}
-		p->snap_sent = p->snap_acked;
-		p->snap_sent_ns = n->now;
-		send_window(n, j);
+		go_back(n, j);
 	}
 }
 
@@ -180,13 +209,15 @@ static void install(struct px_node *n, const struct px_snap_chunk *m)
 	n->have_snap = true;
 	px_sessions_install(n);
 	n->ops->snap_install(n->ctx, s);
+	px_ctr(n, PAXOS_CTR_SNAP_INSTALLED);
 	px_emit(n, PX_EV_SNAPSHOT, s->index, s->size, 0);
 	px_deliver(n);
 }
 
 /*
- * Whether @m belongs to the transfer under way or starts one; if not, what
- * to acknowledge so that its sender stops or starts over.
+ * Whether @m belongs to the transfer under way or starts one (which then
+ * expects offset 0); if not, what to acknowledge so that its sender stops,
+ * or more than m->size for nothing.
  */
 static bool snap_begin(struct px_node *n, const struct px_snap_chunk *m,
 		       u64 *ack)
@@ -204,16 +235,41 @@ static bool snap_begin(struct px_node *n, const struct px_snap_chunk *m,
 		return true;
 	if (in->active && m->index < in->s.index)
 		return false;		/* ours is newer: it supersedes @m */
-	*ack = 0;
-	if (m->offset)
-		return false;		/* from its start, please */
+	if (in->active && m->offset) {
+		*ack = ~0ULL;		/* ours goes on; @m's sender starts over */
+		return false;
+	}
 	in->active = true;
 	in->s.index = m->index;
 	in->s.size = m->size;
 	in->s.csum = m->csum;
 	in->next = 0;
 	in->sum = PX_CSUM_INIT;
+	in->last_off = 0;
+	in->nacked = false;
 	in->moved_ns = n->now;
+	return true;
+}
+
+/*
+ * What to acknowledge for chunk @m of the transfer under way, which did
+ * not move it: false for nothing.
+ */
+static bool snap_ack_other(struct px_snap_in *in,
+			   const struct px_snap_chunk *m, u64 *ack)
+{
+	bool round = m->offset <= in->last_off;
+
+	in->last_off = m->offset;
+	if (m->offset < in->next) {
+		/* Had already: up to its end, a duplicate never. */
+		*ack = m->offset + m->len;
+		return *ack < in->next;
+	}
+	if (in->nacked && !round)
+		return false;	/* this round's gap is reported */
+	in->nacked = true;
+	*ack = in->next;
 	return true;
 }
 
@@ -226,24 +282,30 @@ void px_handle_snap_chunk(struct px_node *n, u32 from,
 	if (!n->ops->snap_write)
 		return;		/* we take no snapshots */
 	if (!snap_begin(n, m, &ack)) {
-		send_ack(n, from, m->index, ack);
+		if (ack <= m->size)
+			send_ack(n, from, m->index, ack);
+		return;
+	}
+	if (m->offset != in->next) {
+		if (snap_ack_other(in, m, &ack))
+			send_ack(n, from, in->s.index, ack);
 		return;
 	}
 	/* The last chunk waits for the client sessions as of the snapshot. */
-	if (m->offset == in->next && !px_sessions_staged(n, from, in->s.index) &&
+	if (!px_sessions_staged(n, from, in->s.index) &&
 	    m->offset + m->len == in->s.size)
 		return;
-	if (m->offset == in->next) {
-		if (n->ops->snap_write(n->ctx, &in->s, m->offset, m->data,
-				       m->len)) {
-			px_ctr(n, PAXOS_CTR_DROP_NO_MEMORY);
-			in->active = false;
-			return;
-		}
-		in->next += m->len;
-		in->sum = px_snap_csum(in->sum, m->data, m->len);
-		in->moved_ns = n->now;
+	if (n->ops->snap_write(n->ctx, &in->s, m->offset, m->data, m->len)) {
+		px_ctr(n, PAXOS_CTR_DROP_NO_MEMORY);
+		in->active = false;
+		return;
 	}
+	in->last_off = m->offset;
+	in->nacked = false;
+	in->next += m->len;
+	in->sum = px_snap_csum(in->sum, m->data, m->len);
+	in->moved_ns = n->now;
+	px_ctr_add(n, PAXOS_CTR_SNAP_RX_BYTES, m->len);
 	if (in->next == in->s.size && in->sum != in->s.csum) {
 		/* Damaged in a way the datagram checks missed: again. */
 		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
