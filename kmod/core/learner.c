@@ -210,7 +210,7 @@ void px_deliver(struct px_node *n)
 {
 	struct px_slot *s;
 
-	while (px_sessions_ready(n) &&
+	while ((n->sess_at == n->log.commit || px_sessions_ready(n)) &&
 	       (s = px_slot(n, n->log.commit + 1)) && s->chosen) {
 		n->log.commit++;
 		n->sess_at++;

@@ -59,17 +59,19 @@ static void send_accepts(struct px_node *n, u16 to, u64 lo, u64 hi)
  */
 static void advance(struct px_node *n)
 {
-	u64 i = n->log.commit + 1;
+	u64 i = n->log.commit + 1, from;
 	struct px_slot *s;
 
 	while ((s = px_slot(n, i)) && s->chosen)
 		i++;
+	from = i;
 	while (s && s->ballot == n->ballot &&
 	       px_quorum_has(&n->quorum, s->acks)) {
 		s->chosen = true;
 		s = px_slot(n, ++i);
 	}
-	px_deliver(n);
+	if (i > from)
+		px_deliver(n);
 }
 
 /* Acceptances in our ballot (the step function checked the ballot). */
