@@ -5,7 +5,8 @@
 # Five nodes.  The leader is stopped three ways (its link cut, the node
 # taken down, its namespace deleted).  Each time a new leader takes over no
 # earlier than the lease allows and within a bound, and nothing committed
-# is lost or reordered.
+# is lost or reordered.  paxosctl monitor on a surviving node prints
+# each change of leader.
 set -e
 cd "$(dirname "$0")"
 . ./lib.sh
@@ -24,6 +25,16 @@ takeover() {
 	other=$(for i in $alive; do [ "$i" != "$old" ] && echo "$i" && break; done)
 	n "$other" plog write "before-$how-1" "before-$how-2" >/dev/null
 	n "$old" plog dump >/tmp/before
+	n "$other" paxosctl monitor >"/tmp/mon.$how" &
+	mon=$!
+	# Listening once a generic netlink socket there joined a group.
+	k=0
+	until n "$other" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' \
+			/proc/net/netlink; do
+		k=$((k + 1))
+		[ "$k" -lt 300 ] || fail "$how: paxosctl monitor never joined the group"
+		sleep 0.1
+	done
 	t0=$(now_ms)
 	case $how in
 	link) ip -n "pxn$old" link set eth0 down ;;
@@ -34,6 +45,17 @@ takeover() {
 	t1=$(now_ms)
 	took=$((t1 - t0))
 	echo "$how: node $old -> node $leader in ${took} ms (lease ${LEASE} ms)"
+	# The monitor prints the new leader (within 10 s: a bound, not a
+	# figure; the figure is printed).
+	k=0
+	until grep -q "^leader node $other leader $leader " "/tmp/mon.$how"; do
+		k=$((k + 1))
+		[ "$k" -lt 100 ] || fail "$how: monitor on $other did not print leader $leader"
+		sleep 0.1
+	done
+	echo "$how: monitor on node $other printed it by $(($(now_ms) - t1)) ms after status showed it"
+	kill "$mon" 2>/dev/null || true
+	wait "$mon" 2>/dev/null || true
 	# No node may lead while the lease it granted runs: at least the
 	# lease minus the heartbeat that last renewed it.
 	[ "$took" -ge $((LEASE - HEARTBEAT)) ] ||
