@@ -13,6 +13,7 @@ trap cleanup EXIT
 KEY=6b70617870732d697076362d746573742d6b65792d3030303030303030303031
 a6() { echo "fd00::$1"; }
 
+cleanup			# namespaces a killed test may have left
 make_cluster 3
 # No multicast snooping on the switch: neighbour discovery is flooded.
 ip -n pxsw link set br0 type bridge mcast_snooping 0
@@ -49,7 +50,7 @@ for i in 1 2 3; do
 done
 
 leader=$(wait_leader 60) || fail "no leader over IPv6 within 60 s"
-echo "leader: node $leader"
+echo "[$(cut -d' ' -f1 /proc/uptime)s] leader: node $leader"
 
 # Status: the node's own IPv6 address and its members'.
 for i in 1 2 3; do
@@ -71,10 +72,9 @@ grep -E '^(listen:|member) ' /tmp/st.1 | sed 's/^/  /'
 # Values written on every node.
 vals=""
 for i in 1 2 3; do
-	for k in 1 2 3; do
-		n "$i" plog write "v6-$i-$k" >/dev/null || fail "write v6-$i-$k on node $i"
-		vals="$vals v6-$i-$k"
-	done
+	n "$i" plog write "v6-$i-1" "v6-$i-2" "v6-$i-3" >/dev/null ||
+		fail "writes on node $i"
+	vals="$vals v6-$i-1 v6-$i-2 v6-$i-3"
 done
 
 # check_once VALUES, on NODES: every node reaches the leader's commit
@@ -93,7 +93,7 @@ check_once() {
 }
 nodes="1 2 3"
 check_once
-echo "$(echo $vals | wc -w) values, each once, in $(wc -l </tmp/log.1) records on every node"
+echo "[$(cut -d' ' -f1 /proc/uptime)s] $(echo $vals | wc -w) values, each once, in $(wc -l </tmp/log.1) records on every node"
 
 # The MAC is checked: no bad MACs between nodes that share the key, and
 # datagrams were received (the counters count them).
@@ -106,7 +106,7 @@ done
 old=$leader
 n "$old" paxosctl down || fail "down on $old"
 leader=$(wait_leader 60 "$old") || fail "no new leader within 60 s of taking $old down"
-echo "failover: node $old -> node $leader"
+echo "[$(cut -d' ' -f1 /proc/uptime)s] failover: node $old -> node $leader"
 nodes=$(echo 1 2 3 | tr ' ' '\n' | grep -vx "$old" | tr '\n' ' ')
 for i in $nodes; do
 	n "$i" plog write "after-$i" >/dev/null || fail "write after the failover on $i"
@@ -120,7 +120,7 @@ n "$old" plog write "back-$old" >/dev/null || fail "write on $old after it came 
 vals="$vals back-$old"
 nodes="1 2 3"
 check_once
-echo "after the failover: $(echo $vals | wc -w) values, each once; nodes 1 2 3 agree on $(wc -l </tmp/log.1) records"
+echo "[$(cut -d' ' -f1 /proc/uptime)s] after the failover: $(echo $vals | wc -w) values, each once; nodes 1 2 3 agree on $(wc -l </tmp/log.1) records"
 
 # A node with another key is not heard: its datagrams fail the MAC.
 n "$old" paxosctl key set "$(echo $KEY | sed 's/1$/2/')"

@@ -27,6 +27,7 @@ stop_pxd() {
 }
 trap 'stop_pxd; cleanup' EXIT
 
+cleanup			# namespaces a killed test may have left
 make_cluster 3
 rm -rf $D
 mkdir -p $D
@@ -82,17 +83,20 @@ who_leads() {
 	return 1
 }
 
-# wput NODE VALUE: write VALUE through NODE, of whichever kind.
+# wput NODE VALUE...: write the values through NODE, of whichever kind.
 vals=""
 wput() {
-	if [ "$1" = 3 ]; then
-		n 3 paxosd propose --sock $D/sock "$2" >/dev/null ||
-			fail "propose \"$2\" through paxosd"
+	w=$1
+	shift
+	if [ "$w" = 3 ]; then
+		n 3 paxosd propose --sock $D/sock "$@" >/dev/null ||
+			fail "propose $* through paxosd"
 	else
-		n "$1" plog write "$2" >/dev/null || fail "write \"$2\" on node $1"
+		n "$w" plog write "$@" >/dev/null || fail "write $* on node $w"
 	fi
-	vals="$vals $2"
+	vals="$vals $*"
 }
+t() { echo "[$(cut -d' ' -f1 /proc/uptime)s] $*"; }
 
 # last_pxd: the highest index in paxosd's log.
 last_pxd() { tail -n 1 $D/log 2>/dev/null | cut -d' ' -f1; }
@@ -154,10 +158,9 @@ while [ "$leader" != 3 ]; do
 		sleep 0.1
 	done
 done
-echo "paxosd leads (after $tries kernel leader(s) went down)"
+t "paxosd leads (after $tries kernel leader(s) went down)"
 for i in 3 1 2; do
-	wput "$i" "d-leads-via-$i-a"
-	wput "$i" "d-leads-via-$i-b"
+	wput "$i" "d-leads-via-$i-a" "d-leads-via-$i-b"
 done
 [ "$(pstat state)" = leader ] || fail "paxosd lost the lead"
 agree "1 2" pxd
@@ -166,13 +169,13 @@ for i in 1 2; do
 	bad=$(n "$i" paxosctl status | sed -n 's/^  drop_bad_mac //p')
 	[ "$bad" = 0 ] || fail "node $i dropped $bad datagrams as bad MACs"
 done
-echo "paxosd led: $(echo $vals | wc -w) values, each once; nodes 1 2 and paxosd agree on $(wc -l <$D/log) records"
+t "paxosd led: $(echo $vals | wc -w) values, each once; nodes 1 2 and paxosd agree on $(wc -l <$D/log) records"
 
 # 2. paxosd is killed: a kernel node takes over from it.
 cp $D/log $D/log.before
 stop_pxd
 leader=$(wait_leader 60 0 1 2) || fail "no kernel leader after paxosd was killed"
-echo "paxosd killed: node $leader leads"
+t "paxosd killed: node $leader leads"
 for i in 1 2; do
 	wput "$i" "k-leads-via-$i-a"
 done
@@ -194,4 +197,4 @@ for i in 3 1 2; do
 done
 [ "$(field "$leader" state)" = leader ] || fail "the lead moved off kernel node $leader"
 agree "1 2" pxd
-echo "kernel node $leader led: $(echo $vals | wc -w) values, each once; nodes 1 2 and the restarted paxosd agree on $(wc -l <$D/log) records"
+t "kernel node $leader led: $(echo $vals | wc -w) values, each once; nodes 1 2 and the restarted paxosd agree on $(wc -l <$D/log) records"
