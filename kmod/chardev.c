@@ -261,7 +261,8 @@ static int session_write(struct pxk_file *f, void *buf, u32 len, u64 *index)
 	else
 		id.cseq = f->cseq + 1;
 	err = pxk_propose_id(f->node, &id, buf, len, false, 0, index, &queued);
-	if (queued || id.cseq == f->cseq) {
+	/* Not taken at all: the number is unused, what was undecided still is. */
+	if (queued) {
 		f->cseq = id.cseq;
 		kfree(f->undecided);
 		f->undecided = NULL;
