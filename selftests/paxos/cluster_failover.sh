@@ -25,7 +25,10 @@ takeover() {
 	other=$(for i in $alive; do [ "$i" != "$old" ] && echo "$i" && break; done)
 	n "$other" plog write "before-$how-1" "before-$how-2" >/dev/null
 	n "$old" plog dump >/tmp/before
-	n "$other" paxosctl monitor >"/tmp/mon.$how" &
+	# Not through n(): $! must be paxosctl itself (ip netns exec execs it),
+	# or kill leaves it running in the namespace, which then outlives
+	# "ip netns del" and keeps its node alive.
+	ip netns exec "pxn$other" paxosctl monitor >"/tmp/mon.$how" &
 	mon=$!
 	# Listening once a generic netlink socket there joined a group.
 	k=0
