@@ -98,7 +98,8 @@ step "kselftests in QEMU, Debian 6.12 kernel"
 vm vm-debian612 --kernel debian612
 
 step "kselftests in QEMU, debug kernel (KASAN, lockdep, kmemleak, UBSAN)"
-vm vm-debug --kernel debug
+# 24 tests at about 10x the Debian kernel's time: more than the default 1800 s.
+vm vm-debug --kernel debug --timeout 3600
 
 # The verdict has teeth: a failing test and a kernel WARNING each fail a
 # run.  Skipped when the caller planted one on purpose for the whole run.
