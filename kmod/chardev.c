@@ -355,17 +355,20 @@ static __poll_t pxk_poll(struct file *file, poll_table *wait)
 /* px_snap_csum() over the bytes of @p, letting others run in between. */
 static u64 snap_csum(struct pxk_snap *p)
 {
-	u64 h = PX_CSUM_INIT, off;
+	u64 sum = 0, off;
 	u32 seg;
 	u8 *src;
 
+	/* A chunk never crosses a page: pxk_snap_seg() gives it whole. */
+	BUILD_BUG_ON(PAGE_SIZE % PX_SNAP_CHUNK);
 	for (off = 0; off < p->s.size; off += seg) {
-		src = pxk_snap_seg(p, off, p->s.size - off, &seg, 0);
-		h = px_snap_csum(h, src, seg);
+		src = pxk_snap_seg(p, off, min_t(u64, PX_SNAP_CHUNK,
+						 p->s.size - off), &seg, 0);
+		sum += px_snap_chunk_sum(off, src, seg);
 		if (!(off & (SZ_1M - 1)))
 			cond_resched();
 	}
-	return h;
+	return sum;
 }
 
 /*

@@ -131,11 +131,12 @@ static int pxk_snap_read(void *ctx, const struct px_snap *s, u64 off,
 }
 
 /*
- * Bytes of snapshot @s arriving from a member, in order; offset 0 starts
- * a new store in n->rx.  This runs under the node lock, usually in
- * softirq: pages come from GFP_NOWAIT, which neither sleeps nor dips
- * into the reserves other atomic allocations need.  When none is free
- * the chunk is refused and the engine starts the transfer over later.
+ * A chunk of snapshot @s arriving from a member, chunks in any order; a
+ * chunk of another snapshot starts a new store in n->rx.  This runs under
+ * the node lock, usually in softirq: pages come from GFP_NOWAIT, which
+ * neither sleeps nor dips into the reserves other atomic allocations
+ * need.  When none is free the chunk is refused and the engine starts the
+ * transfer over later.
  */
 static int pxk_snap_write(void *ctx, const struct px_snap *s, u64 off,
 			  const void *data, u32 len)
@@ -152,15 +153,13 @@ static int pxk_snap_write(void *ctx, const struct px_snap *s, u64 off,
 		return -EFBIG;
 	if (off > s->size || len > s->size - off)
 		return -EINVAL;
-	if (!off) {
+	if (!p || !same_snap(&p->s, s)) {
 		pxk_snap_put(p);
 		p = pxk_snap_alloc(s->size, gfp);
 		n->rx = p;
 		if (!p)
 			return -ENOMEM;
 		p->s = *s;
-	} else if (!p || !same_snap(&p->s, s) || off != p->have) {
-		return -EINVAL;
 	}
 	while (len) {
 		dst = pxk_snap_seg(p, at, len, &seg, gfp);
@@ -171,7 +170,7 @@ static int pxk_snap_write(void *ctx, const struct px_snap *s, u64 off,
 		at += seg;
 		len -= seg;
 	}
-	p->have = at;
+	p->have += at - off;
 	return 0;
 }
 
@@ -186,7 +185,7 @@ static void pxk_snap_install(void *ctx, const struct px_snap *s)
 	struct pxk_snap *p = n->rx, *old = n->snap;
 
 	n->rx = NULL;
-	if (WARN_ON_ONCE(!p || !same_snap(&p->s, s) || p->have != s->size)) {
+	if (WARN_ON_ONCE(!p || !same_snap(&p->s, s) || p->have < s->size)) {
 		/* Never serve bytes that are not @s. */
 		pxk_snap_put(p);
 		p = NULL;

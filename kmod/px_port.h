@@ -7,6 +7,7 @@
 #ifndef _PX_PORT_H
 #define _PX_PORT_H
 
+#include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>

@@ -96,7 +96,7 @@ struct pxk_barrier {
 struct pxk_snap {
 	refcount_t ref;
 	struct px_snap s;		/* index, size, csum (set when complete) */
-	u64 have;			/* bytes stored, in order from 0 */
+	u64 have;			/* bytes stored (a chunk the engine sent again: twice) */
 	u32 ndir;
 	u8 **dir[];			/* pages of pointers to data pages */
 };

@@ -129,7 +129,11 @@ struct px_snap {
 };
 
 #define PX_MAX_SNAPSHOT		4294967296ULL	/* 4 GiB */
-#define PX_CSUM_INIT		0xcbf29ce484222325ULL
+/*
+ * Snapshot bytes per SNAP_CHUNK: with 9 members' suppression state and
+ * the MAC, 1,340 bytes of UDP payload, one frame at MTU 1500 over IPv6.
+ */
+#define PX_SNAP_CHUNK		1024
 
 struct px_ops {
 	/* Send @len bytes to member @to.  Must not sleep; may drop. */
@@ -147,9 +151,10 @@ struct px_ops {
 	 * a node never sends or installs one).  snap_read copies @len bytes
 	 * at @off of snapshot @s, the one last given to px_snapshot() or
 	 * installed: 0, or -errno if it is gone.
-	 * snap_write stores bytes of snapshot @s as they arrive, in order
-	 * from offset 0 (offset 0 starts over, dropping an earlier partial
-	 * one): 0, or -errno to refuse it.  snap_install: @s arrived whole
+	 * snap_write stores a chunk of snapshot @s as it arrives, chunks in
+	 * any order, each once (a chunk of another snapshot than the last
+	 * one written starts over, dropping the partial one): 0, or -errno
+	 * to refuse it.  snap_install: @s arrived whole
 	 * with the right checksum; the application's state is now @s, it is
 	 * the node's newest snapshot, and entries from s->index + 1 follow.
 	 */
@@ -248,8 +253,15 @@ int px_trim(struct px_node *n, u64 index);
 int px_snapshot(struct px_node *n, const struct px_snap *s);
 /* The newest snapshot, or NULL. */
 const struct px_snap *px_get_snapshot(const struct px_node *n);
-/* The checksum of snapshot bytes: @h is PX_CSUM_INIT, then the last result. */
-u64 px_snap_csum(u64 h, const void *data, size_t len);
+/*
+ * A snapshot's checksum is the sum, mod 2^64, of the sums of its chunks
+ * (PX_SNAP_CHUNK bytes at multiples of PX_SNAP_CHUNK, the last one
+ * shorter), so that a receiver checks them in any order.
+ * px_snap_chunk_sum(): the sum of the chunk at @off; px_snap_csum(): the
+ * checksum of the @size bytes at @data.
+ */
+u64 px_snap_chunk_sum(u64 off, const void *data, size_t len);
+u64 px_snap_csum(const void *data, u64 size);
 
 /*
  * The fate of client write @id (session and cseq set) of ours, once it

@@ -29,8 +29,9 @@
 #define PX_SILENT_ELECTIONS	2	/* unheard for 2 elections: unreachable */
 #define PX_SRTT_SHIFT		3	/* round trips smoothed by 1/8 */
 #define PX_LOG_MIN_SLOTS	16
-#define PX_SNAP_WINDOW		8	/* SNAP_CHUNKs in flight to one member */
+#define PX_SNAP_WINDOW		64	/* chunks in flight from the first missing */
 #define PX_SNAP_STALL		8	/* retransmissions without progress: anew */
+#define PX_SNAP_RTO_MIN_NS	1000000	/* chunks missing 1 ms at least: again */
 
 struct px_peer {
 	u32 id;
@@ -50,20 +51,24 @@ struct px_peer {
 	bool snap_active;
 	u64 snap_index;
 	u64 snap_acked;		/* it has every byte below */
+	u64 snap_have;		/* and these chunks past it (px_snap_ack) */
+	u64 snap_resent;	/* bit i: chunk snap_acked + i sent again */
 	u64 snap_sent;		/* sent up to here */
-	u64 snap_top;		/* sent up to here at most: below, resent */
 	u64 snap_sent_ns;	/* when the window last moved or went again */
 	u64 snap_moved_ns;	/* when it last acknowledged more */
+	u64 snap_probe_off;	/* chunk timed for a round trip */
+	u64 snap_probe_ns;	/* when it was sent; 0: none */
+	u64 snap_srtt_ns;	/* smoothed chunk round trip; 0: none yet */
 };
 
 /* A snapshot arriving from member @from. */
 struct px_snap_in {
 	bool active;
 	struct px_snap s;
-	u64 next;		/* bytes stored */
-	u64 sum;		/* checksum of the bytes stored */
-	u64 last_off;		/* offset of the last chunk seen */
-	bool nacked;		/* the gap at next was reported this round */
+	u64 next;		/* every byte below is stored */
+	u64 have;		/* and these chunks past it (px_snap_ack) */
+	u64 chunks;		/* chunks stored */
+	u64 sum;		/* sum of the chunks stored */
 	u64 moved_ns;		/* when the last chunk was taken */
 };
 
@@ -361,6 +366,7 @@ void px_snap_send(struct px_node *n, u32 to_idx);
 void px_handle_snap_chunk(struct px_node *n, u32 from,
 			  const struct px_snap_chunk *m);
 void px_handle_snap_ack(struct px_node *n, u32 from, const struct px_snap_ack *m);
+u64 px_snap_deadline(const struct px_node *n);
 void px_snap_tick(struct px_node *n);
 
 /* clients.c: client sessions, exactly-once writes */

@@ -595,6 +595,8 @@ u64 px_next_deadline(const struct px_node *n)
 		break;
 	}
 	d = px_min64(d, px_sessions_deadline(n));
+	if (n->role != PX_ROLE_RECOVERING && n->have_snap)
+		d = px_min64(d, px_snap_deadline(n));
 	return d > n->now ? d : n->now + 1;
 }
 

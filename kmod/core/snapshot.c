@@ -4,35 +4,51 @@
  * as of an index (its bytes stay with the caller, read back through
  * ops->snap_read); entries up to that index may then be trimmed.  A
  * member that asks for entries this node no longer holds receives the
- * snapshot instead, in SNAP_CHUNKs sent in order, at most PX_SNAP_WINDOW
- * beyond what it acknowledged (SNAP_ACK).  The receiver takes only the
- * chunk at the offset it expects and keeps a running checksum; once the
- * last byte is in and the checksum matches, it installs the snapshot: its
- * log continues at the snapshot's index + 1 and its duplicate suppression
- * is the snapshot's.  A newer snapshot supersedes a transfer in flight.
- *
- * Losses: the sender goes back to what was acknowledged when the receiver
- * reports a gap, or when the transfer stays silent for a retransmission
- * timeout.  The sender's offsets rise until it goes back, so a chunk at or
- * below the last one seen starts a new round; in each round the receiver
- * reports a gap once (an acknowledgment of what it has, which the sender
- * already has: a duplicate), so that one loss costs one window sent again.
- * A chunk it already has is acknowledged only up to its own end, never as
- * a duplicate: resent rounds do not make more.
+ * snapshot instead, in SNAP_CHUNKs of PX_SNAP_CHUNK bytes, one frame
+ * each, so that a lost packet costs one chunk, not the IP fragments of a
+ * larger one.  Selective repeat: the receiver stores any chunk it lacks
+ * up to PX_SNAP_WINDOW chunks past the first one it lacks, straight into
+ * the application's store, adds it to an order-independent checksum, and
+ * acknowledges each chunk with the offset below which it has every byte
+ * and a bitmap of the chunks it has past it (SNAP_ACK).  The sender keeps
+ * at most that window in flight; a chunk below one the receiver has is
+ * lost and is sent again once, and a transfer that goes quiet for a
+ * retransmission timeout (a few chunk round trips, timed as TCP does,
+ * without retransmitted chunks) sends every chunk still missing again.  Once the
+ * last chunk is in and the checksum matches, the receiver installs the
+ * snapshot: its log continues at the snapshot's index + 1 and its
+ * duplicate suppression is the snapshot's.  A newer snapshot supersedes a
+ * transfer in flight.
  */
 #include "core_int.h"
 
-u64 px_snap_csum(u64 h, const void *data, size_t len)
+u64 px_snap_chunk_sum(u64 off, const void *data, size_t len)
 {
+	u64 h = 0xcbf29ce484222325ULL;
 	const u8 *p = data;
 	size_t i;
 
-	/* FNV-1a, 64 bits. */
+	/* FNV-1a, 64 bits, over the chunk's offset then its bytes. */
+	for (i = 0; i < 8; i++) {
+		h ^= (u8)(off >> (8 * i));
+		h *= 0x100000001b3ULL;
+	}
 	for (i = 0; i < len; i++) {
 		h ^= p[i];
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+u64 px_snap_csum(const void *data, u64 size)
+{
+	const u8 *p = data;
+	u64 sum = 0, off;
+
+	for (off = 0; off < size; off += PX_SNAP_CHUNK)
+		sum += px_snap_chunk_sum(off, p + off,
+					 px_min64(PX_SNAP_CHUNK, size - off));
+	return sum;
 }
 
 int px_snap_take(struct px_node *n, const struct px_snap *s)
@@ -79,41 +95,96 @@ static bool send_chunk(struct px_node *n, u32 to_idx, u64 off)
 	px_dedup_export(n->snap_dd, n->n, &c.dd);
 	px_begin(n, &w, n->promised);
 	data = px_wire_snap_chunk(&w, &c);
-	if (n->ops->snap_read(n->ctx, &n->snap, off, data, c.len))
+	if (n->ops->snap_read(n->ctx, &n->snap, off, data, c.len)) {
+		n->peers[to_idx].snap_active = false;
 		return false;
+	}
 	px_send(n, to_idx, &w);
 	px_ctr_add(n, PAXOS_CTR_SNAP_TX_BYTES, c.len);
 	return true;
 }
 
-/* Fill the window of member @j from where it was last sent. */
-static void send_window(struct px_node *n, u32 j)
+/* How long member @p's transfer may stay quiet before chunks go again. */
+static u64 snap_rto(const struct px_node *n, const struct px_peer *p)
 {
-	struct px_peer *p = &n->peers[j];
-	u64 end = px_min64(n->snap.size, p->snap_acked +
-			   (u64)PX_SNAP_WINDOW * PX_SNAP_CHUNK);
-
-	while (p->snap_sent < end) {
-		if (!send_chunk(n, j, p->snap_sent)) {
-			p->snap_active = false;
-			return;
-		}
-		if (p->snap_sent < p->snap_top)
-			px_ctr(n, PAXOS_CTR_SNAP_RETRANSMITS);
-		p->snap_sent = px_min64(p->snap_sent + PX_SNAP_CHUNK,
-					n->snap.size);
-		p->snap_top = px_max64(p->snap_top, p->snap_sent);
-	}
+	if (!p->snap_srtt_ns)
+		return n->retry_ns;
+	return px_min64(px_max64(4 * p->snap_srtt_ns, PX_SNAP_RTO_MIN_NS),
+			n->retry_ns);
 }
 
-/* Send member @j's window again from what it acknowledged. */
-static void go_back(struct px_node *n, u32 j)
+u64 px_snap_deadline(const struct px_node *n)
+{
+	u64 d = ~0ULL;
+	u32 j;
+
+	for (j = 0; j < n->n; j++)
+		if (n->peers[j].snap_active)
+			d = px_min64(d, n->peers[j].snap_sent_ns +
+					snap_rto(n, &n->peers[j]));
+	return d;
+}
+
+/* A round-trip sample from the chunk timed, once @p has it. */
+static void snap_rtt(struct px_node *n, struct px_peer *p,
+		     const struct px_snap_ack *m)
+{
+	u64 k, sample;
+
+	if (!p->snap_probe_ns)
+		return;
+	if (m->next <= p->snap_probe_off) {
+		k = (p->snap_probe_off - m->next) / PX_SNAP_CHUNK;
+		if (!k || k > 64 || !((m->have >> (k - 1)) & 1))
+			return;
+	}
+	sample = n->now - p->snap_probe_ns;
+	p->snap_probe_ns = 0;
+	p->snap_srtt_ns = p->snap_srtt_ns ?
+		p->snap_srtt_ns - (p->snap_srtt_ns >> PX_SRTT_SHIFT) +
+		(sample >> PX_SRTT_SHIFT) : sample;
+}
+
+/* The end of member @j's window: the receiver stores nothing past it. */
+static u64 window_end(const struct px_node *n, const struct px_peer *p)
+{
+	return px_min64(n->snap.size,
+			p->snap_acked + PX_SNAP_WINDOW * PX_SNAP_CHUNK);
+}
+
+/*
+ * Send member @j again the chunks it lacks below @upto (those not sent
+ * again since the last timeout only, unless @all), then new chunks to
+ * the end of its window.
+ */
+static void send_window(struct px_node *n, u32 j, u64 upto, bool all)
 {
 	struct px_peer *p = &n->peers[j];
+	u64 off, end = window_end(n, p);
+	u32 i;
 
-	p->snap_sent = p->snap_acked;
-	p->snap_sent_ns = n->now;
-	send_window(n, j);
+	upto = px_min64(upto, end);
+	for (i = 0, off = p->snap_acked; off < upto; i++, off += PX_SNAP_CHUNK) {
+		if (i && (p->snap_have >> (i - 1)) & 1)
+			continue;	/* it has this one */
+		if (!all && (p->snap_resent >> i) & 1)
+			continue;	/* sent again already */
+		if (!send_chunk(n, j, off))
+			return;
+		if (off == p->snap_probe_off)
+			p->snap_probe_ns = 0;	/* which copy is answered? */
+		p->snap_resent |= 1ULL << i;
+		px_ctr(n, PAXOS_CTR_SNAP_RETRANSMITS);
+	}
+	for (; p->snap_sent < end; p->snap_sent += PX_SNAP_CHUNK) {
+		if (!send_chunk(n, j, p->snap_sent))
+			return;
+		if (!p->snap_probe_ns) {
+			p->snap_probe_off = p->snap_sent;
+			p->snap_probe_ns = n->now;
+		}
+	}
+	p->snap_sent = px_min64(p->snap_sent, n->snap.size);
 }
 
 /* Member @to_idx needs what our snapshot covers: send it, or go on. */
@@ -126,43 +197,52 @@ void px_snap_send(struct px_node *n, u32 to_idx)
 	p->snap_active = true;
 	p->snap_index = n->snap.index;
 	p->snap_acked = 0;
+	p->snap_have = 0;
+	p->snap_resent = 0;
 	p->snap_sent = 0;
-	p->snap_top = 0;
 	p->snap_sent_ns = n->now;
 	p->snap_moved_ns = n->now;
-	send_window(n, to_idx);
+	p->snap_probe_ns = 0;
+	send_window(n, to_idx, 0, false);
 }
 
 void px_handle_snap_ack(struct px_node *n, u32 from, const struct px_snap_ack *m)
 {
 	struct px_peer *p = &n->peers[from];
+	u64 d, top;
 
 	if (!p->snap_active || m->index != p->snap_index ||
 	    p->snap_index != n->snap.index || m->next < p->snap_acked)
 		return;
-	if (m->next == p->snap_acked) {
-		/* A duplicate: a gap at what it has; at once, not on the timer. */
-		if (p->snap_sent > p->snap_acked)
-			go_back(n, from);
-		return;
-	}
-	/* Acknowledgements arrive late and out of order: only progress counts. */
-	p->snap_acked = px_min64(m->next, n->snap.size);
-	p->snap_sent = px_max64(p->snap_sent, p->snap_acked);
-	p->snap_sent_ns = n->now;
-	p->snap_moved_ns = n->now;
-	if (p->snap_acked == n->snap.size) {
+	if (m->next >= n->snap.size) {
 		p->snap_active = false;
 		px_ctr(n, PAXOS_CTR_SNAP_SENT);
 		return;
 	}
-	send_window(n, from);
+	if (m->next % PX_SNAP_CHUNK)
+		return;
+	snap_rtt(n, p, m);
+	/* Acknowledgements arrive late and out of order: merge them. */
+	d = (m->next - p->snap_acked) / PX_SNAP_CHUNK;
+	if (d) {
+		p->snap_have = d < 64 ? p->snap_have >> d : 0;
+		p->snap_resent = d < 64 ? p->snap_resent >> d : 0;
+		p->snap_acked = m->next;
+		p->snap_sent = px_max64(p->snap_sent, m->next);
+		p->snap_moved_ns = n->now;
+	}
+	p->snap_have |= m->have;
+	p->snap_sent_ns = n->now;
+	/* Every chunk it lacks below the highest one it has was lost. */
+	top = (u64)fls64(p->snap_have);
+	send_window(n, from, px_min64(p->snap_sent,
+				      p->snap_acked + top * PX_SNAP_CHUNK), false);
 }
 
 /*
- * Transfers that went quiet go again from what was acknowledged; one that
- * has not moved for PX_SNAP_STALL timeouts (the receiver dropped it, or
- * restarted) starts over.
+ * Transfers that went quiet send every chunk still missing again; one
+ * that has not moved for PX_SNAP_STALL timeouts (the receiver dropped
+ * it, or restarted) starts over.
  */
 void px_snap_tick(struct px_node *n)
 {
@@ -171,7 +251,8 @@ void px_snap_tick(struct px_node *n)
 	for (j = 0; j < n->n; j++) {
 		struct px_peer *p = &n->peers[j];
 
-		if (!p->snap_active || n->now - p->snap_sent_ns < n->retry_ns)
+		if (!p->snap_active ||
+		    n->now - p->snap_sent_ns < snap_rto(n, p))
 			continue;
 		if (p->snap_index != n->snap.index) {
 			p->snap_active = false;	/* a newer one goes when asked */
@@ -179,15 +260,21 @@ void px_snap_tick(struct px_node *n)
 		}
 		if (n->now - p->snap_moved_ns >= PX_SNAP_STALL * n->retry_ns) {
 			p->snap_acked = 0;
+			p->snap_have = 0;
+			p->snap_sent = 0;
 			p->snap_moved_ns = n->now;
 		}
-		go_back(n, j);
+		p->snap_resent = 0;
+		p->snap_probe_ns = 0;
+		p->snap_sent_ns = n->now;
+		send_window(n, j, p->snap_sent, true);
 	}
 }
 
-static void send_ack(struct px_node *n, u32 to_idx, u64 index, u64 next)
+static void send_ack(struct px_node *n, u32 to_idx, u64 index, u64 next,
+		     u64 have)
 {
-	struct px_snap_ack a = { .index = index, .next = next };
+	struct px_snap_ack a = { .index = index, .next = next, .have = have };
 	struct px_wbuf w;
 
 	px_begin(n, &w, n->promised);
@@ -215,16 +302,16 @@ static void install(struct px_node *n, const struct px_snap_chunk *m)
 }
 
 /*
- * Whether @m belongs to the transfer under way or starts one (which then
- * expects offset 0); if not, what to acknowledge so that its sender stops,
- * or more than m->size for nothing.
+ * Whether @m belongs to the transfer under way or starts one; if not,
+ * whether to tell its sender that we need none of it (@m is older than
+ * what we have or are taking).
  */
 static bool snap_begin(struct px_node *n, const struct px_snap_chunk *m,
-		       u64 *ack)
+		       bool *refuse)
 {
 	struct px_snap_in *in = &n->snap_in;
 
-	*ack = m->size;
+	*refuse = true;
 	if (m->index <= n->log.commit)
 		return false;		/* we have all it covers */
 	/* A transfer that stopped moving (its sender went away) is given up. */
@@ -235,8 +322,8 @@ static bool snap_begin(struct px_node *n, const struct px_snap_chunk *m,
 		return true;
 	if (in->active && m->index < in->s.index)
 		return false;		/* ours is newer: it supersedes @m */
-	if (in->active && m->offset) {
-		*ack = ~0ULL;		/* ours goes on; @m's sender starts over */
+	if (in->active && m->index == in->s.index) {
+		*refuse = false;	/* other bytes at that index: ours first */
 		return false;
 	}
 	in->active = true;
@@ -244,75 +331,88 @@ static bool snap_begin(struct px_node *n, const struct px_snap_chunk *m,
 	in->s.size = m->size;
 	in->s.csum = m->csum;
 	in->next = 0;
-	in->sum = PX_CSUM_INIT;
-	in->last_off = 0;
-	in->nacked = false;
+	in->have = 0;
+	in->chunks = 0;
+	in->sum = 0;
 	in->moved_ns = n->now;
 	return true;
 }
 
-/*
- * What to acknowledge for chunk @m of the transfer under way, which did
- * not move it: false for nothing.
- */
-static bool snap_ack_other(struct px_snap_in *in,
-			   const struct px_snap_chunk *m, u64 *ack)
+/* Bit of @in->have for chunk @off (past in->next), or 64 if outside. */
+static u32 have_bit(const struct px_snap_in *in, u64 off)
 {
-	bool round = m->offset <= in->last_off;
+	u64 k = (off - in->next) / PX_SNAP_CHUNK;
 
-	in->last_off = m->offset;
-	if (m->offset < in->next) {
-		/* Had already: up to its end, a duplicate never. */
-		*ack = m->offset + m->len;
-		return *ack < in->next;
+	return k && k <= PX_SNAP_WINDOW ? (u32)(k - 1) : 64;
+}
+
+/* Store chunk @m: 0, or -errno (then the transfer is dropped). */
+static int snap_store(struct px_node *n, const struct px_snap_chunk *m)
+{
+	struct px_snap_in *in = &n->snap_in;
+	u32 bit = have_bit(in, m->offset);
+	int err;
+
+	err = n->ops->snap_write(n->ctx, &in->s, m->offset, m->data, m->len);
+	if (err)
+		return err;
+	in->chunks++;
+	in->sum += px_snap_chunk_sum(m->offset, m->data, m->len);
+	in->moved_ns = n->now;
+	px_ctr_add(n, PAXOS_CTR_SNAP_RX_BYTES, m->len);
+	if (m->offset != in->next) {
+		in->have |= 1ULL << bit;
+		return 0;
 	}
-	if (in->nacked && !round)
-		return false;	/* this round's gap is reported */
-	in->nacked = true;
-	*ack = in->next;
-	return true;
+	/* The first missing chunk came: move past those after it we have. */
+	in->next += m->len;
+	while (in->have & 1) {
+		in->have >>= 1;
+		in->next = px_min64(in->next + PX_SNAP_CHUNK, in->s.size);
+	}
+	in->have >>= 1;
+	return 0;
 }
 
 void px_handle_snap_chunk(struct px_node *n, u32 from,
 			  const struct px_snap_chunk *m)
 {
 	struct px_snap_in *in = &n->snap_in;
-	u64 ack;
+	u64 total;
+	bool refuse;
+	u32 bit;
 
 	if (!n->ops->snap_write)
 		return;		/* we take no snapshots */
-	if (!snap_begin(n, m, &ack)) {
-		if (ack <= m->size)
-			send_ack(n, from, m->index, ack);
+	if (!snap_begin(n, m, &refuse)) {
+		if (refuse)
+			send_ack(n, from, m->index, m->size, 0);
 		return;
 	}
-	if (m->offset != in->next) {
-		if (snap_ack_other(in, m, &ack))
-			send_ack(n, from, in->s.index, ack);
-		return;
-	}
+	bit = have_bit(in, m->offset);
+	if (m->offset < in->next || (bit < 64 && (in->have >> bit) & 1) ||
+	    (m->offset != in->next && bit == 64))
+		goto ack;	/* had it already, or past the window */
 	/* The last chunk waits for the client sessions as of the snapshot. */
-	if (!px_sessions_staged(n, from, in->s.index) &&
-	    m->offset + m->len == in->s.size)
+	total = (in->s.size + PX_SNAP_CHUNK - 1) / PX_SNAP_CHUNK;
+	if (in->chunks + 1 == total &&
+	    !px_sessions_staged(n, from, in->s.index))
 		return;
-	if (n->ops->snap_write(n->ctx, &in->s, m->offset, m->data, m->len)) {
+	if (snap_store(n, m)) {
 		px_ctr(n, PAXOS_CTR_DROP_NO_MEMORY);
 		in->active = false;
 		return;
 	}
-	in->last_off = m->offset;
-	in->nacked = false;
-	in->next += m->len;
-	in->sum = px_snap_csum(in->sum, m->data, m->len);
-	in->moved_ns = n->now;
-	px_ctr_add(n, PAXOS_CTR_SNAP_RX_BYTES, m->len);
 	if (in->next == in->s.size && in->sum != in->s.csum) {
 		/* Damaged in a way the datagram checks missed: again. */
 		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
 		in->next = 0;
-		in->sum = PX_CSUM_INIT;
+		in->have = 0;
+		in->chunks = 0;
+		in->sum = 0;
 	}
-	send_ack(n, from, in->s.index, in->next);
+ack:
+	send_ack(n, from, in->s.index, in->next, in->have);
 	if (in->next == in->s.size)
 		install(n, m);
 }

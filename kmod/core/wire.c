@@ -223,9 +223,10 @@ static void rd_snap_chunk(struct rd *r, struct px_snap_chunk *c)
 		return;
 	c->len = get32(r->p);
 	r->p += 4;
-	if (!c->len || c->len > PX_SNAP_CHUNK || !c->size ||
-	    c->size > PX_MAX_SNAPSHOT || c->offset >= c->size ||
-	    c->len > c->size - c->offset) {
+	if (!c->size || c->size > PX_MAX_SNAPSHOT || c->offset >= c->size ||
+	    c->offset % PX_SNAP_CHUNK ||
+	    c->len != (c->size - c->offset < PX_SNAP_CHUNK ?
+		       c->size - c->offset : PX_SNAP_CHUNK)) {
 		r->err = -PX_WE_BAD_FIELD;
 		return;
 	}
@@ -338,6 +339,7 @@ static void rd_body(struct rd *r, struct px_msg *m)
 	case PX_MSG_SNAP_ACK:
 		m->snap_ack.index = rd_u64(r);
 		m->snap_ack.next = rd_u64(r);
+		m->snap_ack.have = rd_u64(r);
 		break;
 	case PX_MSG_SESS_REQ:
 		m->sess_req.index = rd_u64(r);
@@ -666,6 +668,7 @@ void px_wire_snap_ack(struct px_wbuf *w, const struct px_snap_ack *m)
 	wr_type(w, PX_MSG_SNAP_ACK);
 	wr_u64(w, m->index);
 	wr_u64(w, m->next);
+	wr_u64(w, m->have);
 }
 
 void px_wire_sess_req(struct px_wbuf *w, const struct px_sess_req *m)

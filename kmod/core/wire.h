@@ -46,7 +46,7 @@
 #include "session.h"
 
 #define PX_WIRE_MAGIC		0x5058
-#define PX_WIRE_VERSION		1
+#define PX_WIRE_VERSION		2
 #define PX_HDR_LEN		28
 #define PX_WF_MAC		0x01	/* header flags: a MAC trails the datagram */
 #define PX_MAX_WIRE_ENTRIES	256
@@ -229,10 +229,10 @@ struct px_barrier_reply {
 	u64 index;
 };
 
-#define PX_SNAP_CHUNK		8192	/* snapshot bytes per SNAP_CHUNK */
-
-/* Bytes @offset.. of snapshot (@index, @size, @csum), with the suppression
- * state at @index.
+/*
+ * Chunk @offset of snapshot (@index, @size, @csum), with the suppression
+ * state at @index: @offset a multiple of PX_SNAP_CHUNK, @len PX_SNAP_CHUNK
+ * or what is left.
  */
 struct px_snap_chunk {
 	u64 index;
@@ -240,14 +240,18 @@ struct px_snap_chunk {
 	u64 csum;
 	u64 offset;
 	struct px_ddvec dd;
-	u32 len;		/* 1 .. PX_SNAP_CHUNK */
+	u32 len;
 	const u8 *data;
 };
 
-/* The receiver of snapshot @index has every byte below @next. */
+/*
+ * The receiver of snapshot @index has every byte below @next, and bit i
+ * of @have set: the chunk at @next + (i + 1) * PX_SNAP_CHUNK.
+ */
 struct px_snap_ack {
 	u64 index;
 	u64 next;
+	u64 have;
 };
 
 /* Asks for the client-session table as of @index. */

@@ -87,12 +87,12 @@ static size_t build(int t, unsigned char *buf, size_t cap)
 		break;
 	case PX_MSG_SNAP_CHUNK:
 		memcpy(px_wire_snap_chunk(&w, &(struct px_snap_chunk){
-			.index = 5, .size = 5, .csum = px_snap_csum(PX_CSUM_INIT, "state", 5),
+			.index = 5, .size = 5, .csum = px_snap_csum("state", 5),
 			.len = 5 }), "state", 5);
 		ents = false;
 		break;
 	case PX_MSG_SNAP_ACK:
-		px_wire_snap_ack(&w, &(struct px_snap_ack){ 5, 5 });
+		px_wire_snap_ack(&w, &(struct px_snap_ack){ 5, 5, 0 });
 		ents = false;
 		break;
 	case PX_MSG_SESS_REQ:

@@ -95,7 +95,9 @@ struct simnode {
 	u8 *snap;		/* the newest snapshot's bytes */
 	struct px_snap snap_meta;
 	u8 *stage;		/* a snapshot arriving */
-	u64 stage_len;
+	u8 *stage_got;		/* its chunks stored, one flag each */
+	struct px_snap stage_meta;
+	u64 stage_len;		/* bytes in the chunks stored */
 };
 
 struct chosen {
@@ -217,7 +219,7 @@ static u64 app_apply(u64 h, u64 index, u8 type, u32 origin, u64 inc, u64 seq)
 {
 	u64 v[5] = { index, type, origin, inc, seq };
 
-	return px_snap_csum(h, v, sizeof(v));
+	return px_snap_chunk_sum(h, v, sizeof(v));
 }
 
 /* The reference state after every chosen entry up to @index, or 0. */
@@ -419,19 +421,27 @@ static int snap_write(void *ctx, const struct px_snap *s, u64 off,
 		      const void *data, u32 len)
 {
 	struct simnode *sn = &S.nodes[(u32)(uintptr_t)ctx];
+	u64 k = off / PX_SNAP_CHUNK;
 
-	if (!off) {
+	if (!sn->stage || memcmp(&sn->stage_meta, s, sizeof(*s))) {
 		free(sn->stage);
+		free(sn->stage_got);
 		sn->stage = malloc(s->size);
+		sn->stage_got = calloc((s->size + PX_SNAP_CHUNK - 1) /
+				       PX_SNAP_CHUNK, 1);
+		sn->stage_meta = *s;
 		sn->stage_len = 0;
 	}
-	if (!sn->stage || off != sn->stage_len || off + len > s->size) {
-		failf("snapshot", "node %u: bytes at %llu, expected %llu", sn->id,
-		      (unsigned long long)off, (unsigned long long)sn->stage_len);
+	if (off % PX_SNAP_CHUNK || off >= s->size ||
+	    len != (s->size - off < PX_SNAP_CHUNK ? s->size - off : PX_SNAP_CHUNK)) {
+		failf("snapshot", "node %u: chunk of %u bytes at %llu", sn->id,
+		      len, (unsigned long long)off);
 		return -EINVAL;
 	}
 	memcpy(sn->stage + off, data, len);
-	sn->stage_len += len;
+	if (!sn->stage_got[k])
+		sn->stage_len += len;
+	sn->stage_got[k] = 1;
 	return 0;
 }
 
@@ -458,8 +468,10 @@ static void snap_install(void *ctx, const struct px_snap *s)
 		return;
 	}
 	free(sn->snap);
+	free(sn->stage_got);
 	sn->snap = sn->stage;
 	sn->stage = NULL;
+	sn->stage_got = NULL;
 	sn->snap_meta = *s;
 	sn->app_hash = hash;
 	sn->app_index = index;
@@ -498,14 +510,14 @@ static void snapshot(u32 i)
 	sn->snap_due = false;
 	if (!sn->up || !sn->app_valid || !sn->app_index)
 		return;
-	/* Mostly up to three chunks; sometimes beyond the window of eight. */
-	s.size = 16 + rndn(rndn(4) ? 3 * 8192 : 12 * 8192);
+	/* Mostly up to 24 chunks; sometimes beyond the window of 64. */
+	s.size = 16 + rndn(rndn(4) ? 24 * PX_SNAP_CHUNK : 96 * PX_SNAP_CHUNK);
 	b = malloc(s.size);
 	memcpy(b, &sn->app_index, 8);
 	memcpy(b + 8, &sn->app_hash, 8);
 	for (k = 16; k < s.size; k++)
 		b[k] = pad_byte(sn->app_hash, k);
-	s.csum = px_snap_csum(PX_CSUM_INIT, b, s.size);
+	s.csum = px_snap_csum(b, s.size);
 	if (px_snapshot(sn->px, &s)) {
 		free(b);
 		return;
@@ -540,8 +552,10 @@ static void start(u32 i)
 	sn->snap_due = false;
 	free(sn->snap);
 	free(sn->stage);
+	free(sn->stage_got);
 	sn->snap = NULL;
 	sn->stage = NULL;
+	sn->stage_got = NULL;
 	px_node_create(&S.cfg, S.snap_mode ? &ops : &ops_nosnap,
 		       (void *)(uintptr_t)i, sn->incarnation, rnd(), local(i),
 		       &sn->px);
@@ -759,6 +773,7 @@ static int run(u64 seed, u32 n)
 	for (i = 0; i < 9; i++) {
 		free(S.nodes[i].snap);
 		free(S.nodes[i].stage);
+		free(S.nodes[i].stage_got);
 	}
 	memset(&S, 0, sizeof(S));
 	S.seed = seed;

@@ -191,11 +191,11 @@ static void roundtrip(u8 t)
 		px_wire_barrier_reply(&w, &m.barrier_reply);
 		break;
 	case PX_MSG_SNAP_CHUNK:
-		m.snap_chunk = (struct px_snap_chunk){ 40, 10000, 77, 8192, dd, 5, NULL };
+		m.snap_chunk = (struct px_snap_chunk){ 40, 8197, 77, 8192, dd, 5, NULL };
 		memcpy(px_wire_snap_chunk(&w, &m.snap_chunk), "snapz", 5);
 		break;
 	case PX_MSG_SNAP_ACK:
-		m.snap_ack = (struct px_snap_ack){ 40, 8197 };
+		m.snap_ack = (struct px_snap_ack){ 40, 8192, 0x8000000000000005ULL };
 		px_wire_snap_ack(&w, &m.snap_ack);
 		break;
 	case PX_MSG_SESS_REQ:
@@ -264,7 +264,7 @@ static void roundtrip(u8 t)
 		CHECK(d.barrier_reply.token == 55 && d.barrier_reply.index == 16);
 		break;
 	case PX_MSG_SNAP_CHUNK:
-		CHECK(d.snap_chunk.index == 40 && d.snap_chunk.size == 10000 &&
+		CHECK(d.snap_chunk.index == 40 && d.snap_chunk.size == 8197 &&
 		      d.snap_chunk.csum == 77 && d.snap_chunk.offset == 8192);
 		CHECK(d.snap_chunk.dd.n == 1 && d.snap_chunk.dd.dd[0].bits == 5);
 		CHECK(d.snap_chunk.len == 5 && !memcmp(d.snap_chunk.data, "snapz", 5));
@@ -272,11 +272,19 @@ static void roundtrip(u8 t)
 		buf[PX_HDR_LEN + 8 + 6] = 0;	/* size 100 < offset */
 		buf[PX_HDR_LEN + 8 + 7] = 100;
 		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
-		buf[PX_HDR_LEN + 8 + 6] = 10000 >> 8;
-		buf[PX_HDR_LEN + 8 + 7] = 10000 & 0xff;
+		/* So is one that is not the whole chunk at its offset. */
+		buf[PX_HDR_LEN + 8 + 6] = 9000 >> 8;
+		buf[PX_HDR_LEN + 8 + 7] = 9000 & 0xff;
+		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
+		buf[PX_HDR_LEN + 8 + 6] = 8197 >> 8;
+		buf[PX_HDR_LEN + 8 + 7] = 8197 & 0xff;
+		buf[PX_HDR_LEN + 24 + 7] = 1;	/* offset 8193: not a chunk's */
+		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
+		buf[PX_HDR_LEN + 24 + 7] = 0;
 		break;
 	case PX_MSG_SNAP_ACK:
-		CHECK(d.snap_ack.index == 40 && d.snap_ack.next == 8197);
+		CHECK(d.snap_ack.index == 40 && d.snap_ack.next == 8192 &&
+		      d.snap_ack.have == 0x8000000000000005ULL);
 		break;
 	case PX_MSG_SESS_REQ:
 		CHECK(d.sess_req.index == 16);
@@ -874,7 +882,7 @@ static void u_snapshot_all(void)
 	static const u8 zero[16];
 	u32 i;
 
-	s.csum = px_snap_csum(PX_CSUM_INIT, zero, sizeof(zero));
+	s.csum = px_snap_csum(zero, sizeof(zero));
 	for (i = 0; i < C.n; i++) {
 		s.index = u_status(i)->commit_index;
 		CHECK(px_snapshot(C.px[i], &s) == 0);
@@ -963,7 +971,7 @@ static void test_log_full(void)
 	{
 		struct px_snap s = { .index = 1, .size = 16 };
 
-		s.csum = px_snap_csum(PX_CSUM_INIT, (u8[16]){ 0 }, 16);
+		s.csum = px_snap_csum((u8[16]){ 0 }, 16);
 		CHECK(px_snapshot(C.px[l], &s) == 0);
 		CHECK(u_status(l)->log_full && !C.room_ev[l]);
 		u_run(50);

@@ -45,6 +45,8 @@ typedef int64_t s64;
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
+/* The position of the highest bit set, from 1; 0 for none. */
+static inline int fls64(uint64_t x) { return x ? 64 - __builtin_clzll(x) : 0; }
 
 static inline void *px_alloc(size_t n) { return malloc(n); }
 static inline void *px_zalloc(size_t n) { return calloc(1, n); }
