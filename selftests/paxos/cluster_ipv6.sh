@@ -55,11 +55,11 @@ echo "[$(cut -d' ' -f1 /proc/uptime)s] leader: node $leader"
 # Status: the node's own IPv6 address and its members'.
 for i in 1 2 3; do
 	n "$i" paxosctl status >/tmp/st.$i
-	grep -qx "listen: $(a6 "$i"):$PORT" /tmp/st.$i ||
+	grep -qx "listen: \[$(a6 "$i")\]:$PORT" /tmp/st.$i ||
 		fail "node $i: status does not show listen $(a6 "$i")"
 	for j in 1 2 3; do
 		[ "$j" = "$i" ] && continue
-		grep -q "^member $j $(a6 "$j"):$PORT " /tmp/st.$i ||
+		grep -q "^member $j \[$(a6 "$j")\]:$PORT " /tmp/st.$i ||
 			fail "node $i: status does not show member $j at $(a6 "$j")"
 	done
 	[ "$(field "$i" key)" = set ] || fail "node $i: key not set"

@@ -3,6 +3,10 @@
 
 #include "format.h"
 
+/* An IPv6 address with a port is written [addr]:port, as in URLs. */
+#define V6_OPEN(a)	(strchr((a), ':') ? "[" : "")
+#define V6_CLOSE(a)	(strchr((a), ':') ? "]" : "")
+
 static const char *const states[] = {
 	[PAXOS_STATE_UNCONFIGURED] = "unconfigured",
 	[PAXOS_STATE_DOWN] = "down",
@@ -148,12 +152,14 @@ void status_text(FILE *f, const struct pctl_status *st)
 	fprintf(f, "incarnation: %llu\n", (unsigned long long)st->incarnation);
 	fprintf(f, "key: %s\n", st->key_set ? "set" : "unset");
 	if (st->addr[0])
-		fprintf(f, "listen: %s:%u\n", st->addr, st->port);
+		fprintf(f, "listen: %s%s%s:%u\n", V6_OPEN(st->addr), st->addr,
+			V6_CLOSE(st->addr), st->port);
 	for (i = 0; i < st->nmembers; i++) {
 		const struct pctl_member *m = &st->members[i];
 
-		fprintf(f, "member %u %s:%u %s match %llu heard %llums\n",
-			m->id, m->addr, m->port, member_state_name(m->state),
+		fprintf(f, "member %u %s%s%s:%u %s match %llu heard %llums\n",
+			m->id, V6_OPEN(m->addr), m->addr, V6_CLOSE(m->addr),
+			m->port, member_state_name(m->state),
 			(unsigned long long)m->match_index,
 			(unsigned long long)m->last_heard_ms);
 	}

@@ -186,7 +186,7 @@ static void test_status_text(void)
 	CHECK(strstr(buf, "\nlease: valid\nlease_remaining_us: 812000\n"));
 	CHECK(strstr(buf, "\nkey: unset\n"));
 	CHECK(strstr(buf, "\nmember 2 10.0.0.2:7400 reachable match 42 heard 12ms\n"));
-	CHECK(strstr(buf, "\nmember 3 fd00::3:7401 unreachable match 0 heard 0ms\n"));
+	CHECK(strstr(buf, "\nmember 3 [fd00::3]:7401 unreachable match 0 heard 0ms\n"));
 	CHECK(strstr(buf, "\ncounters:\n  rx_packets 0\n"));
 	CHECK(strstr(buf, "\n  drop_bad_mac 5\n"));
 	CHECK(strstr(buf, "\n  tx_errors 0\n"));
