@@ -122,6 +122,10 @@ void px_serve_sessions(struct px_node *n, u32 from, u64 index)
 	} else if (index == n->log.commit) {
 		t = &n->sess;
 	} else if (index + 1 >= n->log.first) {
+		/* A replay walks the log: one per retransmission timeout. */
+		if (n->sess_replay_ns && n->now - n->sess_replay_ns < n->retry_ns)
+			return;
+		n->sess_replay_ns = n->now;
 		n->sess_tmp = n->sess_first;
 		px_sessions_upto(n, &n->sess_tmp, index + 1);
 		t = &n->sess_tmp;

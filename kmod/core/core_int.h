@@ -146,6 +146,7 @@ struct px_node {
 	struct px_sessions sess_first;	/* as of log.first - 1 */
 	struct px_sessions snap_sess;	/* as of snap.index */
 	struct px_sessions sess_tmp;	/* scratch, for an answer */
+	u64 sess_replay_ns;	/* when a SESS_REQ last made us replay */
 	u64 sess_asked_ns;
 	u32 sess_ask_to;		/* member asked last */
 	/* The table as of a snapshot arriving: installed with it. */
