@@ -31,6 +31,7 @@
 #define PX_LOG_MIN_SLOTS	16
 #define PX_SNAP_WINDOW		64	/* chunks in flight from the first missing */
 #define PX_SNAP_STALL		8	/* retransmissions without progress: anew */
+#define PX_SNAP_ACK_EVERY	4	/* chunks in order per SNAP_ACK */
 #define PX_SNAP_RTO_MIN_NS	1000000	/* chunks missing 1 ms at least: again */
 
 struct px_peer {
@@ -59,6 +60,7 @@ struct px_peer {
 	u64 snap_probe_off;	/* chunk timed for a round trip */
 	u64 snap_probe_ns;	/* when it was sent; 0: none */
 	u64 snap_srtt_ns;	/* smoothed chunk round trip; 0: none yet */
+	u32 snap_backoff;	/* timeouts since it last acknowledged more */
 };
 
 /* A snapshot arriving from member @from. */

@@ -9,12 +9,15 @@
  * larger one.  Selective repeat: the receiver stores any chunk it lacks
  * up to PX_SNAP_WINDOW chunks past the first one it lacks, straight into
  * the application's store, adds it to an order-independent checksum, and
- * acknowledges each chunk with the offset below which it has every byte
- * and a bitmap of the chunks it has past it (SNAP_ACK).  The sender keeps
+ * acknowledges with the offset below which it has every byte and a bitmap
+ * of the chunks it has past it (SNAP_ACK): at once for a chunk out of
+ * order, a duplicate or the last one, else every PX_SNAP_ACK_EVERY chunks
+ * (a transfer gone quiet is woken by the sender's timeout).  The sender keeps
  * at most that window in flight; a chunk below one the receiver has is
  * lost and is sent again once, and a transfer that goes quiet for a
  * retransmission timeout (a few chunk round trips, timed as TCP does,
- * without retransmitted chunks) sends every chunk still missing again.  Once the
+ * without retransmitted chunks, doubled by each timeout in a row) sends
+ * the first chunk still missing again.  Once the
  * last chunk is in and the checksum matches, the receiver installs the
  * snapshot: its log continues at the snapshot's index + 1 and its
  * duplicate suppression is the snapshot's.  A newer snapshot supersedes a
@@ -104,13 +107,18 @@ static bool send_chunk(struct px_node *n, u32 to_idx, u64 off)
 	return true;
 }
 
-/* How long member @p's transfer may stay quiet before chunks go again. */
+/*
+ * How long member @p's transfer may stay quiet before a chunk goes again:
+ * four chunk round trips, doubled by every timeout without progress (a
+ * round trip grown under load must not make us flood the receiver).
+ */
 static u64 snap_rto(const struct px_node *n, const struct px_peer *p)
 {
-	if (!p->snap_srtt_ns)
+	u64 rto = px_max64(4 * p->snap_srtt_ns, PX_SNAP_RTO_MIN_NS);
+
+	if (!p->snap_srtt_ns || p->snap_backoff >= 16)
 		return n->retry_ns;
-	return px_min64(px_max64(4 * p->snap_srtt_ns, PX_SNAP_RTO_MIN_NS),
-			n->retry_ns);
+	return px_min64(rto << p->snap_backoff, n->retry_ns);
 }
 
 u64 px_snap_deadline(const struct px_node *n)
@@ -203,6 +211,7 @@ void px_snap_send(struct px_node *n, u32 to_idx)
 	p->snap_sent_ns = n->now;
 	p->snap_moved_ns = n->now;
 	p->snap_probe_ns = 0;
+	p->snap_backoff = 0;
 	send_window(n, to_idx, 0, false);
 }
 
@@ -230,6 +239,7 @@ void px_handle_snap_ack(struct px_node *n, u32 from, const struct px_snap_ack *m
 		p->snap_acked = m->next;
 		p->snap_sent = px_max64(p->snap_sent, m->next);
 		p->snap_moved_ns = n->now;
+		p->snap_backoff = 0;
 	}
 	p->snap_have |= m->have;
 	p->snap_sent_ns = n->now;
@@ -240,9 +250,10 @@ void px_handle_snap_ack(struct px_node *n, u32 from, const struct px_snap_ack *m
 }
 
 /*
- * Transfers that went quiet send every chunk still missing again; one
- * that has not moved for PX_SNAP_STALL timeouts (the receiver dropped
- * it, or restarted) starts over.
+ * A transfer that went quiet sends the first chunk missing again (its
+ * acknowledgment shows what else is missing); one that has not moved
+ * for PX_SNAP_STALL retransmission timeouts (the receiver dropped it, or
+ * restarted) starts over.
  */
 void px_snap_tick(struct px_node *n)
 {
@@ -267,7 +278,8 @@ void px_snap_tick(struct px_node *n)
 		p->snap_resent = 0;
 		p->snap_probe_ns = 0;
 		p->snap_sent_ns = n->now;
-		send_window(n, j, p->snap_sent, true);
+		p->snap_backoff++;
+		send_window(n, j, p->snap_acked + PX_SNAP_CHUNK, true);
 	}
 }
 
@@ -378,8 +390,8 @@ void px_handle_snap_chunk(struct px_node *n, u32 from,
 			  const struct px_snap_chunk *m)
 {
 	struct px_snap_in *in = &n->snap_in;
+	bool refuse, in_order;
 	u64 total;
-	bool refuse;
 	u32 bit;
 
 	if (!n->ops->snap_write)
@@ -398,11 +410,16 @@ void px_handle_snap_chunk(struct px_node *n, u32 from,
 	if (in->chunks + 1 == total &&
 	    !px_sessions_staged(n, from, in->s.index))
 		return;
+	in_order = m->offset == in->next;
 	if (snap_store(n, m)) {
 		px_ctr(n, PAXOS_CTR_DROP_NO_MEMORY);
 		in->active = false;
 		return;
 	}
+	/* Chunks in order with nothing missing: every PX_SNAP_ACK_EVERY. */
+	if (in_order && !in->have && in->next < in->s.size &&
+	    in->chunks % PX_SNAP_ACK_EVERY)
+		return;
 	if (in->next == in->s.size && in->sum != in->s.csum) {
 		/* Damaged in a way the datagram checks missed: again. */
 		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
