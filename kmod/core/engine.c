@@ -434,12 +434,15 @@ static void lease_tick(struct px_node *n)
 /*
  * A follower behind what recovery saw committed keeps asking the leader.
  * A node behind what the leader retains asks every member in turn: one
- * may hold a snapshot.
+ * may hold a snapshot.  Neither asks while a snapshot is arriving: a
+ * second sender would only send the same chunks again.
  */
 static void catchup_tick(struct px_node *n)
 {
 	int l;
 
+	if (n->snap_in.active && n->now - n->snap_in.moved_ns < n->retry_ns)
+		return;
 	if (n->behind && n->n > 1) {
 		do
 			n->behind_ask = (n->behind_ask + 1) % n->n;

@@ -326,12 +326,13 @@ static bool snap_begin(struct px_node *n, const struct px_snap_chunk *m,
 	*refuse = true;
 	if (m->index <= n->log.commit)
 		return false;		/* we have all it covers */
-	/* A transfer that stopped moving (its sender went away) is given up. */
-	if (in->active && n->now - in->moved_ns >= PX_SNAP_STALL * n->retry_ns)
-		in->active = false;
+	/* The same snapshot goes on, from any sender, after any pause. */
 	if (in->active && m->index == in->s.index && m->size == in->s.size &&
 	    m->csum == in->s.csum)
 		return true;
+	/* A transfer that stopped moving (its sender went away) gives way. */
+	if (in->active && n->now - in->moved_ns >= PX_SNAP_STALL * n->retry_ns)
+		in->active = false;
 	if (in->active && m->index < in->s.index)
 		return false;		/* ours is newer: it supersedes @m */
 	if (in->active && m->index == in->s.index) {

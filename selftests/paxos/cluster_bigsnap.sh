@@ -36,7 +36,8 @@ ctr() { n "$1" paxosctl status | sed -n "s/^  $2 //p"; }
 counters() {
 	for i in 1 2 3; do
 		echo "node $i: $(n "$i" paxosctl status |
-			sed -n 's/^  \(snap_[a-z_]*\) \([0-9]*\)$/\1 \2/p' | tr '\n' ' ')"
+			sed -n 's/^  \(snap_[a-z_]*\|drop_malformed\|drop_no_memory\) \([0-9]*\)$/\1 \2/p' |
+			tr '\n' ' ')"
 	done
 }
 sync_nodes() {	# NODE...: each delivered the leader's commit index ($top)
