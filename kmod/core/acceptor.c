@@ -7,7 +7,8 @@
  * lease: until it runs out (lease * (1 + drift) on our clock from the
  * moment we granted it) we promise nobody else, so no other node can
  * gather a majority of promises while the lease holder believes its lease
- * is valid.
+ * is valid.  Check-quorum: while we hear from a leader we promise no one
+ * else, lease or not (px_leader_alive()).
  */
 #include "core_int.h"
 
@@ -36,6 +37,8 @@ static void follow(struct px_node *n, u32 from, u64 ballot)
 	if (n->leader != n->peers[from].id || n->leader_ballot != ballot)
 		px_set_leader(n, n->peers[from].id, ballot);
 	n->last_leader_ns = n->now;
+	n->leader_heard_ns = n->now;
+	n->pv_active = false;
 	grant(n, from);
 }
 
@@ -49,10 +52,15 @@ static void learn(struct px_node *n, u32 from, u64 commit, u64 ballot)
 void px_handle_prepare(struct px_node *n, u32 from, u64 ballot,
 		       const struct px_prepare *m)
 {
-	/* A lease we granted to someone else is still running. */
-	if (n->grant_to && n->grant_to != n->peers[from].id &&
-	    n->now < n->grant_until)
+	/*
+	 * A lease we granted to someone else is still running, or we hear
+	 * from a leader (check-quorum): we help nobody depose it.  Not
+	 * promising is always safe; the promise stays as it was.
+	 */
+	if (px_leader_alive(n, n->peers[from].id)) {
+		px_ctr(n, PAXOS_CTR_PREPARE_REFUSED);
 		return;
+	}
 	/*
 	 * The candidate lacks chosen entries we no longer hold, or more than
 	 * one promise can carry: it must not lead (it would fill the gap with
@@ -67,6 +75,7 @@ void px_handle_prepare(struct px_node *n, u32 from, u64 ballot,
 	n->promised = ballot;
 	grant(n, from);
 	n->last_leader_ns = n->now;
+	n->pv_active = false;
 	px_send_promise(n, from, m->first);
 }
 

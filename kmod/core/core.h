@@ -174,7 +174,7 @@ struct px_member_status {
 };
 
 /* Counter indexes, matching enum paxos_counter in uapi/linux/paxos.h. */
-#define PX_CTR_MAX		36
+#define PX_CTR_MAX		41
 
 struct px_status {
 	enum px_role role;

@@ -178,6 +178,12 @@ struct px_node {
 	u64 news_at;		/* commit news leaves by then; 0: none due */
 	u64 news_upto;		/* ... for commits up to this index */
 	u64 last_leader_ns;	/* last message from the leader we follow */
+	u64 leader_heard_ns;	/* ... an ACCEPT or HEARTBEAT in its ballot */
+	/* pre-vote (election.c): asking before raising our ballot */
+	bool pv_active;
+	u64 pv_ballot;		/* the ballot we would take */
+	u16 pv_yes;		/* members that would support it, us included */
+	u64 pv_sent_ns;
 	u64 election_at;
 	u64 batch_end[PX_MAX_BATCHES];	/* last index of each batch in flight */
 	struct px_queued queue[PX_MAX_QUEUE];
@@ -328,6 +334,10 @@ void px_handle_promise(struct px_node *n, u32 from, const struct px_promise *m);
 void px_step_down(struct px_node *n);
 u64 px_rand(struct px_node *n);
 void px_lead(struct px_node *n);
+bool px_leader_alive(struct px_node *n, u32 except);
+void px_handle_prevote(struct px_node *n, u32 from, u64 ballot);
+void px_handle_prevote_reply(struct px_node *n, u32 from, u64 promised,
+			     const struct px_prevote_reply *m);
 
 /* replicate.c: the leader's phase 2, heartbeats and lease */
 void px_leader_start(struct px_node *n);

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Phase 1 and the ballots.  A follower whose leader went quiet (and whose
- * granted lease ran out) becomes a candidate: it prepares a higher ballot
+ * granted lease ran out) first asks the members whether they would
+ * support a phase 1 (pre-vote): a member that still hears from a leader,
+ * or has a lease promised, says no, and without a quorum of yes the
+ * follower raises no ballot, so a node cut off and healed cannot depose a
+ * leader the others still hear.  With a quorum of yes it becomes a
+ * candidate: it prepares a higher ballot
  * for every instance from its first undelivered one, merges the values
  * the promises report, and once a quorum promised becomes leader by
  * re-proposing, in its own ballot, the highest-ballot value of every
@@ -125,6 +130,7 @@ void px_start_election(struct px_node *n)
 {
 	u32 i;
 
+	n->pv_active = false;
 	n->max_round++;
 	n->ballot = (u64)n->max_round << 32 | n->cfg.self_id;
 	n->promised = n->ballot;
@@ -164,10 +170,101 @@ void px_handle_promise(struct px_node *n, u32 from, const struct px_promise *m)
 	check_elected(n);
 }
 
+/*
+ * Whether we hear from a live leader other than @except (a node id):
+ * we lead and a quorum answered us lately, or we granted someone else a
+ * lease that runs, or the leader we follow spoke in its ballot within
+ * the election timeout.  Then we help nobody else to phase 1.
+ */
+bool px_leader_alive(struct px_node *n, u32 except)
+{
+	if (n->role == PX_ROLE_LEADER)
+		return px_leader_holds(n);
+	if (n->grant_to && n->grant_to != except && n->now < n->grant_until)
+		return true;
+	return n->leader && n->leader != except && n->leader_heard_ns &&
+	       n->now - n->leader_heard_ns < n->cfg.election_ns;
+}
+
+static void send_prevote(struct px_node *n, u16 to)
+{
+	struct px_prevote p = { .commit = n->log.commit };
+	struct px_wbuf w;
+	u32 i;
+
+	px_begin(n, &w, n->pv_ballot);
+	px_wire_prevote(&w, &p);
+	for (i = 0; i < n->n; i++)
+		if (to & px_bit(i))
+			px_send(n, i, &w);
+	n->pv_sent_ns = n->now;
+}
+
+/* Enough members would support us: raise the ballot for real. */
+static void prevote_check(struct px_node *n)
+{
+	if (n->pv_active && px_quorum_has(&n->quorum, n->pv_yes))
+		px_start_election(n);
+}
+
+/*
+ * A pre-vote round: ask every member whether it would support a phase 1
+ * in our next ballot.  It lasts one randomized election timeout, asking
+ * again every heartbeat those that did not say yes; nothing is raised
+ * and nothing promised until a quorum says yes.
+ */
+static void start_prevote(struct px_node *n)
+{
+	n->pv_active = true;
+	n->pv_ballot = (n->max_round + 1) << 32 | n->cfg.self_id;
+	n->pv_yes = px_self_bit(n);
+	px_ctr(n, PAXOS_CTR_PREVOTES);
+	px_reset_election(n);
+	send_prevote(n, px_followers(n));
+	/* A cluster of one needs nobody's yes. */
+	prevote_check(n);
+}
+
+/* A member asks whether we would support its phase 1 in @ballot. */
+void px_handle_prevote(struct px_node *n, u32 from, u64 ballot)
+{
+	struct px_prevote_reply r = { .ballot = ballot };
+	struct px_wbuf w;
+
+	r.granted = !px_leader_alive(n, n->peers[from].id);
+	px_ctr(n, r.granted ? PAXOS_CTR_PREVOTES_GRANTED :
+			      PAXOS_CTR_PREVOTES_REFUSED);
+	px_begin(n, &w, n->promised);
+	px_wire_prevote_reply(&w, &r);
+	px_send(n, from, &w);
+}
+
+/* An answer to our pre-vote; @promised is the member's promise. */
+void px_handle_prevote_reply(struct px_node *n, u32 from, u64 promised,
+			     const struct px_prevote_reply *m)
+{
+	if (n->role != PX_ROLE_FOLLOWER || !n->pv_active ||
+	    m->ballot != n->pv_ballot)
+		return;
+	/* Our ballot, once raised, must pass its promise. */
+	if (px_round(promised) > n->max_round)
+		n->max_round = px_round(promised);
+	if (!m->granted)
+		return;
+	n->pv_yes |= px_bit(from);
+	prevote_check(n);
+}
+
 static void follower_tick(struct px_node *n)
 {
-	if (n->now < n->election_at)
+	if (n->now < n->election_at) {
+		/* Ask again those that did not say yes. */
+		if (n->pv_active &&
+		    n->now - n->pv_sent_ns >= n->cfg.heartbeat_ns)
+			send_prevote(n, px_followers(n) & ~n->pv_yes);
 		return;
+	}
+	n->pv_active = false;
 	if (n->grant_to && n->grant_to != n->cfg.self_id &&
 	    n->now < n->grant_until) {
 		/*
@@ -179,7 +276,7 @@ static void follower_tick(struct px_node *n)
 		return;
 	}
 	if (n->now - n->last_leader_ns >= n->cfg.election_ns)
-		px_start_election(n);
+		start_prevote(n);
 	else
 		px_reset_election(n);
 }
@@ -190,7 +287,12 @@ static void candidate_tick(struct px_node *n)
 	u32 i;
 
 	if (n->now >= n->election_at) {
-		px_start_election(n);
+		/*
+		 * Phase 1 failed in time: ask again before a higher ballot,
+		 * or a candidate cut off would come back with one.
+		 */
+		px_step_down(n);
+		start_prevote(n);
 		return;
 	}
 	/* Repeat the prepare to members that have not answered. */
@@ -202,13 +304,19 @@ static void candidate_tick(struct px_node *n)
 	send_prepare(n, silent);
 }
 
-/* The leader's clock tick, or stepping down once leadership lapsed. */
+/*
+ * The leader's clock tick, or stepping down once leadership lapsed: no
+ * quorum answered within the election timeout and no lease runs
+ * (check-quorum, px_leader_holds()).
+ */
 void px_lead(struct px_node *n)
 {
-	if (px_leader_holds(n))
+	if (px_leader_holds(n)) {
 		px_leader_tick(n);
-	else
-		px_step_down(n);
+		return;
+	}
+	px_ctr(n, PAXOS_CTR_CHECKQ_STEPDOWNS);
+	px_step_down(n);
 }
 
 void px_election_tick(struct px_node *n)

@@ -307,6 +307,16 @@ static bool step_member(struct px_node *n, u32 from, const struct px_msg *m)
 	case PX_MSG_SESS:
 		sessions_in(n, &m->sess);
 		return true;
+	case PX_MSG_PREVOTE:
+		/* A question about the sender's own next ballot; no vote. */
+		if (px_ballot_node(m->h.ballot) != n->peers[from].id)
+			px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
+		else
+			px_handle_prevote(n, from, m->h.ballot);
+		return true;
+	case PX_MSG_PREVOTE_REPLY:
+		px_handle_prevote_reply(n, from, m->h.ballot, &m->prevote_reply);
+		return true;
 	}
 	return false;
 }

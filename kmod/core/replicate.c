@@ -558,24 +558,26 @@ void px_send_heartbeat(struct px_node *n)
 }
 
 /*
- * Whether we still lead: with leases, until our lease runs out (before any
- * acceptor's grant can); without, until an election timeout passed in
- * which no quorum answered.
+ * Whether we still lead (check-quorum): while a quorum answered a
+ * heartbeat round sent within the last election timeout (or we prepared
+ * our ballot that recently), and besides while our lease runs: no other
+ * node can be elected before it ends, and it serves reads until then.
+ * Otherwise the members we reach are a minority: we step down, and the
+ * followers, no longer hearing from us, may elect another.
  */
 bool px_leader_holds(struct px_node *n)
 {
 	u64 q;
 
-	if (n->cfg.lease_ns)
-		return n->now < n->lease_until;
+	if (n->cfg.lease_ns && n->now < n->lease_until)
+		return true;
 	if (px_quorum_has(&n->quorum, px_self_bit(n)))
 		return true;
 	q = px_hb_quorum_round(n);
-	if (n->hb_seq - q < PX_HB_RING &&
-	    n->now - n->hb_time[q % PX_HB_RING] <=
-	    PX_SILENT_ELECTIONS * n->cfg.election_ns)
+	if (q && n->hb_seq - q < PX_HB_RING &&
+	    n->now - n->hb_time[q % PX_HB_RING] <= n->cfg.election_ns)
 		return true;
-	return n->now - n->prepare_ns <= PX_SILENT_ELECTIONS * n->cfg.election_ns;
+	return n->now - n->prepare_ns <= n->cfg.election_ns;
 }
 
 /* Every follower that has not accepted a slot in time gets it again. */

@@ -268,6 +268,24 @@ static void rd_sess(struct rd *r, struct px_sess_table *t)
 	r->p = q;
 }
 
+/* A pre-vote, or its answer: yes (1) or no (0), nothing else. */
+static void rd_vote(struct rd *r, struct px_msg *m)
+{
+	struct px_prevote_reply *v = &m->prevote_reply;
+
+	if (m->h.type == PX_MSG_PREVOTE) {
+		m->prevote.commit = rd_u64(r);
+		return;
+	}
+	v->ballot = rd_u64(r);
+	v->granted = 0;
+	if (!rd_need(r, 1, PX_WE_SHORT))
+		return;
+	v->granted = *r->p++;
+	if (v->granted > 1)
+		r->err = -PX_WE_BAD_FIELD;
+}
+
 static void rd_body(struct rd *r, struct px_msg *m)
 {
 	switch (m->h.type) {
@@ -374,7 +392,10 @@ int px_wire_decode(const void *buf, size_t len, struct px_msg *m)
 	if (!m->h.sender)
 		return -PX_WE_BAD_FIELD;
 	r.type = m->h.type;
-	rd_body(&r, m);
+	if (r.type == PX_MSG_PREVOTE || r.type == PX_MSG_PREVOTE_REPLY)
+		rd_vote(&r, m);
+	else
+		rd_body(&r, m);
 	if (!r.err && r.p != r.end)
 		r.err = -PX_WE_TRAILING;
 	return r.err;
@@ -690,6 +711,19 @@ void px_wire_sess(struct px_wbuf *w, u64 index, const struct px_sessions *t)
 		wr_u64(w, t->s[i].seq);
 		wr_u64(w, t->s[i].index);
 	}
+}
+
+void px_wire_prevote(struct px_wbuf *w, const struct px_prevote *m)
+{
+	wr_type(w, PX_MSG_PREVOTE);
+	wr_u64(w, m->commit);
+}
+
+void px_wire_prevote_reply(struct px_wbuf *w, const struct px_prevote_reply *m)
+{
+	wr_type(w, PX_MSG_PREVOTE_REPLY);
+	wr_u64(w, m->ballot);
+	wr_u8(w, m->granted);
 }
 
 /* The most an entry of @len bytes takes: callers plan with this. */

@@ -22,6 +22,7 @@
  *                       FORWARD, CATCHUP, RECOVER_REPLY
  *   snapshot bytes      length (u32), then the bytes: SNAP_CHUNK
  *   sessions            count (u16), then records: SESS
+ *   vote                granted (u8), 0 or 1: PREVOTE_REPLY
  *
  * An entry is a 40-byte header, a client session when its flags say so,
  * and its value:
@@ -71,6 +72,8 @@ enum px_msg_type {
 	PX_MSG_SNAP_ACK,
 	PX_MSG_SESS_REQ,
 	PX_MSG_SESS,
+	PX_MSG_PREVOTE,
+	PX_MSG_PREVOTE_REPLY,
 	__PX_MSG_MAX
 };
 
@@ -272,6 +275,24 @@ struct px_sess_table {
 	const u8 *raw;
 };
 
+/*
+ * Pre-vote: would the members support a phase 1 in the header's ballot
+ * (the sender's next one, not yet raised)?  It asks for nothing to be
+ * promised and changes no state where it arrives.
+ */
+struct px_prevote {
+	u64 commit;		/* the sender's commit index, for tracing */
+};
+
+/*
+ * The answer to PREVOTE @ballot; the header carries the answering
+ * member's promise, from which the asker learns how high to go.
+ */
+struct px_prevote_reply {
+	u64 ballot;
+	u8 granted;		/* 0 or 1 */
+};
+
 struct px_msg {
 	struct px_hdr h;
 	union {
@@ -292,6 +313,8 @@ struct px_msg {
 		struct px_snap_ack snap_ack;
 		struct px_sess_req sess_req;
 		struct px_sess_table sess;
+		struct px_prevote prevote;
+		struct px_prevote_reply prevote_reply;
 	};
 };
 
@@ -350,6 +373,8 @@ void px_wire_snap_ack(struct px_wbuf *w, const struct px_snap_ack *m);
 void px_wire_sess_req(struct px_wbuf *w, const struct px_sess_req *m);
 /* @t NULL: PX_SESS_GONE. */
 void px_wire_sess(struct px_wbuf *w, u64 index, const struct px_sessions *t);
+void px_wire_prevote(struct px_wbuf *w, const struct px_prevote *m);
+void px_wire_prevote_reply(struct px_wbuf *w, const struct px_prevote_reply *m);
 /* Append an entry if it fits; false when the datagram is full. */
 bool px_wire_add_entry(struct px_wbuf *w, const struct px_wentry *e);
 void px_wire_last(struct px_wbuf *w);

@@ -104,6 +104,14 @@ static size_t build(int t, unsigned char *buf, size_t cap)
 								{ 8, 4, 5 } } });
 		ents = false;
 		break;
+	case PX_MSG_PREVOTE:
+		px_wire_prevote(&w, &(struct px_prevote){ 5 });
+		ents = false;
+		break;
+	case PX_MSG_PREVOTE_REPLY:
+		px_wire_prevote_reply(&w, &(struct px_prevote_reply){ 3, 1 });
+		ents = false;
+		break;
 	}
 	/* Odd types carry a client write (a session after the header). */
 	e.id.session = t % 2 ? 0x1234 : 0;

@@ -13,6 +13,12 @@
  * until it commits, and sometimes once more after (a lost answer).
  * After the fault phase the network heals and every proposal must commit.
  *
+ * Every seed starts with a flapping link: once one leader leads and every
+ * other node follows it, one follower is cut off and reconnected, again
+ * and again, on a network that loses almost nothing.  The leader and a
+ * majority stay connected, so the flapping must cause no election at all
+ * (pre-vote and check-quorum) and the leader must still lead after it.
+ *
  * Checked at every step: agreement, validity, integrity (no proposal
  * and no client write commits twice, a client's writes commit in the
  * order written), in-order gapless delivery, at most one valid lease at
@@ -131,9 +137,16 @@ static struct sim {
 	u64 snaps_taken, snaps_installed, snap_bytes;
 	struct client clients[NCLIENTS];
 	u64 repeats;		/* client retries of a committed write */
+	/* the flapping link */
+	int flap;		/* 0 settling, 1 flapping, 2 over */
+	u32 flap_leader, flap_node;
+	u64 flap_elections;	/* S.elections when the flapping began */
+	u64 flap_end, flap_next;
+	u32 flap_cuts;
 } S;
 
 static u64 sim_totals[3];	/* snapshots taken, installed, bytes installed */
+static u64 flap_totals[3];	/* seeds flapped, cuts, seeds never settled */
 
 static u64 rnd(void)
 {
@@ -750,6 +763,97 @@ static void random_fault(void)
 	}
 }
 
+/* The leader's index if one leads and every other node follows it, or -1. */
+static int settled_leader(void)
+{
+	struct px_status st;
+	int l = -1;
+	u32 i, lid = 0;
+
+	for (i = 0; i < S.n; i++) {
+		if (!S.nodes[i].up)
+			return -1;
+		px_get_status(S.nodes[i].px, &st, local(i));
+		if (st.role == PX_ROLE_LEADER) {
+			if (l >= 0)
+				return -1;
+			l = (int)i;
+		} else if (st.role != PX_ROLE_FOLLOWER) {
+			return -1;
+		}
+		if (!st.leader || (lid && st.leader != lid))
+			return -1;
+		lid = st.leader;
+	}
+	return l >= 0 && S.nodes[l].id == lid ? l : -1;
+}
+
+static void flap_isolate(u32 a, bool cut)
+{
+	u32 i;
+
+	for (i = 0; i < S.n; i++)
+		S.blocked[a][i] = S.blocked[i][a] = cut && i != a;
+}
+
+/*
+ * The flapping link: wait for a settled leader, then cut one follower
+ * off and reconnect it in turns of 20 to 120 ms (the election timeout is
+ * 50 ms) for 300 to 700 ms.  No node may start an election meanwhile and
+ * the leader must still lead at the end.  Returns whether the random
+ * faults may begin.
+ */
+static bool flap_step(void)
+{
+	struct px_status st;
+	int l;
+
+	if (S.flap == 2)
+		return true;
+	if (S.flap == 0) {
+		l = S.now >= 150 * MS ? settled_leader() : -1;
+		if (l < 0) {
+			if (S.now < 1000 * MS)
+				return false;
+			flap_totals[2]++;	/* never settled: no check */
+			S.flap = 2;
+			return true;
+		}
+		S.flap = 1;
+		S.flap_leader = (u32)l;
+		S.flap_node = ((u32)l + 1 + (u32)rndn(S.n - 1)) % S.n;
+		S.flap_elections = S.elections;
+		S.flap_end = S.now + 300 * MS + rndn(400 * MS);
+		S.flap_next = S.now;
+		flap_totals[0]++;
+		trace("flap n%u (leader n%u)", S.nodes[S.flap_node].id,
+		      S.nodes[l].id);
+	}
+	if (S.now >= S.flap_end) {
+		flap_isolate(S.flap_node, false);
+		S.flap = 2;
+		px_get_status(S.nodes[S.flap_leader].px, &st, local(S.flap_leader));
+		if (S.elections != S.flap_elections)
+			failf("flap", "%llu elections while n%u flapped",
+			      (unsigned long long)(S.elections - S.flap_elections),
+			      S.nodes[S.flap_node].id);
+		else if (st.role != PX_ROLE_LEADER)
+			failf("flap", "leader n%u lost the lead while n%u flapped",
+			      S.nodes[S.flap_leader].id, S.nodes[S.flap_node].id);
+		return true;
+	}
+	if (S.now >= S.flap_next) {
+		bool cut = !S.blocked[S.flap_node][S.flap_leader];
+
+		flap_isolate(S.flap_node, cut);
+		S.flap_cuts += cut;
+		flap_totals[1] += cut;
+		S.flap_next = S.now + 20 * MS + rndn(100 * MS);
+		trace("flap n%u %s", S.nodes[S.flap_node].id, cut ? "cut" : "up");
+	}
+	return false;
+}
+
 static void deliver(u32 k)
 {
 	struct msg m = S.msgs[k];
@@ -765,7 +869,7 @@ static void deliver(u32 k)
 
 static int run(u64 seed, u32 n)
 {
-	u64 fault_end, end, next_action = 0, next_fault;
+	u64 fault_end, end, next_action = 0, next_fault, loss, fault_len;
 	u32 i;
 
 	for (i = 0; i < S.nmsgs; i++)
@@ -808,7 +912,9 @@ static int run(u64 seed, u32 n)
 	for (i = 0; i < n; i++)
 		S.nodes[i].snap_every = S.snap_mode ?
 			2 + (u32)rndn(S.cfg.retain) : 0;
-	S.loss_pct = rndn(25);
+	loss = rndn(25);
+	/* While the link flaps, the rest of the network loses almost nothing. */
+	S.loss_pct = loss < 2 ? loss : 2;
 	S.dup_pct = rndn(10);
 	S.max_delay = 1 * MS + rndn(8 * MS);
 	for (i = 0; i < n; i++) {
@@ -817,9 +923,12 @@ static int run(u64 seed, u32 n)
 		start(i);
 	}
 	S.now = 0;
-	fault_end = 800 * MS + rndn(800 * MS);
-	end = fault_end + 3000 * MS;
-	next_fault = 20 * MS;
+	fault_len = 800 * MS + rndn(800 * MS);
+	/* The random faults begin once the link stopped flapping. */
+	fault_end = U64_MAX / 4;
+	end = U64_MAX / 2;
+	next_fault = 0;
+	S.flap = 0;
 
 	while (S.now < end && !S.fail) {
 		u64 t = end, dl;
@@ -856,7 +965,13 @@ static int run(u64 seed, u32 n)
 			after(who);
 		} else if (what == 3) {
 			next_action = S.now + 2 * MS + rndn(10 * MS);
-			if (S.now < fault_end && S.now >= next_fault) {
+			if (S.flap != 2 && flap_step()) {
+				S.loss_pct = loss;
+				fault_end = S.now + fault_len;
+				end = fault_end + 3000 * MS;
+				next_fault = S.now + 20 * MS;
+			}
+			if (S.flap == 2 && S.now < fault_end && S.now >= next_fault) {
 				random_fault();
 				next_fault = S.now + 20 * MS + rndn(150 * MS);
 			}
@@ -1000,12 +1115,17 @@ int main(int argc, char **argv)
 		if (fails && stop_first)
 			break;
 	}
-	if (!quiet || fails)
+	if (!quiet || fails) {
 		printf("sim: %u nodes, seeds %llu..%llu: %d failed, %llu deliveries, %llu snapshots taken, %llu installed (%llu bytes)\n",
 		       n, (unsigned long long)a, (unsigned long long)s - (s > b),
 		       fails, (unsigned long long)total,
 		       (unsigned long long)sim_totals[0],
 		       (unsigned long long)sim_totals[1],
 		       (unsigned long long)sim_totals[2]);
+		printf("sim: a link flapped in %llu seeds (%llu cuts); %llu seeds never settled\n",
+		       (unsigned long long)flap_totals[0],
+		       (unsigned long long)flap_totals[1],
+		       (unsigned long long)flap_totals[2]);
+	}
 	return fails ? 1 : 0;
 }

@@ -205,6 +205,14 @@ static void roundtrip(u8 t)
 	case PX_MSG_SESS:
 		px_wire_sess(&w, 16, &st);
 		break;
+	case PX_MSG_PREVOTE:
+		m.prevote.commit = 16;
+		px_wire_prevote(&w, &m.prevote);
+		break;
+	case PX_MSG_PREVOTE_REPLY:
+		m.prevote_reply = (struct px_prevote_reply){ 7ULL << 32 | 2, 1 };
+		px_wire_prevote_reply(&w, &m.prevote_reply);
+		break;
 	}
 	if (ents)
 		CHECK(px_wire_add_entry(&w, &e));
@@ -304,6 +312,19 @@ static void roundtrip(u8 t)
 		buf[w.len - 1] = 16;
 		break;
 	}
+	case PX_MSG_PREVOTE:
+		CHECK(d.prevote.commit == 16);
+		break;
+	case PX_MSG_PREVOTE_REPLY:
+		CHECK(d.prevote_reply.ballot == (7ULL << 32 | 2) &&
+		      d.prevote_reply.granted == 1);
+		/* A vote is yes or no. */
+		buf[w.len - 1] = 2;
+		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
+		buf[w.len - 1] = 0;
+		CHECK(px_wire_decode(buf, w.len, &d) == 0 &&
+		      !d.prevote_reply.granted);
+		break;
 	}
 	if (ents) {
 		const struct px_entries *es = t == PX_MSG_PROMISE ? &d.promise.ents :

@@ -59,6 +59,11 @@ static const char *const counters[PAXOS_CTR_MAX + 1] = {
 	[PAXOS_CTR_BEHIND] = "behind",
 	[PAXOS_CTR_SKIPPED] = "skipped",
 	[PAXOS_CTR_EVENTS_DROPPED] = "events_dropped",
+	[PAXOS_CTR_PREVOTES] = "prevotes",
+	[PAXOS_CTR_PREVOTES_GRANTED] = "prevotes_granted",
+	[PAXOS_CTR_PREVOTES_REFUSED] = "prevotes_refused",
+	[PAXOS_CTR_PREPARE_REFUSED] = "prepare_refused",
+	[PAXOS_CTR_CHECKQ_STEPDOWNS] = "checkq_stepdowns",
 };
 
 static const char *const log_events[] = {

@@ -185,6 +185,11 @@ enum paxos_counter {
 	PAXOS_CTR_BEHIND,	/* times entries it lacked were trimmed */
 	PAXOS_CTR_SKIPPED,	/* entries skipped for that (not strict) */
 	PAXOS_CTR_EVENTS_DROPPED,	/* notifications lost: queue full */
+	PAXOS_CTR_PREVOTES,	/* pre-vote rounds this node started */
+	PAXOS_CTR_PREVOTES_GRANTED,	/* pre-votes it granted others */
+	PAXOS_CTR_PREVOTES_REFUSED,	/* pre-votes it refused: a leader lives */
+	PAXOS_CTR_PREPARE_REFUSED,	/* phase 1 ignored: a leader lives */
+	PAXOS_CTR_CHECKQ_STEPDOWNS,	/* leader: no majority heard, stepped down */
 
 	__PAXOS_CTR_MAX,
 	PAXOS_CTR_MAX = __PAXOS_CTR_MAX - 1
