@@ -765,6 +765,113 @@ static void test_single(void)
 	}
 }
 
+static u64 u_ctr(u32 i, int c)
+{
+	struct px_status st;
+
+	px_get_status(C.px[i], &st, C.now);
+	return st.counters[c];
+}
+
+/*
+ * A follower cut off for six election timeouts at a time and reconnected
+ * asks in vain (pre-vote): it raises no ballot, the leader stays, and no
+ * node starts an election; with and without a lease.
+ */
+static void test_flap(void)
+{
+	struct px_status st;
+	u64 lease, ballot, e0, y0;
+	u32 f, g, k;
+	int l;
+
+	for (lease = 0; lease <= 200 * MS; lease += 200 * MS) {
+		l = u_elect(lease, 1 * MS);
+		if (l < 0)
+			return;
+		f = (l + 1) % 3;
+		g = (l + 2) % 3;
+		px_get_status(C.px[l], &st, C.now);
+		ballot = st.ballot;
+		e0 = u_ctr(0, PAXOS_CTR_ELECTIONS) + u_ctr(1, PAXOS_CTR_ELECTIONS) +
+		     u_ctr(2, PAXOS_CTR_ELECTIONS);
+		y0 = u_ctr(l, PAXOS_CTR_PREVOTES_GRANTED) +
+		     u_ctr(g, PAXOS_CTR_PREVOTES_GRANTED);
+		for (k = 0; k < 3; k++) {
+			C.cut[f] = true;
+			u_run(300);
+			C.cut[f] = false;
+			u_run(100);
+		}
+		CHECK(u_leader() == l);
+		px_get_status(C.px[l], &st, C.now);
+		CHECK(st.ballot == ballot);
+		CHECK(u_ctr(0, PAXOS_CTR_ELECTIONS) + u_ctr(1, PAXOS_CTR_ELECTIONS) +
+		      u_ctr(2, PAXOS_CTR_ELECTIONS) == e0);
+		/* It did ask, and heard no from the leader and the other. */
+		CHECK(u_ctr(f, PAXOS_CTR_PREVOTES) > 0);
+		CHECK(u_ctr(l, PAXOS_CTR_PREVOTES_REFUSED) > 0);
+		CHECK(u_ctr(g, PAXOS_CTR_PREVOTES_REFUSED) > 0);
+		CHECK(u_ctr(l, PAXOS_CTR_PREVOTES_GRANTED) +
+		      u_ctr(g, PAXOS_CTR_PREVOTES_GRANTED) == y0);
+		px_get_status(C.px[f], &st, C.now);
+		CHECK(st.leader == (u32)l + 1 && st.ballot == ballot);
+		for (k = 0; k < 3; k++)
+			px_node_destroy(C.px[k]);
+	}
+}
+
+/*
+ * Check-quorum: a leader that hears no majority steps down within an
+ * election timeout, or at its lease's end; a member that hears a leader
+ * ignores another node's PREPARE, promise unchanged.
+ */
+static void test_check_quorum(void)
+{
+	u64 lease;
+	u32 k;
+	int l, l2;
+
+	for (lease = 0; lease <= 200 * MS; lease += 200 * MS) {
+		l = u_elect(lease, 1 * MS);
+		if (l < 0)
+			return;
+		C.cut[l] = true;
+		u_run(lease ? 150 : 70);
+		CHECK(u_role(l) == (lease ? PX_ROLE_LEADER : PX_ROLE_FOLLOWER));
+		u_run(lease ? 100 : 0);
+		CHECK(u_role(l) == PX_ROLE_FOLLOWER);
+		CHECK(u_ctr(l, PAXOS_CTR_CHECKQ_STEPDOWNS) == 1);
+		/* The others elect one of themselves once they stop hearing it. */
+		u_run(400);
+		l2 = u_leader();
+		CHECK(l2 >= 0 && l2 != l);
+		for (k = 0; k < 3; k++)
+			px_node_destroy(C.px[k]);
+	}
+	/* A PREPARE from a follower while the leader is heard: ignored. */
+	l = u_elect(0, 1 * MS);
+	if (l < 0)
+		return;
+	{
+		u32 f = (l + 1) % 3, g = (l + 2) % 3;
+		struct px_status st;
+		u64 before;
+
+		px_get_status(C.px[g], &st, C.now);
+		before = st.ballot;
+		/* f starts phase 1 at once, as the old engine did. */
+		px_start_election(C.px[f]);
+		u_run(5);
+		px_get_status(C.px[g], &st, C.now);
+		CHECK(st.ballot == before);
+		CHECK(u_ctr(g, PAXOS_CTR_PREPARE_REFUSED) > 0);
+		CHECK(u_ctr(l, PAXOS_CTR_PREPARE_REFUSED) > 0);
+	}
+	for (k = 0; k < 3; k++)
+		px_node_destroy(C.px[k]);
+}
+
 static void test_failover_and_recovery(void)
 {
 	struct px_status st;
@@ -1253,6 +1360,8 @@ int main(void)
 	test_cluster_basics();
 	test_single();
 	test_failover_and_recovery();
+	test_flap();
+	test_check_quorum();
 	test_trim_and_behind();
 	test_pending_window();
 	test_retain_bytes();

@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# timeout=400
+#
+# Three nodes under a write load; one follower's link flaps (down 2 s, up
+# 2 s) for FLAP_SECONDS (60; a debug kernel may run it shorter).  The
+# leader and the other follower stay connected, so pre-vote and
+# check-quorum must keep the flapping node from deposing the leader: no
+# node starts an election, no node sees the leader change, and every
+# write acknowledged meanwhile is in the log, once.
+set -e
+cd "$(dirname "$0")"
+. ./lib.sh
+trap 'touch /tmp/flap.stop; kill "$mon" 2>/dev/null; cleanup' EXIT
+
+FLAP_SECONDS=${FLAP_SECONDS:-60}
+mon=
+rm -f /tmp/flap.stop /tmp/flap.acked.* /tmp/flap.mon
+
+# counter NAME: its sum over the three nodes.
+counter() {
+	s=0
+	for i in 1 2 3; do
+		v=$(n "$i" paxosctl status | sed -n "s/^  $1 //p")
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
+
+# writer NODE: write until told to stop; note each write acknowledged.
+writer() {
+	k=0
+	while [ ! -e /tmp/flap.stop ]; do
+		k=$((k + 1))
+		v="flap-$1-$k"
+		if idx=$(timeout 30 ip netns exec "pxn$1" plog write "$v" 2>/dev/null); then
+			echo "$idx $v" >>"/tmp/flap.acked.$1"
+		fi
+	done
+}
+
+start_cluster 3
+leader=$(wait_leader 30) || fail "no leader"
+n "$leader" plog write warm >/dev/null || fail "first write"
+# The elections of the start are over: count from here.
+sleep 1
+leader=$(wait_leader 5) || fail "no leader after the start"
+f=$((leader % 3 + 1))
+g=$((f % 3 + 1))
+[ "$g" = "$leader" ] && g=$((g % 3 + 1))
+echo "leader $leader, node $f flaps, node $g stays"
+
+# Every change of leader node $g sees (not through n(): $! is paxosctl).
+ip netns exec "pxn$g" paxosctl monitor >/tmp/flap.mon &
+mon=$!
+k=0
+until n "$g" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' \
+		/proc/net/netlink; do
+	k=$((k + 1))
+	[ "$k" -lt 300 ] || fail "paxosctl monitor never joined the group"
+	sleep 0.1
+done
+
+e0=$(counter elections)
+writer "$leader" &
+w1=$!
+writer "$g" &
+w2=$!
+writer "$f" &
+w3=$!
+
+end=$(($(date +%s) + FLAP_SECONDS))
+cycles=0
+while [ "$(date +%s)" -lt "$end" ]; do
+	ip -n "pxn$f" link set eth0 down
+	sleep 2
+	ip -n "pxn$f" link set eth0 up
+	sleep 2
+	cycles=$((cycles + 1))
+done
+touch /tmp/flap.stop
+wait "$w1" "$w2" "$w3" || true
+sleep 1
+e1=$(counter elections)
+kill "$mon" 2>/dev/null || true
+wait "$mon" 2>/dev/null || true
+mon=
+
+changes=$(grep -c '^leader ' /tmp/flap.mon || true)
+echo "$cycles flaps of node $f in ${FLAP_SECONDS} s: $((e1 - e0)) elections, $changes leader changes seen on node $g"
+echo "pre-votes: $(counter prevotes) asked, $(counter prevotes_granted) granted, $(counter prevotes_refused) refused;" \
+	"phase 1 refused $(counter prepare_refused) times; check-quorum step-downs $(counter checkq_stepdowns)"
+acked=$(cat /tmp/flap.acked.* 2>/dev/null | wc -l)
+echo "writes acknowledged: $acked"
+
+[ "$cycles" -ge 1 ] || fail "the link never flapped"
+[ "$((e1 - e0))" -eq 0 ] || fail "$((e1 - e0)) elections while node $f flapped"
+[ "$changes" -eq 0 ] || fail "$changes leader changes while node $f flapped: $(cat /tmp/flap.mon)"
+[ "$(field "$leader" state)" = leader ] || fail "node $leader no longer leads"
+[ "$acked" -gt 0 ] || fail "no write acknowledged"
+
+# Every node delivers the same log; each acknowledged write is in it
+# once, at the index its writer was told.
+converge "$leader" 30 1 2 3
+cat /tmp/flap.acked.* | while read -r idx v; do
+	c=$(grep -c " $(hex "$v")\$" "/tmp/log.$leader" || true)
+	[ "$c" = 1 ] || fail "write $v acknowledged at $idx is in the log $c times"
+	grep -q "^$idx [0-9]* $(hex "$v")\$" "/tmp/log.$leader" ||
+		fail "write $v is not at index $idx"
+done
+echo "all $acked acknowledged writes are in the log of every node"
