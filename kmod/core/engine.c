@@ -601,7 +601,8 @@ u64 px_next_deadline(const struct px_node *n)
 			d = px_min64(d, n->spread_at);
 		if (n->news_at)
 			d = px_min64(d, n->news_at);
-		if (n->cfg.lease_ns)
+		/* A lease run out leaves the leader to check-quorum. */
+		if (n->cfg.lease_ns && n->lease_until > n->now)
 			d = px_min64(d, n->lease_until);
 		break;
 	default:

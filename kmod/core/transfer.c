@@ -256,6 +256,7 @@ static void behind(struct px_node *n, const struct px_catchup *m)
 /* Chosen entries from another node's log. */
 void px_handle_catchup(struct px_node *n, const struct px_catchup *m)
 {
+	u64 before = n->log.commit;
 	struct px_wentry e;
 	size_t off = 0;
 	u32 k;
@@ -280,8 +281,14 @@ void px_handle_catchup(struct px_node *n, const struct px_catchup *m)
 		if (s)
 			s->chosen = true;
 	}
-	/* More at once, unless behind: then asking again brings nothing new. */
-	if (!n->behind)
-		n->catchup_sent = 0;
 	px_deliver(n);
+	/*
+	 * More at once if this delivered something, unless behind: then
+	 * asking again brings nothing new.  An answer that delivered nothing
+	 * (waiting for client sessions, say) must not ask again at once:
+	 * each of its up to PX_CATCHUP_FRAGS fragments would, and the
+	 * answers would multiply.
+	 */
+	if (!n->behind && n->log.commit > before)
+		n->catchup_sent = 0;
 }
