@@ -44,9 +44,17 @@ writer() {
 start_cluster 3
 leader=$(wait_leader 30) || fail "no leader"
 n "$leader" plog write warm >/dev/null || fail "first write"
-# The elections of the start are over: count from here.
-sleep 1
-leader=$(wait_leader 5) || fail "no leader after the start"
+# The start is over once one node led for 3 s with no election: the
+# last node to finish recovering may still have started one.
+k=0
+while :; do
+	e0=$(counter elections)
+	leader=$(wait_leader 10) || fail "no leader after the start"
+	sleep 3
+	[ "$(counter elections)" = "$e0" ] && [ "$(field "$leader" state)" = leader ] && break
+	k=$((k + 1))
+	[ "$k" -lt 10 ] || fail "the cluster never settled"
+done
 f=$((leader % 3 + 1))
 g=$((f % 3 + 1))
 [ "$g" = "$leader" ] && g=$((g % 3 + 1))
@@ -63,7 +71,8 @@ until n "$g" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' \
 	sleep 0.1
 done
 
-e0=$(counter elections)
+[ "$(counter elections)" = "$e0" ] && [ "$(field "$leader" state)" = leader ] ||
+	fail "an election before the link began to flap"
 writer "$leader" &
 w1=$!
 writer "$g" &
