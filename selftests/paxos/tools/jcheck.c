@@ -8,7 +8,11 @@
  *   lost	 an acknowledged write is at its acknowledged index ...
  *   wrong-index ... and nowhere else
  *   duplicate	 no value is at two indices (indeterminate writes included)
- *   phantom	 every value in the log is one a writer wrote
+ *   retry-twice a write retried through its client session (TRIES > 1)
+ *		 is at one index at most, however many attempts it took ...
+ *   retry-index ... and if acknowledged, at the index the retry returned
+ *   phantom	 every value in the log is one a writer wrote, or a pxkv
+ *		 command (magic "kv")
  *   realtime	 a write that completed before another was invoked has the
  *		 lower index (acknowledged writes, and indeterminate ones
  *		 found in the log, which never completed)
@@ -24,7 +28,12 @@
  *		 covers give, where they are known; where some are not, the
  *		 first snapshot past them anchors the chain and later ones are
  *		 checked against it
+ *   kv-snapshot a pxkv snapshot a reader loaded ("kv") holds the state
+ *		 pxkv's state machine (kv.c) gives when it applies the log up
+ *		 to its index, where every entry up to there is known
  *
+ * It replays the pxkv commands of the whole log through kv.c and prints
+ * the digest `pxkv hash` must give on every node at that index.
  * It prints the figures, up to five examples of each violation, and one
  * line per kind with its count; exit 0 when there is none, 1 when there
  * is, 2 when a history cannot be read.
@@ -37,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "jepsen.h"
+#include "kv.h"
 
 #define PAXOS_REC_DATA_T	1	/* uapi record types, as logged */
 #define PAXOS_REC_NOOP_T	2
@@ -70,13 +80,15 @@ static char *xstrdup(const char *s)
 enum kind {
 	V_DISAGREE, V_LOST, V_WRONG_INDEX, V_DUPLICATE, V_PHANTOM, V_REALTIME,
 	V_BARRIER_BELOW, V_BARRIER_ABOVE, V_GAP, V_BACKWARDS, V_ERANGE,
-	V_OLD_SNAPSHOT, V_SNAP_DAMAGED, V_SNAP_CONTENT, V_KINDS
+	V_OLD_SNAPSHOT, V_SNAP_DAMAGED, V_SNAP_CONTENT, V_RETRY_TWICE,
+	V_RETRY_INDEX, V_KV_SNAPSHOT, V_KINDS
 };
 
 static const char *const kind_name[V_KINDS] = {
 	"disagree", "lost", "wrong-index", "duplicate", "phantom", "realtime",
 	"barrier-below", "barrier-above", "gap", "backwards", "erange",
-	"old-snapshot", "snapshot-damaged", "snapshot-content",
+	"old-snapshot", "snapshot-damaged", "snapshot-content", "retry-twice",
+	"retry-index", "kv-snapshot",
 };
 
 static unsigned long nviol[V_KINDS];
@@ -153,6 +165,7 @@ struct op {
 	char kind;		/* 'w' or 'b' */
 	int ok;
 	char err[24];
+	unsigned int tries;	/* attempts, retries through the session */
 	uint64_t invoke, complete, index;
 	char *value;		/* writes */
 	uint64_t found;		/* writes: where the log holds the value, 0 */
@@ -167,7 +180,7 @@ struct ent {
 struct claim {
 	uint64_t index, count, hash;
 	const char *by;
-	char kind;		/* 's' read, 'p' written */
+	char kind;		/* 's' read, 'p' written, 'k' pxkv's read */
 };
 
 struct stream {
@@ -181,8 +194,8 @@ static struct op *ops;
 static size_t nops;
 static struct ent *log_;
 static uint64_t log_cap, max_index;
-static struct claim *claims;
-static size_t nclaims;
+static struct claim *claims, *kvclaims;
+static size_t nclaims, nkvclaims;
 static struct stream streams[MAX_STREAMS];
 static int nstreams;
 
@@ -205,6 +218,11 @@ static struct stream *stream(const char *name)
 static void add_claim(char kind, const char *by, uint64_t index, uint64_t count,
 		      uint64_t hash)
 {
+	if (kind == 'k') {
+		kvclaims = xrealloc(kvclaims, (nkvclaims + 1) * sizeof(*kvclaims));
+		kvclaims[nkvclaims++] = (struct claim){ index, count, hash, by, kind };
+		return;
+	}
 	claims = xrealloc(claims, (nclaims + 1) * sizeof(*claims));
 	claims[nclaims++] = (struct claim){ index, count, hash, by, kind };
 }
@@ -265,7 +283,7 @@ static int parse(const char *file)
 		unsigned int node, thread, type;
 		struct stream *s;
 		struct op o;
-		int bad = 0;
+		int bad = 0, n;
 
 		ln++;
 		line[strcspn(line, "\n")] = 0;
@@ -276,8 +294,10 @@ static int parse(const char *file)
 		case 'w':
 		case 'b':
 			memset(&o, 0, sizeof(o));
-			if (sscanf(line + 1, "%u %u %llu %llu %llu %23s %llu", &node,
-				   &thread, &a, &b, &c, o.err, &d) != 7) {
+			o.tries = 1;
+			n = sscanf(line + 1, "%u %u %llu %llu %llu %23s %llu %u", &node,
+				   &thread, &a, &b, &c, o.err, &d, &o.tries);
+			if ((n != 7 && n != 8) || !o.tries) {
 				bad = 1;
 				break;
 			}
@@ -323,7 +343,7 @@ static int parse(const char *file)
 			if (a + 1 < s->next)
 				violation(V_OLD_SNAPSHOT, "reader %s: snapshot record %llu at %" PRIu64
 					  ", older than its state", s->name, a, s->next);
-			if (strcmp(res, "ok"))
+			if (strcmp(res, "ok") && strcmp(res, "kv"))
 				violation(V_SNAP_DAMAGED, "reader %s: snapshot %llu: %s",
 					  s->name, a, res);
 			s->next = a + 1;
@@ -332,7 +352,7 @@ static int parse(const char *file)
 			s->last = a;
 			if (a > max_index)
 				max_index = a;
-			add_claim('s', s->name, a, b, c);
+			add_claim(strcmp(res, "kv") ? 's' : 'k', s->name, a, b, c);
 			break;
 		case 'd':
 			if (sscanf(line + 1, "%63s %llu", name, &a) != 2) {
@@ -370,6 +390,7 @@ static int parse(const char *file)
 /* ------------------------------------------------------------ checks */
 
 static struct map values;	/* value -> index in the log */
+static unsigned long kv_entries;
 static struct map writes;	/* value -> op + 1 */
 
 static void check_values(void)
@@ -392,10 +413,21 @@ static void check_values(void)
 
 		if (!e->tok || e->type != PAXOS_REC_DATA_T)
 			continue;
+		if (!strncmp(e->tok, "=6b76", 5)) {	/* "kv": pxkv's */
+			kv_entries++;
+			continue;
+		}
 		s = map_find(&values, e->tok);
 		if (s) {
-			violation(V_DUPLICATE, "%s at index %" PRIu64 " and at %" PRIu64,
-				  e->tok, s->val, i);
+			struct slot *w = map_find(&writes, e->tok);
+
+			if (w && ops[w->val - 1].tries > 1)
+				violation(V_RETRY_TWICE, "%s, retried %u times, at index %"
+					  PRIu64 " and at %" PRIu64, e->tok,
+					  ops[w->val - 1].tries - 1, s->val, i);
+			else
+				violation(V_DUPLICATE, "%s at index %" PRIu64 " and at %"
+					  PRIu64, e->tok, s->val, i);
 			continue;
 		}
 		map_put(&values, e->tok, i);
@@ -419,7 +451,16 @@ static void check_acks(void)
 
 		if (o->kind != 'w' || !o->ok || o->found == o->index)
 			continue;
-		if (o->found)
+		if (o->tries > 1 && o->found)
+			violation(V_RETRY_INDEX, "%s acknowledged at %" PRIu64
+				  " after %u retries is at %" PRIu64, o->value,
+				  o->index, o->tries - 1, o->found);
+		else if (o->tries > 1 && o->index < log_cap && log_[o->index].tok)
+			violation(V_RETRY_INDEX, "%s acknowledged at %" PRIu64
+				  " after %u retries is nowhere; %" PRIu64 " holds %s",
+				  o->value, o->index, o->tries - 1, o->index,
+				  log_[o->index].tok);
+		else if (o->found)
 			violation(V_WRONG_INDEX, "%s acknowledged at %" PRIu64
 				  " is at %" PRIu64, o->value, o->index, o->found);
 		else if (o->index < log_cap && log_[o->index].tok)
@@ -591,13 +632,72 @@ static void check_snapshots(void)
 	}
 }
 
+/*
+ * pxkv's state machine over the log: each kv snapshot a reader loaded
+ * against the state at its index, and the digest at the log's end.
+ */
+static unsigned long kv_verified, kv_unknown;
+static uint64_t kv_digest, kv_index;
+static int kv_complete;
+
+static void check_kv(void)
+{
+	static unsigned char val[2 * 8192 + 8];
+	struct kv_sm sm;
+	uint64_t i, d;
+	size_t c = 0;
+	int known = 1;
+
+	if (nkvclaims)
+		qsort(kvclaims, nkvclaims, sizeof(*kvclaims), by_index);
+	kv_sm_init(&sm);
+	for (i = 1; i <= max_index; i++) {
+		struct kv_result res;
+
+		if (i >= log_cap || !log_[i].tok) {
+			known = 0;
+		} else if (log_[i].type == PAXOS_REC_DATA_T) {
+			size_t n = decode(log_[i].tok, val);
+
+			if (kv_sm_apply(&sm, i, val, n, &res) < 0) {
+				fprintf(stderr, "jcheck: kv entry %" PRIu64 ": cannot apply\n", i);
+				exit(2);
+			}
+		} else {
+			kv_sm_skip(&sm, i);
+		}
+		for (; c < nkvclaims && kvclaims[c].index == i; c++) {
+			if (!known) {
+				kv_unknown++;
+				continue;
+			}
+			if (kv_sm_digest(&sm, &d))
+				exit(2);
+			if (d != kvclaims[c].hash)
+				violation(V_KV_SNAPSHOT, "pxkv snapshot %" PRIu64 " read by %s: digest %016"
+					  PRIx64 "; the log gives %016" PRIx64, i,
+					  kvclaims[c].by, kvclaims[c].hash, d);
+			else
+				kv_verified++;
+		}
+	}
+	kv_unknown += nkvclaims - c;
+	kv_complete = known;
+	kv_index = max_index;
+	if (known && kv_sm_digest(&sm, &kv_digest))
+		exit(2);
+	kv_sm_free(&sm);
+}
+
 /* ------------------------------------------------------------ report */
 
 static void report(void)
 {
 	unsigned long wok = 0, wfail = 0, wcommitted = 0, bok = 0, bfail = 0;
 	unsigned long known = 0, data = 0, noop = 0, total = 0;
-	char errs[512] = "";
+	unsigned long rok = 0, rfail = 0, rtries = 0, rfound = 0;
+	char errs[512] = "", rerrs[256] = "";
+	size_t rlen = 0;
 	struct map byerr = { 0 };
 	size_t k, len = 0;
 	uint64_t i;
@@ -607,6 +707,15 @@ static void report(void)
 		const struct op *o = &ops[k];
 		struct slot *s;
 
+		if (o->kind == 'w' && o->tries > 1) {
+			rtries += o->tries;
+			rok += o->ok;
+			rfound += !!o->found;
+			if (!o->ok && rlen < sizeof(rerrs) - 32 && !strstr(rerrs, o->err))
+				rlen += snprintf(rerrs + rlen, sizeof(rerrs) - rlen, "%s%s",
+						 rlen ? " " : "", o->err);
+			rfail += !o->ok;
+		}
 		if (o->kind == 'b') {
 			bok += o->ok;
 			bfail += !o->ok;
@@ -653,8 +762,15 @@ static void report(void)
 	printf("jcheck: snapshots: %lu checked against the log, %lu anchoring the chain past unread entries\n",
 	       verified, anchored);
 	printf("jcheck: acknowledged writes at an index no reader saw: %lu\n", unverified);
+	printf("jcheck: retried through their session: %lu writes (%lu attempts): %lu acknowledged, %lu failed (%s), %lu in the log, each at most once\n",
+	       rok + rfail, rtries, rok, rfail, rfail ? rerrs : "none", rfound);
+	printf("jcheck: pxkv: %lu commands in the log, %lu snapshots checked against it, %lu past unread entries\n",
+	       kv_entries, kv_verified, kv_unknown);
+	if (kv_complete)
+		printf("jcheck: pxkv: digest %016" PRIx64 " %" PRIu64 "\n", kv_digest, kv_index);
 	printf("jcheck: skipped %lu, lost %lu, duplicates %lu\n", total,
-	       nviol[V_LOST] + nviol[V_WRONG_INDEX], nviol[V_DUPLICATE]);
+	       nviol[V_LOST] + nviol[V_WRONG_INDEX] + nviol[V_RETRY_INDEX],
+	       nviol[V_DUPLICATE] + nviol[V_RETRY_TWICE]);
 	for (j = 0; j < V_KINDS; j++)
 		printf("jcheck: %s %lu\n", kind_name[j], nviol[j]);
 }
@@ -675,6 +791,7 @@ int main(int argc, char **argv)
 	check_acks();
 	check_order();
 	check_snapshots();
+	check_kv();
 	report();
 	for (i = 0; i < V_KINDS; i++)
 		bad += nviol[i];

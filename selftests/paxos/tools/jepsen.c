@@ -4,17 +4,21 @@
  * logs a history that jcheck verifies offline.  Times are CLOCK_MONOTONIC
  * nanoseconds, which every network namespace of one machine shares.
  *
- *   jepsen write NODE WRITERS BARRIERS SECONDS GRACE OUT
+ *   jepsen write NODE WRITERS BARRIERS SECONDS GRACE OUT [RETRYING]
  *	WRITERS threads write unique values "wNODE-THREAD-SEQ" with blocking
  *	write() and BARRIERS threads take PAXOS_IOC_BARRIER, each on its own
  *	file, for SECONDS; calls still blocked GRACE seconds later are
- *	interrupted (EINTR).  The clients run at nice 10 and pace their
- *	calls: 5 ms of rest after a write,
- *	10 ms after a barrier, 100 ms after a failure.  One line per call,
- *	written to OUT at the end:
- *	  w NODE THREAD SEQ INVOKE COMPLETE ok INDEX	acknowledged
- *	  w NODE THREAD SEQ INVOKE COMPLETE ERRNO 0	indeterminate
- *	  b NODE THREAD SEQ INVOKE COMPLETE ok|ERRNO INDEX
+ *	interrupted (EINTR).  The first RETRYING (0) writers retry a write
+ *	that failed undecided (EINTR, ETIMEDOUT, ENOTCONN, ENODEV) with the
+ *	same bytes on the same file, its client session's retry, until it is
+ *	decided or the grace is over; the others write the next value.  The
+ *	clients run at nice 10 and pace their calls: 5 ms of rest after a
+ *	write, 10 ms after a barrier, 100 ms after a failure or before a
+ *	retry.  One line per call (a write with its retries), written to OUT
+ *	at the end, TRIES the attempts:
+ *	  w NODE THREAD SEQ INVOKE COMPLETE ok INDEX TRIES	acknowledged
+ *	  w NODE THREAD SEQ INVOKE COMPLETE ERRNO 0 TRIES	indeterminate
+ *	  b NODE THREAD SEQ INVOKE COMPLETE ok|ERRNO INDEX 1
  *   jepsen read NAME OUT [EVERY [SIZE]]
  *	The application: follows the log from index 1 through the node's
  *	restarts (ENOTCONN: same file, same position), applies every record
@@ -28,8 +32,18 @@
  *	  p NAME INDEX COUNT HASH SIZE ok|ERRNO	a snapshot written
  *	  d NAME POS				the node went down
  *	  g NAME POS ERRNO			read failed at POS (a skip follows)
+ *	A snapshot record that is pxkv's (pxkvd on the same log writes the
+ *	snapshots, EVERY 0) is loaded as kv.c's and logged with its digest
+ *	as HASH and "kv": this reader's own state is unknown past it.
  *   jepsen read NAME OUT upto:INDEX
  *	A new reader from index 1 to INDEX, writing no snapshot.
+ *   jepsen kv NODE SOCKET SECONDS GRACE OUT
+ *	A pxkv client of the pxkvd at SOCKET, one request at a time for
+ *	SECONDS: put, cas, del on its node's keys, lock and unlock of locks
+ *	the nodes share.  A request is sent again (same client, same number)
+ *	while the daemon is unreachable or answers unavailable, until it is
+ *	answered or GRACE seconds after the end.  One line per request:
+ *	  k NODE SEQ OP CODE INDEX DUP SENDS
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,14 +57,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/paxos.h>
 #include "jepsen.h"
+#include "kv.h"
+#include "proto.h"
 
 #define MAX_THREADS	64
 #define PIECE		16384	/* snapshot bytes per ioctl */
 #define MAX_SNAP	(16u << 20)
+#define PXKV_SNAP_MAGIC	"PXKVSNAP"	/* kv.c's snapshots */
 
 static uint64_t now_ns(void)
 {
@@ -90,19 +109,29 @@ static int dev(int flags)
 struct op {
 	char kind;		/* 'w' or 'b' */
 	int err;		/* 0: ok */
+	unsigned int tries;
 	uint64_t seq, invoke, complete, index;
 };
 
 struct client {
 	pthread_t tid;
 	char kind;
+	int retry;
 	unsigned int node, thread;
 	atomic_int done;
 	struct op *ops;
 	size_t len, cap;
 };
 
-static atomic_int stopping;
+static atomic_int stopping, giving_up;
+
+/* A write that failed so may still commit: the same bytes again on the
+ * same file are its retry under the same session number.
+ */
+static int undecided(int e)
+{
+	return e == EINTR || e == ETIMEDOUT || e == ENOTCONN || e == ENODEV;
+}
 
 static void push(struct client *c, const struct op *o)
 {
@@ -124,16 +153,25 @@ static void *client(void *arg)
 	uint64_t seq;
 
 	for (seq = 1; !atomic_load(&stopping); seq++) {
-		struct op o = { .kind = c->kind, .seq = seq };
+		struct op o = { .kind = c->kind, .seq = seq,
+				 .tries = c->kind == 'b' };
 		char v[64];
 		int len = snprintf(v, sizeof(v), "w%u-%u-%" PRIu64,
 				   c->node, c->thread, seq);
 
 		o.invoke = now_ns();
 		if (c->kind == 'w') {
-			if (write(fd, v, len) != len ||
-			    ioctl(fd, PAXOS_IOC_LAST_WRITE, &o.index))
-				o.err = errno;
+			for (;;) {
+				o.tries++;
+				o.err = 0;
+				if (write(fd, v, len) != len ||
+				    ioctl(fd, PAXOS_IOC_LAST_WRITE, &o.index))
+					o.err = errno;
+				if (!o.err || !c->retry || !undecided(o.err) ||
+				    atomic_load(&giving_up))
+					break;
+				pause_ms(100);
+			}
 		} else if (ioctl(fd, PAXOS_IOC_BARRIER, &o.index)) {
 			o.err = errno;
 		}
@@ -161,19 +199,21 @@ static void on_signal(int sig)
 static int run_clients(int argc, char **argv)
 {
 	static struct client cs[MAX_THREADS];
-	unsigned int node, nw, nb, secs, grace, i, n, left;
+	unsigned int node, nw, nb, nr = 0, secs, grace, i, n, left;
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t deadline;
-	size_t j, ok = 0, failed = 0;
+	size_t j, ok = 0, failed = 0, retried = 0, tries = 0, saved = 0;
 	FILE *out;
 
-	if (argc != 8)
+	if (argc != 8 && argc != 9)
 		return 2;
 	node = strtoul(argv[2], NULL, 0);
 	nw = strtoul(argv[3], NULL, 0);
 	nb = strtoul(argv[4], NULL, 0);
 	secs = strtoul(argv[5], NULL, 0);
 	grace = strtoul(argv[6], NULL, 0);
+	if (argc == 9)
+		nr = strtoul(argv[8], NULL, 0);
 	n = nw + nb;
 	if (!n || n > MAX_THREADS || !secs)
 		return 2;
@@ -189,6 +229,7 @@ static int run_clients(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	for (i = 0; i < n; i++) {
 		cs[i].kind = i < nw ? 'w' : 'b';
+		cs[i].retry = i < nr;
 		cs[i].node = node;
 		cs[i].thread = i;
 		if (pthread_create(&cs[i].tid, NULL, client, &cs[i])) {
@@ -206,10 +247,12 @@ static int run_clients(int argc, char **argv)
 			left += !atomic_load(&cs[i].done);
 		if (!left)
 			break;
-		if (now_ns() > deadline)
+		if (now_ns() > deadline) {
+			atomic_store(&giving_up, 1);
 			for (i = 0; i < n; i++)
 				if (!atomic_load(&cs[i].done))
 					pthread_kill(cs[i].tid, SIGUSR1);
+		}
 		pause_ms(100);
 	}
 	for (i = 0; i < n; i++) {
@@ -218,20 +261,26 @@ static int run_clients(int argc, char **argv)
 			const struct op *o = &cs[i].ops[j];
 
 			fprintf(out, "%c %u %u %" PRIu64 " %" PRIu64 " %" PRIu64
-				" %s %" PRIu64 "\n", o->kind, node, i, o->seq,
+				" %s %" PRIu64 " %u\n", o->kind, node, i, o->seq,
 				o->invoke, o->complete, o->err ? ename(o->err) : "ok",
-				o->index);
+				o->index, o->tries);
 			if (o->err)
 				failed++;
 			else
 				ok++;
+			if (o->tries > 1) {
+				retried++;
+				tries += o->tries;
+				saved += !o->err;
+			}
 		}
 	}
 	if (fclose(out)) {
 		perror(argv[7]);
 		return 1;
 	}
-	printf("node %u: %zu calls ok, %zu failed\n", node, ok, failed);
+	printf("node %u: %zu calls ok, %zu failed; %zu writes retried (%zu attempts), %zu of them acknowledged\n",
+	       node, ok, failed, retried, tries, saved);
 	return 0;
 }
 
@@ -307,6 +356,24 @@ static void snap_write(struct reader *r)
 		r->written++;
 }
 
+/* A pxkv snapshot at @index: "kv" and its state's digest, or why not. */
+static const char *kv_snap(const unsigned char *b, uint64_t size,
+			   uint64_t index, uint64_t *digest)
+{
+	const char *why = "kv";
+	struct kv_sm t;
+
+	kv_sm_init(&t);
+	if (kv_sm_deserialize(&t, b, size))
+		why = "kv-malformed";
+	else if (t.applied != index)
+		why = "kv-wrong-index";
+	else if (kv_sm_digest(&t, digest))
+		why = "kv-no-memory";
+	kv_sm_free(&t);
+	return why;
+}
+
 /*
  * Load the snapshot record at @index: 0 with the state replaced, or the
  * errno of PAXOS_IOC_SNAP_READ (ESTALE: replaced, read the log again).
@@ -318,6 +385,7 @@ static int snap_load(struct reader *r, uint64_t index)
 	const char *why = "ok";
 	uint64_t size = 0, k;
 	struct jsnap h;
+	int kv = 0;
 
 	do {
 		unsigned char piece[7000];	/* odd pieces: across chunks */
@@ -350,10 +418,16 @@ static int snap_load(struct reader *r, uint64_t index)
 	memset(&h, 0, sizeof(h));
 	if (b && !strcmp(why, "ok")) {
 		memcpy(&h, b, sizeof(h));
-		if (memcmp(h.magic, JSNAP_MAGIC, 8) || h.size != size)
+		if (!memcmp(h.magic, PXKV_SNAP_MAGIC, 8)) {
+			/* pxkv's: its digest, for jcheck to check. */
+			memset(&h, 0, sizeof(h));
+			why = kv_snap(b, size, index, &h.hash);
+			kv = 1;
+		} else if (memcmp(h.magic, JSNAP_MAGIC, 8) || h.size != size) {
 			why = "bad-header";
-		else if (h.index != index)
+		} else if (h.index != index) {
 			why = "wrong-index";
+		}
 		for (k = sizeof(h); k < size && !strcmp(why, "ok"); k++)
 			if (b[k] != jsnap_byte(h.hash, k))
 				why = "damaged";
@@ -361,6 +435,9 @@ static int snap_load(struct reader *r, uint64_t index)
 	free(b);
 	fprintf(r->out, "s %s %" PRIu64 " %" PRIu64 " %016" PRIx64 " %" PRIu64
 		" %s\n", r->name, index, h.count, h.hash, size, why);
+	/* Past pxkv's our state is unknown: no snapshot of it. */
+	if (kv)
+		r->every = 0;
 	/* A bad one is reported; the state goes on from what it claims. */
 	r->applied = index;
 	r->count = h.count;
@@ -511,13 +588,154 @@ static int run_reader(int argc, char **argv)
 	return terminated ? 3 : 0;
 }
 
+/* ------------------------------------------------------------ pxkv */
+
+static int kv_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int run_kv(int argc, char **argv)
+{
+	static const char *const opname[] = { "put", "cas", "del", "lock", "unlock" };
+	static const uint8_t op[] = { KV_PUT, KV_CAS, KV_DEL, KV_LOCK, KV_UNLOCK };
+	unsigned long acked[5] = { 0 }, cond = 0, dups = 0, resent = 0;
+	uint64_t deadline, giveup, seq, client;
+	unsigned int node;
+	const char *sock;
+	int fd = -1;
+	FILE *out;
+
+	if (argc != 7)
+		return 2;
+	node = strtoul(argv[2], NULL, 0);
+	sock = argv[3];
+	deadline = now_ns() + strtoull(argv[4], NULL, 0) * 1000000000ull;
+	giveup = deadline + strtoull(argv[5], NULL, 0) * 1000000000ull;
+	out = fopen(argv[6], "w");
+	if (!out) {
+		perror(argv[6]);
+		return 1;
+	}
+	if (nice(10) < 0)
+		perror("nice");
+	signal(SIGPIPE, SIG_IGN);
+	client = (uint64_t)getpid() << 8 | node;
+	for (seq = 1; now_ns() < deadline; seq++) {
+		struct kv_cmd c = { .client = client, .seq = seq };
+		struct kv_buf req = { 0 }, ans = { 0 };
+		char key[32], val[32], old[32], lock[16], owner[16];
+		unsigned int k = (seq - 1) % 5, sends = 0;
+		int code = -1;
+
+		/* Keys of this node: its cas expects its own last put. */
+		snprintf(key, sizeof(key), "k%u-%" PRIu64, node, (seq / 5) % 8);
+		snprintf(val, sizeof(val), "v%" PRIu64, seq);
+		snprintf(old, sizeof(old), "v%" PRIu64, seq - 1);
+		/* Two locks the three nodes contend for. */
+		snprintf(lock, sizeof(lock), "L%" PRIu64, (seq / 5) % 2);
+		snprintf(owner, sizeof(owner), "n%u", node);
+		c.op = op[k];
+		c.f[0] = (struct kv_slice){ (const uint8_t *)(k >= 3 ? lock : key),
+					    strlen(k >= 3 ? lock : key) };
+		if (c.op == KV_PUT) {
+			c.f[1] = (struct kv_slice){ (const uint8_t *)val, strlen(val) };
+		} else if (c.op == KV_CAS) {
+			c.f[1] = (struct kv_slice){ (const uint8_t *)old, strlen(old) };
+			c.f[2] = (struct kv_slice){ (const uint8_t *)val, strlen(val) };
+		} else if (c.op != KV_DEL) {
+			c.f[1] = (struct kv_slice){ (const uint8_t *)owner, strlen(owner) };
+		}
+		if (kv_encode(&c, &req)) {
+			fprintf(stderr, "kv: cannot encode %s\n", opname[k]);
+			return 1;
+		}
+		/* The same request until answered: it applies once. */
+		while (now_ns() < giveup) {
+			if (fd < 0)
+				fd = kv_connect(sock);
+			if (fd >= 0 && !px_send_msg(fd, req.p, req.len) &&
+			    !px_recv_msg(fd, &ans, PXKV_MAX_ANSWER) &&
+			    ans.len >= PXKV_ANS_HDR) {
+				sends++;
+				if (ans.p[0] != KV_UNAVAIL) {
+					code = ans.p[0];
+					break;
+				}
+			} else if (fd >= 0) {
+				/* The daemon went away (restarted with its node). */
+				close(fd);
+				fd = -1;
+			}
+			resent++;
+			pause_ms(100);
+		}
+		fprintf(out, "k %u %" PRIu64 " %s %d %" PRIu64 " %u %u\n", node, seq,
+			opname[k], code, code < 0 ? 0 : le64(ans.p + 8),
+			code < 0 ? 0 : ans.p[1], sends);
+		kb_free(&req);
+		if (code < 0) {
+			kb_free(&ans);
+			fprintf(stderr, "kv node %u: %s (request %" PRIu64
+				") unanswered at the end\n", node, opname[k], seq);
+			return 1;
+		}
+		dups += ans.p[1];
+		kb_free(&ans);
+		if (code == KV_OK)
+			acked[k]++;
+		else if (code == KV_NOTFOUND || code == KV_CASFAIL ||
+			 code == KV_HELD || code == KV_NOTOWNER)
+			cond++;
+		else {
+			fprintf(stderr, "kv node %u: %s: answer %s\n", node,
+				opname[k], kv_code_name(code));
+			return 1;
+		}
+		pause_ms(20);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (fclose(out)) {
+		perror(argv[6]);
+		return 1;
+	}
+	printf("kv node %u: %" PRIu64 " requests answered: ok put %lu, cas %lu, del %lu, lock %lu, unlock %lu; %lu refused by their condition; %lu answered as retries; %lu sent again\n",
+	       node, seq - 1, acked[0], acked[1], acked[2], acked[3], acked[4],
+	       cond, dups, resent);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "write"))
 		return run_clients(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "read"))
 		return run_reader(argc, argv);
-	fprintf(stderr, "usage: jepsen write NODE WRITERS BARRIERS SECONDS GRACE OUT\n"
-		"       jepsen read NAME OUT [EVERY [SIZE] | upto:INDEX]\n");
+	if (argc >= 2 && !strcmp(argv[1], "kv"))
+		return run_kv(argc, argv);
+	fprintf(stderr, "usage: jepsen write NODE WRITERS BARRIERS SECONDS GRACE OUT [RETRYING]\n"
+		"       jepsen read NAME OUT [EVERY [SIZE] | upto:INDEX]\n"
+		"       jepsen kv NODE SOCKET SECONDS GRACE OUT\n");
 	return 2;
 }

@@ -50,11 +50,14 @@ for seed in 1 2 3 4 5; do
 	./jgen-san "$seed" clean "$tmp/clean$seed" || nok "jgen seed $seed"
 	h=$tmp/clean$seed
 	verdict "generated clean history, seed $seed" pass \
-		"$h/clients" "$h/r1" "$h/r2" "$h/r3" "$h/r1f"
+		"$h/clients" "$h/r1" "$h/r2" "$h/r3" "$h/r1f" "$h/r4"
 done
 # Every figure the kselftest reports is there and says no harm.
 for want in 'skipped 0, lost 0, duplicates 0' 'reader 2: .* 1 snapshot records' \
-	'snapshots: [1-9][0-9]* checked'; do
+	'snapshots: [1-9][0-9]* checked' \
+	'retried through their session: [1-9][0-9]* writes ([1-9][0-9]* attempts): [1-9][0-9]* acknowledged, [1-9][0-9]* failed (EINTR)' \
+	'pxkv: [1-9][0-9]* commands in the log, 1 snapshots checked against it, 0 past' \
+	'pxkv: digest [0-9a-f]\{16\} 600$'; do
 	if grep -q "^jcheck: $want" "$tmp/out"; then
 		ok "clean figures: $want"
 	else
@@ -64,13 +67,13 @@ done
 
 for fault in lost wrong-index duplicate phantom realtime barrier-below \
 	barrier-above gap backwards erange disagree old-snapshot \
-	snapshot-damaged snapshot-content; do
+	snapshot-damaged snapshot-content retry-twice retry-index kv-snapshot; do
 	for seed in 1 7; do
 		d=$tmp/$fault.$seed
 		mkdir "$d"
 		./jgen-san "$seed" "$fault" "$d" || nok "jgen $fault"
 		verdict "planted $fault, seed $seed" "$fault" \
-			"$d/clients" "$d/r1" "$d/r2" "$d/r3" "$d/r1f"
+			"$d/clients" "$d/r1" "$d/r2" "$d/r3" "$d/r1f" "$d/r4"
 	done
 done
 
