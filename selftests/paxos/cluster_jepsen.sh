@@ -3,19 +3,28 @@
 # timeout=300
 #
 # A Jepsen-style test.  On each of three nodes, WRITERS threads write unique
-# values and one takes read barriers (jepsen write), and a reader follows
-# the log from index 1 as an application would, snapshotting its state
-# every 200 entries and loading the snapshot records it meets (jepsen
-# read); every call and every record goes to a history.  Meanwhile, for
-# DURATION seconds, a nemesis driven by SEED loses, duplicates, reorders
-# and delays datagrams, cuts the leader or a follower off, and restarts a
-# node (the leader or not) with its memory wiped, one fault at a time,
-# never a majority.  Then the network heals, the readers read to the end,
-# every node trims what its snapshot covers and a new reader per node reads
-# from index 1 (a snapshot, then entries).  jcheck verifies the histories
-# offline: every acknowledged write once at its index, no duplicate,
+# values, RETRYING of them retrying a write that failed undecided through
+# the file's client session until it is decided, and one takes read
+# barriers (jepsen write); a reader follows the log from index 1 as an
+# application would, loading the snapshot records it meets (jepsen read);
+# and pxkvd, pxkv's daemon, applies the same log, writes the node's
+# snapshots every KVSNAP entries and serves a client that puts, cas-es,
+# deletes, locks and unlocks through it (jepsen kv).  Every call and every
+# record goes to a history.  Meanwhile, for DURATION seconds, a nemesis
+# driven by SEED loses, duplicates, reorders and delays datagrams, cuts the
+# leader or a follower off, and restarts a node (the leader or not) with
+# its memory and its pxkvd's wiped while the others trim their logs, so
+# that it comes back through a snapshot over the network; one fault at a
+# time, never a majority, the kinds in turn.  Then the network heals, the
+# readers read to the end, every pxkvd reaches the same index and state
+# digest (the one jcheck computes from the log), every node trims what its
+# snapshot covers and a new reader per node reads from index 1 (a
+# snapshot, then entries).  jcheck verifies the histories offline: every
+# acknowledged write once at its index, a retried one too, no duplicate,
 # real-time order, barriers, readers agreeing, every stream gapless, every
-# snapshot's content.  Strict retention: no reader may skip an entry.
+# pxkv snapshot read against the log.  Strict retention: no reader may
+# skip an entry.  PXKV=0: no pxkvd; the readers write the snapshots
+# (jepsen's own, every 200 entries, checked byte for byte).
 # Histories go to /out/jepsen-histories.tar.gz when it fails; to run one
 # seed again: selftests/vm/run.sh --cmd 'env SEED=N selftests/paxos/cluster_jepsen.sh'
 set -e
@@ -25,9 +34,14 @@ STRICT=/sys/module/paxos/parameters/strict_retention
 J=/tmp/jepsen
 DURATION=${DURATION:-60}
 WRITERS=${WRITERS:-3}
+RETRYING=${RETRYING:-2}
+PXKV=${PXKV:-1}
 SEED=${SEED:-$(date +%s)}
-EVERY=200	# entries between a reader's snapshots
+EVERY=200	# entries between a reader's snapshots (PXKV=0)
 SNAPSIZE=40000	# bytes: five 8 KiB chunks over the network
+KVSNAP=100	# entries between pxkvd's snapshots
+PATH=$(cd ../../tools/pxkv && pwd):$PATH
+[ "$PXKV" = 0 ] || EVERY=0
 pids=""
 
 # Clients and readers start with ip netns exec itself, which execs them:
@@ -113,14 +127,22 @@ heal() {
 # answer in the shell.
 nl='
 '
-# look I: node I's state and the leader it knows, in $state and $knows.
+# look I: node I's state, the leader it knows and its commit index, in
+# $state, $knows and $commit.
 look() {
 	st=$(nx "pxn$1" paxosctl status 2>/dev/null) || st=""
 	state=${st#state: }
 	state=${state%%"$nl"*}
 	knows=${st#*"${nl}leader: "}
 	knows=${knows%%"$nl"*}
-	[ -n "$st" ] || { state=none; knows=0; }
+	commit=${st#*"${nl}commit_index: "}
+	commit=${commit%%"$nl"*}
+	[ -n "$st" ] || { state=none; knows=0; commit=0; }
+}
+# cs: centiseconds since boot in $c, without a process.
+cs() {
+	read -r up _ </proc/uptime
+	c=$((${up%.*} * 100 + ${up#*.}))
 }
 # settle SECONDS: until there is a leader and no node recovers or is down.
 settle() {
@@ -165,52 +187,68 @@ bytes() {	# bytes the nodes sent, as the switch received them
 			END { print s }'
 }
 
+# kvd_start I: a new pxkvd on node I, from index 1 (or the node's snapshot).
+kvd_start() {
+	[ "$PXKV" = 0 ] && return
+	start "$1" pxkvd -s "/tmp/pxkv.$1.sock" -n $KVSNAP -v 2>>"$J/pxkvd.$1.log"
+	eval "pxkvd_$1=\$last"
+}
+# kvd_stop I: node I's pxkvd is killed, its state gone.
+kvd_stop() {
+	[ "$PXKV" = 0 ] && return
+	eval "p=\$pxkvd_$1"
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+}
+
 start_cluster 3
 what=start
 leader=$(leader_now)
 settle 60
-say "cluster up, leader node $leader; readers and clients start"
+# How slow this run is: a look costs a process and a netlink round trip,
+# a few centiseconds on Debian's kernel, many more on the debug kernel.
+cs
+c0=$c
+for i in 1 2 3 1 2 3; do
+	look "$i"
+done
+cs
+per_look=$(((c - c0) / 6))
+slow=0
+[ "$per_look" -lt 50 ] || slow=1
+say "cluster up, leader node $leader; a look takes $per_look cs (slow: $slow); readers and clients start"
 bytes0=$(bytes)
 for i in 1 2 3; do
+	kvd_start "$i"
 	start "$i" jepsen read "$i" "$J/r.$i" $EVERY $SNAPSIZE >"$J/reader.$i.out" 2>&1
 	eval "reader_$i=\$last"
 done
 for i in 1 2 3; do
-	start "$i" jepsen write "$i" "$WRITERS" 1 "$DURATION" 60 "$J/c.$i" >"$J/client.$i.out" 2>&1
+	start "$i" jepsen write "$i" "$WRITERS" 1 "$DURATION" 60 "$J/c.$i" "$RETRYING" \
+		>"$J/client.$i.out" 2>&1
 	eval "client_$i=\$last"
+	[ "$PXKV" = 0 ] && continue
+	start "$i" jepsen kv "$i" "/tmp/pxkv.$i.sock" "$DURATION" 60 "$J/k.$i" >"$J/kv.$i.out" 2>&1
+	eval "kv_$i=\$last"
 done
 
-# The nemesis: rounds of the five kinds of fault, each round in an order
-# SEED picks (the first starts with a restart, then a cut), until DURATION
-# is over; each held 2 to 4 s, then healed.  A
-# restarted node must have recovered before the next fault: never two
-# nodes at once without their memory.
+# The nemesis: the five kinds of fault in turn, until DURATION is over
+# and at least every kind once; each held 2 to 4 s (1 s on a slow run),
+# then healed.  A restarted node must have recovered before the next
+# fault: never two nodes at once without their memory.
 t0=$(date +%s)
-all="flaky cut-leader cut-follower restart-follower restart-leader"
-kinds=$all
+all="restart-follower cut-leader flaky restart-leader cut-follower"
 step=0
 log=""
-while [ $(($(date +%s) - t0)) -lt "$DURATION" ]; do
-	[ -n "$kinds" ] || kinds=$all
-	# A slow run may see only two faults: a restart and a cut first.
-	case $step in
-	0) pool="restart-follower restart-leader" ;;
-	1) pool="cut-leader cut-follower" ;;
-	*) pool=$kinds ;;
-	esac
+while [ $(($(date +%s) - t0)) -lt "$DURATION" ] || [ $step -lt 5 ]; do
 	# shellcheck disable=SC2086
-	set -- $pool
-	rnd $#
-	shift $r
+	set -- $all
+	shift $((step % 5))
 	what=$1
-	rest=""
-	for x in $kinds; do
-		[ "$x" = "$what" ] || rest="$rest $x"
-	done
-	kinds=$rest
 	step=$((step + 1))
 	rnd 3
 	hold=$((2 + r))
+	[ $slow = 0 ] || hold=1
 	victim=0
 	if [ "$what" != flaky ]; then
 		victim=$(leader_now)
@@ -230,9 +268,19 @@ while [ $(($(date +%s) - t0)) -lt "$DURATION" ]; do
 		sleep "$hold"
 		;;
 	restart-*)
+		kvd_stop "$victim"
 		nx "pxn$victim" paxosctl down || fail "down on node $victim"
-		sleep 1
+		# The others drop what their snapshots cover: the node
+		# comes back empty and behind them, for a snapshot.
+		for i in 1 2 3; do
+			[ "$i" = "$victim" ] && continue
+			look "$i"
+			[ "$commit" -gt 0 ] 2>/dev/null || continue
+			nx "pxn$i" paxosctl trim "$commit" >/dev/null ||
+				fail "trim on node $i"
+		done
 		nx "pxn$victim" paxosctl up || fail "up on node $victim"
+		kvd_start "$victim"
 		sleep "$hold"
 		end=$(($(date +%s) + 90))
 		look "$victim"
@@ -253,6 +301,10 @@ for i in 1 2 3; do
 	eval "p=\$client_$i"
 	wait "$p" || fail "clients on node $i: $(cat "$J/client.$i.out")"
 	cat "$J/client.$i.out"
+	[ "$PXKV" = 0 ] && continue
+	eval "p=\$kv_$i"
+	wait "$p" || fail "kv client on node $i: $(cat "$J/kv.$i.out")"
+	cat "$J/kv.$i.out"
 done
 leader=$(leader_now)
 top=$(n "$leader" plog barrier) || fail "barrier on node $leader: $top"
@@ -274,6 +326,32 @@ for i in 1 2 3; do
 	wait "$p" || fail "reader on node $i: $(cat "$J/reader.$i.out")"
 	cat "$J/reader.$i.out"
 done
+
+# Every pxkvd reaches the same index (at or above $top) and has the same
+# state there.
+kvhash=""
+if [ "$PXKV" != 0 ]; then
+	end=$(($(date +%s) + 60))
+	while :; do
+		hs=""
+		for i in 1 2 3; do
+			h=$(nx "pxn$i" pxkv -s "/tmp/pxkv.$i.sock" -t 30 hash) ||
+				fail "pxkv hash on node $i: $h"
+			hs="$hs$h;"
+		done
+		# shellcheck disable=SC2046
+		set -- $(echo "$hs" | tr ';' ' ')
+		[ "$2" -lt "$top" ] 2>/dev/null || [ "$2" != "$4" ] || [ "$4" != "$6" ] || break
+		[ "$(date +%s)" -le "$end" ] ||
+			fail "pxkvd indices differ or stay below $top for 60 s: $hs"
+		sleep 0.2
+	done
+	if [ "$1" != "$3" ] || [ "$3" != "$5" ]; then
+		fail "pxkv state digests differ at index $2: $hs"
+	fi
+	kvhash="$1 $2"
+	say "pxkv: every node's state digest $1 at index $2"
+fi
 
 # Every node drops what its newest snapshot covers (all of them applied
 # $top); a new reader starts with the snapshot record, then reads the
@@ -299,11 +377,31 @@ awk '/^node:/ { if (l) print l; l = "node " $2 ":" }
 		sub(":", "", $1); if ($2 != 0) l = l " " $1 " " $2 }
 	END { print l }' "$J"/status.?
 say "bytes moved: $((bytes1 - bytes0)) sent by the nodes"
+installed=$(awk '/^  snap_installed/ { s += $2 } END { print s + 0 }' "$J"/status.?)
+[ "$installed" -gt 0 ] || fail "no snapshot crossed the network"
+if [ "$PXKV" != 0 ]; then
+	for i in 1 2 3; do
+		grep -q 'applier stopped' "$J/pxkvd.$i.log" &&
+			fail "pxkvd on node $i stopped: $(tail -n 5 "$J/pxkvd.$i.log")"
+	done
+	say "pxkv: $(awk '$5 == 0 { n++ } END { print n + 0 }' "$J"/k.?) requests answered ok," \
+		"$(cat "$J"/pxkvd.?.log | grep -c '^pxkvd: snapshot at [0-9]*: [0-9]* bytes')" \
+		"snapshots written, $(cat "$J"/pxkvd.?.log | grep -c 'state replaced by the snapshot')" \
+		"restored by a pxkvd; $installed snapshots installed over the network"
+fi
 
 rc=0
 jcheck "$J"/c.? "$J"/r.? "$J"/f.? >"$J/report" || rc=$?
 cat "$J/report"
 [ -d /out ] && cp "$J/report" /out/jepsen-report.txt
 [ "$rc" = 0 ] || fail "jcheck found violations (seed $SEED)"
+if [ -n "$kvhash" ]; then
+	jd=$(sed -n 's/^jcheck: pxkv: digest //p' "$J/report")
+	[ -n "$jd" ] || fail "jcheck has no pxkv digest"
+	# Equal indices: the same digest (a no-op after $top moves pxkvd's).
+	[ "${jd#* }" != "${kvhash#* }" ] || [ "$jd" = "$kvhash" ] ||
+		fail "pxkvd's state $kvhash, the log's per jcheck $jd"
+	say "pxkv: jcheck's digest from the log $jd"
+fi
 grep -q '^jcheck: skipped 0, lost 0, duplicates 0$' "$J/report" ||
 	fail "jcheck's summary is missing"

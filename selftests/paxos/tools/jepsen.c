@@ -615,6 +615,20 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
+/*
+ * The value of request @seq: about 1.5 KiB, so that pxkv's snapshots of
+ * the nodes' 24 keys take several chunks over the network.
+ */
+#define KV_VALUE	1536
+static void kv_value(char *v, uint64_t seq)
+{
+	int n = snprintf(v, KV_VALUE, "v%" PRIu64 "-", seq);
+
+	for (; n < KV_VALUE - 1; n++)
+		v[n] = 'a' + (seq + n) % 26;
+	v[n] = 0;
+}
+
 static int run_kv(int argc, char **argv)
 {
 	static const char *const opname[] = { "put", "cas", "del", "lock", "unlock" };
@@ -644,16 +658,17 @@ static int run_kv(int argc, char **argv)
 	for (seq = 1; now_ns() < deadline; seq++) {
 		struct kv_cmd c = { .client = client, .seq = seq };
 		struct kv_buf req = { 0 }, ans = { 0 };
-		char key[32], val[32], old[32], lock[16], owner[16];
+		char key[32], val[KV_VALUE], old[KV_VALUE], lock[16], owner[16];
 		unsigned int k = (seq - 1) % 5, sends = 0;
 		int code = -1;
 
-		/* Keys of this node: its cas expects its own last put. */
-		snprintf(key, sizeof(key), "k%u-%" PRIu64, node, (seq / 5) % 8);
-		snprintf(val, sizeof(val), "v%" PRIu64, seq);
-		snprintf(old, sizeof(old), "v%" PRIu64, seq - 1);
-		/* Two locks the three nodes contend for. */
-		snprintf(lock, sizeof(lock), "L%" PRIu64, (seq / 5) % 2);
+		/* Rounds of five on a key of this node (its cas expects the
+		 * round's put) and a lock the three nodes contend for.
+		 */
+		snprintf(key, sizeof(key), "k%u-%" PRIu64, node, (seq - 1) / 5 % 8);
+		kv_value(val, seq);
+		kv_value(old, seq - 1);
+		snprintf(lock, sizeof(lock), "L%" PRIu64, (seq - 1) / 5 % 2);
 		snprintf(owner, sizeof(owner), "n%u", node);
 		c.op = op[k];
 		c.f[0] = (struct kv_slice){ (const uint8_t *)(k >= 3 ? lock : key),
