@@ -663,9 +663,11 @@ static int run_kv(int argc, char **argv)
 		int code = -1;
 
 		/* Rounds of five on a key of this node (its cas expects the
-		 * round's put) and a lock the three nodes contend for.
+		 * round's put, its del takes another key: about half of them
+		 * stay) and a lock the three nodes contend for.
 		 */
-		snprintf(key, sizeof(key), "k%u-%" PRIu64, node, (seq - 1) / 5 % 8);
+		snprintf(key, sizeof(key), "k%u-%" PRIu64, node,
+			 ((seq - 1) / 5 + (k == 2) * 3) % 8);
 		kv_value(val, seq);
 		kv_value(old, seq - 1);
 		snprintf(lock, sizeof(lock), "L%" PRIu64, (seq - 1) / 5 % 2);
