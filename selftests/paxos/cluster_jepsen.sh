@@ -84,9 +84,6 @@ tick
 T0=$t
 say() { tick; echo "[$((t - T0))s] $*"; }
 say "seed $SEED"
-# The nemesis and its tools ahead of the clients (nice 10) and the nodes'
-# work on their behalf: faults on time on a loaded emulated CPU.
-renice -n -10 -p $$ >/dev/null 2>&1 || true
 
 # nx NS CMD...: CMD in network namespace NS.  Unlike ip netns exec and
 # tc -n, nsenter mounts nothing: on the debug kernel it starts in a third
