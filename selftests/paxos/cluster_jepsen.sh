@@ -223,8 +223,8 @@ leader_now
 settle 60
 # How slow this run is: how long the cluster took to come up (about 10 s
 # with Debian's kernel, 40 with the debug kernel).  A slow run holds each
-# fault 1 s and, unless told, runs clients and nemesis 40 s with 2
-# writers a node.
+# fault 1 s and, unless told, runs the nemesis 40 s (the clients until it
+# is over) with 2 writers a node.
 tick
 t_up=$((t - t_up))
 slow=0
@@ -243,11 +243,11 @@ for i in 1 2 3; do
 	eval "reader_$i=\$last"
 done
 for i in 1 2 3; do
-	start "$i" "$JEPSEN" write "$i" "$WRITERS" 1 "$DURATION" 60 "$J/c.$i" "$RETRYING" \
+	start "$i" "$JEPSEN" write "$i" "$WRITERS" 1 600 60 "$J/c.$i" "$RETRYING" \
 		>"$J/client.$i.out" 2>&1
 	eval "client_$i=\$last"
 	[ "$PXKV" = 0 ] && continue
-	start "$i" "$JEPSEN" kv "$i" "/tmp/pxkv.$i.sock" "$DURATION" 60 "$J/k.$i" >"$J/kv.$i.out" 2>&1
+	start "$i" "$JEPSEN" kv "$i" "/tmp/pxkv.$i.sock" 600 60 "$J/k.$i" >"$J/kv.$i.out" 2>&1
 	eval "kv_$i=\$last"
 done
 
@@ -318,6 +318,11 @@ while [ $((t - t0)) -lt "$DURATION" ] || [ $step -lt 5 ]; do
 	tick
 done
 say "nemesis over after $((t - t0)) s, $step faults:$log"
+# The clients ran through every fault: they stop now.
+for i in 1 2 3; do
+	: >"$J/c.$i.stop"
+	: >"$J/k.$i.stop"
+done
 
 what="the end of the run"
 settle 90

@@ -7,8 +7,8 @@
  *   jepsen write NODE WRITERS BARRIERS SECONDS GRACE OUT [RETRYING]
  *	WRITERS threads write unique values "wNODE-THREAD-SEQ" with blocking
  *	write() and BARRIERS threads take PAXOS_IOC_BARRIER, each on its own
- *	file, for SECONDS; calls still blocked GRACE seconds later are
- *	interrupted (EINTR).  The first RETRYING (0) writers retry a write
+ *	file, for SECONDS or until OUT.stop exists; calls still blocked
+ *	GRACE seconds later are interrupted (EINTR).  The first RETRYING (0) writers retry a write
  *	that failed undecided (EINTR, ETIMEDOUT, ENOTCONN, ENODEV) with the
  *	same bytes on the same file, its client session's retry, until it is
  *	decided or the grace is over; the others write the next value.  The
@@ -39,7 +39,7 @@
  *	A new reader from index 1 to INDEX, writing no snapshot.
  *   jepsen kv NODE SOCKET SECONDS GRACE OUT
  *	A pxkv client of the pxkvd at SOCKET, one request at a time for
- *	SECONDS: put, cas, del on its node's keys, lock and unlock of locks
+ *	SECONDS or until OUT.stop exists: put, cas, del on its node's keys, lock and unlock of locks
  *	the nodes share.  A request is sent again (same client, same number)
  *	while the daemon is unreachable or answers unavailable, until it is
  *	answered or GRACE seconds after the end.  One line per request:
@@ -202,6 +202,7 @@ static int run_clients(int argc, char **argv)
 	unsigned int node, nw, nb, nr = 0, secs, grace, i, n, left;
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t deadline;
+	char stop[4096];
 	size_t j, ok = 0, failed = 0, retried = 0, tries = 0, saved = 0;
 	FILE *out;
 
@@ -237,11 +238,12 @@ static int run_clients(int argc, char **argv)
 			return 1;
 		}
 	}
+	snprintf(stop, sizeof(stop), "%s.stop", argv[7]);
 	deadline = now_ns() + secs * 1000000000ull;
-	while (now_ns() < deadline)
+	while (now_ns() < deadline && access(stop, F_OK))
 		pause_ms(100);
 	atomic_store(&stopping, 1);
-	deadline += grace * 1000000000ull;
+	deadline = now_ns() + grace * 1000000000ull;
 	for (;;) {
 		for (i = 0, left = 0; i < n; i++)
 			left += !atomic_load(&cs[i].done);
@@ -634,7 +636,8 @@ static int run_kv(int argc, char **argv)
 	static const char *const opname[] = { "put", "cas", "del", "lock", "unlock" };
 	static const uint8_t op[] = { KV_PUT, KV_CAS, KV_DEL, KV_LOCK, KV_UNLOCK };
 	unsigned long acked[5] = { 0 }, cond = 0, dups = 0, resent = 0;
-	uint64_t deadline, giveup, seq, client;
+	uint64_t deadline, giveup, grace, seq, client;
+	char stop[4096];
 	unsigned int node;
 	const char *sock;
 	int fd = -1;
@@ -645,7 +648,8 @@ static int run_kv(int argc, char **argv)
 	node = strtoul(argv[2], NULL, 0);
 	sock = argv[3];
 	deadline = now_ns() + strtoull(argv[4], NULL, 0) * 1000000000ull;
-	giveup = deadline + strtoull(argv[5], NULL, 0) * 1000000000ull;
+	grace = strtoull(argv[5], NULL, 0) * 1000000000ull;
+	giveup = deadline + grace;
 	out = fopen(argv[6], "w");
 	if (!out) {
 		perror(argv[6]);
@@ -655,7 +659,8 @@ static int run_kv(int argc, char **argv)
 		perror("nice");
 	signal(SIGPIPE, SIG_IGN);
 	client = (uint64_t)getpid() << 8 | node;
-	for (seq = 1; now_ns() < deadline; seq++) {
+	snprintf(stop, sizeof(stop), "%s.stop", argv[6]);
+	for (seq = 1; now_ns() < deadline && access(stop, F_OK); seq++) {
 		struct kv_cmd c = { .client = client, .seq = seq };
 		struct kv_buf req = { 0 }, ans = { 0 };
 		char key[32], val[KV_VALUE], old[KV_VALUE], lock[16], owner[16];
@@ -688,6 +693,8 @@ static int run_kv(int argc, char **argv)
 			return 1;
 		}
 		/* The same request until answered: it applies once. */
+		if (!access(stop, F_OK) && now_ns() + grace < giveup)
+			giveup = now_ns() + grace;
 		while (now_ns() < giveup) {
 			if (fd < 0)
 				fd = kv_connect(sock);
