@@ -77,7 +77,10 @@ vm() {	# name, run.sh args...
 }
 
 step "dependencies and build"
-if ! make --no-print-directory all ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WARN=y} 2>&1 | tee "$logs/build.log"; then
+# Builds in parallel (each check target's recipe still runs alone, after
+# its prerequisites).
+jobs=$(nproc 2>/dev/null || echo 2)
+if ! make --no-print-directory -j"$jobs" all ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WARN=y} 2>&1 | tee "$logs/build.log"; then
 	echo "build failed"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -87,7 +90,7 @@ pass 1
 for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/pxkv selftests/paxos/tools; do
 	if [ -f "$d/Makefile" ] && grep -q '^check:' "$d/Makefile"; then
 		step "$d"
-		suite "$(echo "$d" | tr / -)" make --no-print-directory -C "$d" check
+		suite "$(echo "$d" | tr / -)" make --no-print-directory -j"$jobs" -C "$d" check
 	fi
 done
 
