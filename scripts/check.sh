@@ -5,7 +5,8 @@
 # 6.1 and 6.12 kernels and on the debug kernel (6.1), the proof that the VM
 # verdict has teeth, then checkpatch --strict, sparse and W=1 on kmod/.
 # Ends with one line `N passed, M failed`; exits non-zero when anything
-# failed.
+# failed.  The debug kernel's VM runs in the background beside the other
+# stages (KPAXOS_CHECK_SERIAL=1: alone, after the Debian VMs).
 #
 # KPAXOS_PLANT_FAIL=1 adds a deliberately failing kselftest and
 # PAXOS_PLANT_WARN=y builds the module with a WARN_ON in its init: either
@@ -61,10 +62,13 @@ single() {	# name, command...
 
 # The kselftests in a VM: every TAP result counts, and the verdict itself.
 vm() {	# name, run.sh args...
-	local name=$1 rc ok notok
+	local name=$1
 	shift
 	selftests/vm/run.sh --out "$top/build/vm/$name" "$@"
-	rc=$?
+	vm_tally "$name" $?
+}
+vm_tally() {	# name, run.sh's exit status
+	local name=$1 rc=$2 ok notok
 	ok=$(grep -cE '^ok [0-9]+' "build/vm/$name/tap.clean" 2>/dev/null)
 	notok=$(grep -cE '^not ok [0-9]+' "build/vm/$name/tap.clean" 2>/dev/null)
 	pass "${ok:-0}"
@@ -76,6 +80,37 @@ vm() {	# name, run.sh args...
 	fi
 }
 
+# The same in the background, its output in build/check/NAME.log, shown
+# and counted by vm_bg_wait.  In its own session, so that stopping the
+# check stops it and its QEMU too.
+bg_pid=
+bg_name=
+bg_t0=
+vm_bg() {	# name, run.sh args...
+	bg_name=$1
+	shift
+	bg_t0=$(date +%s)
+	setsid selftests/vm/run.sh --out "$top/build/vm/$bg_name" "$@" \
+		>"$logs/$bg_name.log" 2>&1 </dev/null &
+	bg_pid=$!
+	echo "running in the background, output in $logs/$bg_name.log"
+}
+vm_bg_wait() {
+	local rc=0
+	[ -n "$bg_pid" ] || return 0
+	wait "$bg_pid" || rc=$?
+	bg_pid=
+	cat "$logs/$bg_name.log"
+	echo "($bg_name: $(( $(date +%s) - bg_t0 ))s in the background)"
+	vm_tally "$bg_name" "$rc"
+}
+bg_stop() {
+	[ -n "$bg_pid" ] && kill -- "-$bg_pid" 2>/dev/null
+	bg_pid=
+}
+trap bg_stop EXIT
+trap 'bg_stop; exit 130' INT TERM
+
 step "dependencies and build"
 # Builds in parallel (each check target's recipe still runs alone, after
 # its prerequisites).
@@ -86,6 +121,18 @@ if ! make --no-print-directory -j"$jobs" all ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WAR
 	exit 1
 fi
 pass 1
+
+# The debug kernel's VM, the longest stage by far, runs beside everything
+# that follows: a TCG guest keeps about one of two CPUs busy (its vCPUs
+# idle more than half the time: the tests wait on processes, timers and
+# the network), so the other stages take the other CPU.
+# KPAXOS_CHECK_SERIAL=1 runs it alone, after the Debian VMs.
+# 24 tests at about 10x the Debian kernel's time: more than the default 1800 s.
+debug_vm_args=(--kernel debug --timeout 3600)
+if [ -z "${KPAXOS_CHECK_SERIAL:-}" ]; then
+	step "kselftests in QEMU, debug kernel (KASAN, lockdep, kmemleak, UBSAN)"
+	vm_bg vm-debug "${debug_vm_args[@]}"
+fi
 
 for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/pxkv selftests/paxos/tools; do
 	if [ -f "$d/Makefile" ] && grep -q '^check:' "$d/Makefile"; then
@@ -100,9 +147,10 @@ vm vm-debian --kernel debian
 step "kselftests in QEMU, Debian 6.12 kernel"
 vm vm-debian612 --kernel debian612
 
-step "kselftests in QEMU, debug kernel (KASAN, lockdep, kmemleak, UBSAN)"
-# 24 tests at about 10x the Debian kernel's time: more than the default 1800 s.
-vm vm-debug --kernel debug --timeout 3600
+if [ -n "${KPAXOS_CHECK_SERIAL:-}" ]; then
+	step "kselftests in QEMU, debug kernel (KASAN, lockdep, kmemleak, UBSAN)"
+	vm vm-debug "${debug_vm_args[@]}"
+fi
 
 # The verdict has teeth: a failing test and a kernel WARNING each fail a
 # run.  Skipped when the caller planted one on purpose for the whole run.
@@ -131,6 +179,11 @@ single w1 sh -c "rm -rf build/w1 && mkdir -p build/w1 && cp -r kmod uapi build/w
 
 step "Debian packages: make deb, lintian, DKMS build for the installed headers"
 single deb scripts/deb-check.sh
+
+if [ -n "$bg_pid" ]; then
+	step "kselftests in QEMU, debug kernel: waiting for the background run"
+	vm_bg_wait
+fi
 
 echo
 echo "=== done in $(( $(date +%s) - t0 ))s"
