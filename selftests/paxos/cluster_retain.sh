@@ -56,6 +56,11 @@ wait_for() {
 	done
 }
 monitor_has() { grep -q "$1" "$MON"; }
+# joined I: a generic netlink socket in node I's namespace joined a group
+# (the monitor listens).
+joined() {
+	n "$1" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' /proc/net/netlink
+}
 snapshot_all() {
 	for i in "$@"; do
 		c=$(n "$i" plog commit) || fail "commit index on node $i"
@@ -73,7 +78,7 @@ n "$leader" paxosctl log show | grep -q "^retain: $BOUND bytes, 0 held (strict)$
 n 1 paxosctl log set retain 1KiB 2>/dev/null && fail "a 1 KiB bound was taken"
 n "$leader" paxosctl monitor >"$MON" &
 mon=$!
-sleep 1	# until it joined the group
+wait_for 30 joined "$leader" || fail "the monitor on node $leader never joined the group"
 
 # fill_full: 1000-byte writes on the leader until ENOSPC; how many went in $ok.
 fill_full() {
@@ -135,7 +140,7 @@ done
 n "$lag" paxosctl down
 n "$leader" paxosctl monitor >"$MON" &
 mon=$!
-sleep 1	# until it joined the group
+wait_for 30 joined "$leader" || fail "the monitor on node $leader never joined the group"
 out=$(n "$leader" plog fill "$VALUE" 150) || fail "writes without strict retention: $out"
 
 note_held 1 2 3
@@ -149,7 +154,7 @@ kill "$mon"
 MON=$MON.behind
 n "$lag" paxosctl monitor >"$MON" &
 mon=$!
-sleep 1
+wait_for 30 joined "$lag" || fail "the monitor on node $lag never joined the group"
 echo Y >"$STRICT"
 n "$lag" paxosctl up
 echo N >"$STRICT"
