@@ -122,10 +122,18 @@ if ! make --no-print-directory -j"$jobs" all ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WAR
 fi
 pass 1
 
-# The debug kernel's VM, the longest stage by far, runs beside everything
-# that follows: a TCG guest keeps about one of two CPUs busy (its vCPUs
-# idle more than half the time: the tests wait on processes, timers and
-# the network), so the other stages take the other CPU.
+for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/pxkv selftests/paxos/tools; do
+	if [ -f "$d/Makefile" ] && grep -q '^check:' "$d/Makefile"; then
+		step "$d"
+		suite "$(echo "$d" | tr / -)" make --no-print-directory -j"$jobs" -C "$d" check
+	fi
+done
+
+# The debug kernel's VM, the longest stage by far, runs beside the Debian
+# VMs and the host checks: a TCG guest keeps about one of two CPUs busy
+# (its vCPUs idle more than half the time: the tests wait on processes,
+# timers and the network), so another VM takes the other CPU.  Not beside
+# the user-space suites, whose parallel sanitizer builds take both.
 # KPAXOS_CHECK_SERIAL=1 runs it alone, after the Debian VMs.
 # 24 tests at about 10x the Debian kernel's time: more than the default 1800 s.
 debug_vm_args=(--kernel debug --timeout 3600)
@@ -133,13 +141,6 @@ if [ -z "${KPAXOS_CHECK_SERIAL:-}" ]; then
 	step "kselftests in QEMU, debug kernel (KASAN, lockdep, kmemleak, UBSAN)"
 	vm_bg vm-debug "${debug_vm_args[@]}"
 fi
-
-for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/pxkv selftests/paxos/tools; do
-	if [ -f "$d/Makefile" ] && grep -q '^check:' "$d/Makefile"; then
-		step "$d"
-		suite "$(echo "$d" | tr / -)" make --no-print-directory -j"$jobs" -C "$d" check
-	fi
-done
 
 step "kselftests in QEMU, Debian 6.1 kernel"
 vm vm-debian --kernel debian
