@@ -82,7 +82,8 @@ vm_tally() {	# name, run.sh's exit status
 
 # The same in the background, its output in build/check/NAME.log, shown
 # and counted by vm_bg_wait.  In its own session, so that stopping the
-# check stops it and its QEMU too.
+# check stops it and its QEMU too (timeout(1) puts QEMU in a process
+# group of its own, but not in another session).
 bg_pid=
 bg_name=
 bg_t0=
@@ -105,7 +106,8 @@ vm_bg_wait() {
 	vm_tally "$bg_name" "$rc"
 }
 bg_stop() {
-	[ -n "$bg_pid" ] && kill -- "-$bg_pid" 2>/dev/null
+	[ -n "$bg_pid" ] || return 0
+	pkill -TERM -s "$bg_pid" 2>/dev/null
 	bg_pid=
 }
 trap bg_stop EXIT
