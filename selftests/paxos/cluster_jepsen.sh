@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# timeout=300
+# timeout=600
 #
 # A Jepsen-style test.  On each of three nodes, WRITERS threads write unique
 # values, RETRYING of them retrying a write that failed undecided through

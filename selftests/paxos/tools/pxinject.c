@@ -24,12 +24,15 @@ static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
 static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v); }
 static void put64(uint8_t *p, uint64_t v) { put32(p, v >> 32); put32(p + 4, v); }
 
+/* PX_WIRE_VERSION of kmod/core/wire.h: a datagram of another is malformed. */
+#define WIRE_VERSION	2
+
 /* The 28-byte kpaxos header. */
 static size_t hdr(uint8_t *p, uint8_t type, uint16_t sender, uint32_t cluster,
 		  uint64_t inc, uint64_t ballot)
 {
 	put16(p, 0x5058);
-	p[2] = 1;
+	p[2] = WIRE_VERSION;
 	p[3] = type;
 	p[4] = 0;
 	p[5] = 0;
@@ -74,7 +77,7 @@ int main(int argc, char **argv)
 			if (len > 4 && rand() % 2) {
 				/* Often a plausible header, to get past the magic. */
 				put16(pl, 0x5058);
-				pl[2] = 1;
+				pl[2] = WIRE_VERSION;
 				pl[4] = 0;
 			}
 		} else if (!strcmp(k, "short")) {
