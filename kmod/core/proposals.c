@@ -14,6 +14,24 @@ static struct px_pending *pending_of(struct px_node *n, u64 seq)
 	return &n->pending[seq % PX_MAX_PENDING];
 }
 
+/*
+ * A write that returned undecided may still wait when the same file
+ * writes again: send what of client session @session waits again now,
+ * before the new one and in the same datagrams, so that the cluster does
+ * not see the session begin at the later number (and refuse it).
+ */
+static void session_resend(struct px_node *n, u64 session)
+{
+	u64 s;
+
+	for (s = n->pend_low; session && s <= n->next_seq; s++) {
+		struct px_pending *q = pending_of(n, s);
+
+		if (q->used && q->id.seq == s && q->id.session == session)
+			q->sent_ns = 0;
+	}
+}
+
 int px_pending_add(struct px_node *n, const struct px_prop_id *id,
 		   const void *data, u32 len)
 {
@@ -46,6 +64,7 @@ int px_pending_add(struct px_node *n, const struct px_prop_id *id,
 	p->data = px_alloc(len);
 	if (!p->data)
 		return -ENOMEM;
+	session_resend(n, pid.session);
 	memcpy(p->data, data, len);
 	p->len = len;
 	p->used = true;
