@@ -313,6 +313,15 @@ static void install(struct px_node *n, const struct px_snap_chunk *m)
 	px_deliver(n);
 }
 
+/* The transfer under way has no chunk yet. */
+static void snap_in_empty(struct px_snap_in *in)
+{
+	in->next = 0;
+	in->have = 0;
+	in->chunks = 0;
+	in->sum = 0;
+}
+
 /*
  * Whether @m belongs to the transfer under way or starts one; if not,
  * whether to tell its sender that we need none of it (@m is older than
@@ -343,11 +352,8 @@ static bool snap_begin(struct px_node *n, const struct px_snap_chunk *m,
 	in->s.index = m->index;
 	in->s.size = m->size;
 	in->s.csum = m->csum;
-	in->next = 0;
-	in->have = 0;
-	in->chunks = 0;
-	in->sum = 0;
 	in->moved_ns = n->now;
+	snap_in_empty(in);
 	return true;
 }
 
@@ -424,10 +430,7 @@ void px_handle_snap_chunk(struct px_node *n, u32 from,
 	if (in->next == in->s.size && in->sum != in->s.csum) {
 		/* Damaged in a way the datagram checks missed: again. */
 		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
-		in->next = 0;
-		in->have = 0;
-		in->chunks = 0;
-		in->sum = 0;
+		snap_in_empty(in);
 	}
 ack:
 	send_ack(n, from, in->s.index, in->next, in->have);
