@@ -392,6 +392,9 @@ static int pxk_propose_doit(struct sk_buff *skb, struct genl_info *info)
 	else if (err == -ETIMEDOUT)
 		NL_SET_ERR_MSG(info->extack,
 			       "not committed within the timeout: it may still commit");
+	else if (err == -EALREADY)
+		NL_SET_ERR_MSG(info->extack,
+			       "committed in entries a snapshot covers: index not known here");
 	if (err)
 		return err;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);

@@ -276,6 +276,28 @@ static void pxk_commit(void *ctx, u64 index, enum px_entry_type type,
 	n->committed = true;	/* readers: woken once per engine call */
 }
 
+/*
+ * Our proposal @seq was decided in entries the node skipped: its writer
+ * gets what the engine knows of it.
+ */
+static void decided(struct pxk_node *n, const struct px_event *ev)
+{
+	struct pxk_waiter *w;
+
+	list_for_each_entry(w, &n->waiters, list) {
+		if (w->seq != ev->a || w->incarnation != n->incarnation ||
+		    w->done)
+			continue;
+		w->index = ev->b;
+		w->err = ev->err;
+		w->done = true;
+		wake_up(&w->wq);
+		break;
+	}
+	/* Its number is free again: a writer waiting for room may go on. */
+	n->committed = true;
+}
+
 /* The engine stopped or the node died: every blocked caller must look. */
 static void wake_waiters(struct pxk_node *n)
 {
@@ -318,6 +340,10 @@ static void pxk_event(void *ctx, const struct px_event *ev)
 	pxk_trace_event(n, ev);
 	if (ev->type == PX_EV_BARRIER) {
 		barrier_done(n, ev);
+		return;
+	}
+	if (ev->type == PX_EV_DECIDED) {
+		decided(n, ev);
 		return;
 	}
 	/* Readers of what a node behind lacks get -ENODATA: wake them. */

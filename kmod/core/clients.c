@@ -167,6 +167,7 @@ bool px_handle_sessions(struct px_node *n, const struct px_sess_table *m)
 		n->sess_first = n->sess;
 	if (n->have_snap && n->snap.index == n->log.commit)
 		n->snap_sess = n->sess;
+	px_pending_covered(n);
 	return true;
 }
 

@@ -110,6 +110,15 @@ enum px_event_type {
 	PX_EV_SNAPSHOT,		/* a: index of a snapshot installed, b: size */
 	/* a: 1 the log is full (strict retention), 0 room again; b: bytes */
 	PX_EV_LOG_FULL,
+	/*
+	 * Our proposal a (its sequence number) was decided in entries this
+	 * node skipped (a snapshot installed, or a log continued past a trim
+	 * point), so commit() never reports it: b its index and err 0, or
+	 * err -EALREADY (committed, where is not known here) or -ESTALE (a
+	 * client write whose session the table no longer holds), as
+	 * px_session_result() says for a client write.
+	 */
+	PX_EV_DECIDED,
 };
 
 struct px_event {
@@ -193,6 +202,7 @@ struct px_status {
 	bool log_full;		/* proposals refused until a snapshot */
 	bool strict;		/* cfg.snapshots */
 	u64 behind;		/* px_behind() */
+	u32 pending;		/* our proposals not yet decided */
 };
 
 struct px_node;

@@ -369,6 +369,7 @@ int px_pending_add(struct px_node *n, const struct px_prop_id *id,
 void px_pending_flush(struct px_node *n);
 void px_pending_done(struct px_node *n, const struct px_prop_id *id);
 void px_pending_resend(struct px_node *n);
+void px_pending_covered(struct px_node *n);
 bool px_pending_room(const struct px_node *n);
 void px_pending_free(struct px_node *n);
 

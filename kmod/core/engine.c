@@ -649,6 +649,7 @@ void px_get_status(const struct px_node *n, struct px_status *st, u64 now)
 	st->log_full = n->log_full;
 	st->strict = n->cfg.snapshots;
 	st->behind = n->behind;
+	st->pending = n->npending;
 }
 
 u64 px_first_index(const struct px_node *n)

@@ -96,6 +96,32 @@ void px_pending_done(struct px_node *n, const struct px_prop_id *id)
 	}
 }
 
+/*
+ * Entries the node skipped may hold proposals of ours that wait: decided,
+ * they would never be delivered here, their waits never end and their
+ * numbers never free (px_pending_room()).  Called once the skipped
+ * entries' suppression state and session table are in.
+ */
+void px_pending_covered(struct px_node *n)
+{
+	u32 i;
+
+	for (i = 0; i < PX_MAX_PENDING && n->npending; i++) {
+		struct px_pending *p = &n->pending[i];
+		u64 seq = p->id.seq, index = 0;
+		int err = -EALREADY;
+
+		if (!p->used || !px_committed(n, &p->id))
+			continue;
+		if (p->id.session)
+			err = px_session_result(n, &p->id, &index);
+		px_free(p->data);
+		memset(p, 0, sizeof(*p));
+		n->npending--;
+		px_emit(n, PX_EV_DECIDED, seq, index, err);
+	}
+}
+
 /* Whether proposal @seq waits and is due to be sent. */
 static struct px_pending *due(struct px_node *n, u64 seq)
 {

@@ -308,6 +308,7 @@ static void install(struct px_node *n, const struct px_snap_chunk *m)
 	n->have_snap = true;
 	px_sessions_install(n);
 	n->ops->snap_install(n->ctx, s);
+	px_pending_covered(n);
 	px_ctr(n, PAXOS_CTR_SNAP_INSTALLED);
 	px_emit(n, PX_EV_SNAPSHOT, s->index, s->size, 0);
 	px_deliver(n);

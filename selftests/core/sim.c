@@ -1046,6 +1046,10 @@ static int run(u64 seed, u32 n)
 				      S.nodes[i].id,
 				      (unsigned long long)S.nodes[i].last_index,
 				      (unsigned long long)hi);
+			/* Its writers all had their answer. */
+			else if (st.pending)
+				failf("liveness", "n%u: %u proposals of its own still wait",
+				      S.nodes[i].id, st.pending);
 		}
 	}
 	if (!S.fail) {
