@@ -58,6 +58,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -607,6 +608,23 @@ static int kv_connect(const char *path)
 	return fd;
 }
 
+/* Receives on @fd give up at @end, or in 10 s: then the request goes
+ * again on a new connection (a request applies once).
+ */
+static int kv_timeout(int fd, uint64_t end)
+{
+	uint64_t now = now_ns(), left = end > now ? end - now : 0;
+	struct timeval tv;
+
+	if (left > 10000000000ull)
+		left = 10000000000ull;
+	if (left < 1000000)
+		left = 1000000;
+	tv.tv_sec = left / 1000000000ull;
+	tv.tv_usec = left % 1000000000ull / 1000;
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 static uint64_t le64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -698,6 +716,13 @@ static int run_kv(int argc, char **argv)
 		while (now_ns() < giveup) {
 			if (fd < 0)
 				fd = kv_connect(sock);
+			/* An answer waited for no later than the end: a daemon
+			 * that hangs fails the run with this request's name.
+			 */
+			if (fd >= 0 && kv_timeout(fd, giveup)) {
+				close(fd);
+				fd = -1;
+			}
 			if (fd >= 0 && !px_send_msg(fd, req.p, req.len) &&
 			    !px_recv_msg(fd, &ans, PXKV_MAX_ANSWER) &&
 			    ans.len >= PXKV_ANS_HDR) {
