@@ -167,20 +167,11 @@ bool px_handle_sessions(struct px_node *n, const struct px_sess_table *m)
 		n->sess_first = n->sess;
 	if (n->have_snap && n->snap.index == n->log.commit)
 		n->snap_sess = n->sess;
-	px_pending_covered(n);
 	return true;
 }
 
 int px_session_result(const struct px_node *n, const struct px_prop_id *id,
 		      u64 *index)
 {
-	const struct px_session *s = px_session_find(&n->sess, id->session);
-
-	*index = 0;
-	if (!s)
-		return -ESTALE;
-	if (s->seq != id->cseq)
-		return -EALREADY;
-	*index = s->index;
-	return 0;
+	return px_session_outcome(&n->sess, id->session, id->cseq, index);
 }

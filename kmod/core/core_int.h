@@ -377,7 +377,7 @@ void px_pending_free(struct px_node *n);
 int px_snap_take(struct px_node *n, const struct px_snap *s);
 bool px_snap_covers(const struct px_node *n, u64 want);
 void px_snap_send(struct px_node *n, u32 to_idx);
-void px_handle_snap_chunk(struct px_node *n, u32 from,
+bool px_handle_snap_chunk(struct px_node *n, u32 from,
 			  const struct px_snap_chunk *m);
 void px_handle_snap_ack(struct px_node *n, u32 from, const struct px_snap_ack *m);
 u64 px_snap_deadline(const struct px_node *n);

@@ -208,6 +208,17 @@ static void step_leader(struct px_node *n, u32 from, const struct px_msg *m)
 }
 
 /*
+ * A snapshot installed skips entries: our proposals it shows decided
+ * get their answer (px_pending_covered()).
+ */
+static void snap_chunk_in(struct px_node *n, u32 from,
+			  const struct px_snap_chunk *m)
+{
+	if (px_handle_snap_chunk(n, from, m))
+		px_pending_covered(n);
+}
+
+/*
  * Not the leader: a follower (or candidate) may lack entries and take
  * CATCHUP or a snapshot; a leader holds every chosen entry and never
  * asks for any.
@@ -219,7 +230,7 @@ static void step_follower(struct px_node *n, u32 from, const struct px_msg *m)
 		px_handle_catchup(n, &m->catchup);
 		break;
 	case PX_MSG_SNAP_CHUNK:
-		px_handle_snap_chunk(n, from, &m->snap_chunk);
+		snap_chunk_in(n, from, &m->snap_chunk);
 		break;
 	case PX_MSG_BARRIER_REQ:
 		px_barrier_refuse(n, from, m->barrier_req.token);
@@ -239,8 +250,10 @@ static void step_candidate(struct px_node *n, u32 from, const struct px_msg *m)
 /* The client-session table a skip left us without. */
 static void sessions_in(struct px_node *n, const struct px_sess_table *m)
 {
-	if (px_handle_sessions(n, m))
-		px_deliver(n);
+	if (!px_handle_sessions(n, m))
+		return;
+	px_pending_covered(n);
+	px_deliver(n);
 }
 
 /* A recovering node does not vote; it gathers answers and catches up. */
@@ -258,7 +271,7 @@ static void step_recovering(struct px_node *n, u32 from, const struct px_msg *m)
 		px_recovery_progress(n);
 		break;
 	case PX_MSG_SNAP_CHUNK:
-		px_handle_snap_chunk(n, from, &m->snap_chunk);
+		snap_chunk_in(n, from, &m->snap_chunk);
 		px_recovery_progress(n);
 		break;
 	case PX_MSG_NACK:

@@ -114,7 +114,8 @@ void px_pending_covered(struct px_node *n)
 		if (!p->used || !px_committed(n, &p->id))
 			continue;
 		if (p->id.session)
-			err = px_session_result(n, &p->id, &index);
+			err = px_session_outcome(&n->sess, p->id.session,
+						 p->id.cseq, &index);
 		px_free(p->data);
 		memset(p, 0, sizeof(*p));
 		n->npending--;

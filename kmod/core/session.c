@@ -67,3 +67,17 @@ enum px_sess_verdict px_session_apply(struct px_sessions *t, u64 id, u64 seq,
 	t->n++;
 	return PX_SESS_NEW;
 }
+
+int px_session_outcome(const struct px_sessions *t, u64 id, u64 seq,
+		       u64 *index)
+{
+	const struct px_session *s = px_session_find(t, id);
+
+	*index = 0;
+	if (!s)
+		return -ESTALE;
+	if (s->seq != seq)
+		return -EALREADY;
+	*index = s->index;
+	return 0;
+}

@@ -38,6 +38,13 @@ enum px_sess_verdict {
 };
 
 const struct px_session *px_session_find(const struct px_sessions *t, u64 id);
+/*
+ * Write @seq of session @id, known to be decided: 0 and *@index where it
+ * committed if it is the session's last; -EALREADY if a later one
+ * committed; -ESTALE if the table does not hold the session.
+ */
+int px_session_outcome(const struct px_sessions *t, u64 id, u64 seq,
+		       u64 *index);
 /* Decide on write @seq of session @id at @index, and record it if new. */
 enum px_sess_verdict px_session_apply(struct px_sessions *t, u64 id, u64 seq,
 				      u64 index);

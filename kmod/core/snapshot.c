@@ -308,7 +308,6 @@ static void install(struct px_node *n, const struct px_snap_chunk *m)
 	n->have_snap = true;
 	px_sessions_install(n);
 	n->ops->snap_install(n->ctx, s);
-	px_pending_covered(n);
 	px_ctr(n, PAXOS_CTR_SNAP_INSTALLED);
 	px_emit(n, PX_EV_SNAPSHOT, s->index, s->size, 0);
 	px_deliver(n);
@@ -394,7 +393,8 @@ static int snap_store(struct px_node *n, const struct px_snap_chunk *m)
 	return 0;
 }
 
-void px_handle_snap_chunk(struct px_node *n, u32 from,
+/* A chunk of a snapshot sent to us: true once one is installed. */
+bool px_handle_snap_chunk(struct px_node *n, u32 from,
 			  const struct px_snap_chunk *m)
 {
 	struct px_snap_in *in = &n->snap_in;
@@ -403,11 +403,11 @@ void px_handle_snap_chunk(struct px_node *n, u32 from,
 	u32 bit;
 
 	if (!n->ops->snap_write)
-		return;		/* we take no snapshots */
+		return false;	/* we take no snapshots */
 	if (!snap_begin(n, m, &refuse)) {
 		if (refuse)
 			send_ack(n, from, m->index, m->size, 0);
-		return;
+		return false;
 	}
 	bit = have_bit(in, m->offset);
 	if (m->offset < in->next || (bit < 64 && (in->have >> bit) & 1) ||
@@ -417,17 +417,17 @@ void px_handle_snap_chunk(struct px_node *n, u32 from,
 	total = (in->s.size + PX_SNAP_CHUNK - 1) / PX_SNAP_CHUNK;
 	if (in->chunks + 1 == total &&
 	    !px_sessions_staged(n, from, in->s.index))
-		return;
+		return false;
 	in_order = m->offset == in->next;
 	if (snap_store(n, m)) {
 		px_ctr(n, PAXOS_CTR_DROP_NO_MEMORY);
 		in->active = false;
-		return;
+		return false;
 	}
 	/* Chunks in order with nothing missing: every PX_SNAP_ACK_EVERY. */
 	if (in_order && !in->have && in->next < in->s.size &&
 	    in->chunks % PX_SNAP_ACK_EVERY)
-		return;
+		return false;
 	if (in->next == in->s.size && in->sum != in->s.csum) {
 		/* Damaged in a way the datagram checks missed: again. */
 		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
@@ -435,6 +435,8 @@ void px_handle_snap_chunk(struct px_node *n, u32 from,
 	}
 ack:
 	send_ack(n, from, in->s.index, in->next, in->have);
-	if (in->next == in->s.size)
-		install(n, m);
+	if (in->next != in->s.size)
+		return false;
+	install(n, m);
+	return true;
 }
