@@ -172,7 +172,7 @@ if [ -n "$modsrc" ]; then
 		case "$seen" in *" $m "*) continue ;; esac
 		seen="$seen$m "
 		f=$(modinfo -k "$kver" -F filename "$m" 2>/dev/null) || { log "module $m not found"; exit 1; }
-		case "$f" in (builtin*|"") continue ;; esac
+		case "$f" in ("(builtin)"|builtin*|"") continue ;; esac
 		rel=${f#/lib/modules/$kver/}
 		mkdir -p "$root/lib/modules/$kver/$(dirname "$rel")"
 		case "$f" in
