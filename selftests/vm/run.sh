@@ -19,6 +19,16 @@
 #                          wrote under /out (default build/vm/<kernel>)
 #   --timeout SEC          whole-VM time limit (default 1800)
 #   --append 'ARGS'        more guest kernel command line
+#   --disk FILE[:SIZE]     attach FILE as a raw virtio-blk disk: /dev/vda for
+#                          the first --disk, /dev/vdb for the second, ...;
+#                          a missing FILE is created sparse, SIZE bytes
+#                          (truncate(1) suffixes: 64M, 1G; default 64M); an
+#                          existing one keeps its size and contents.  Written
+#                          with cache=none: what the guest has flushed (or
+#                          written with FUA) is in the host file and
+#                          survives a SIGKILL of QEMU.  FILE must be on a
+#                          file system with O_DIRECT.  Not on --kernel debug
+#                          unless its config has CONFIG_VIRTIO_BLK=y.
 #   KPAXOS_PLANT_FAIL=1    add a test that fails; KPAXOS_KO=path: module to
 #                          use on a Debian kernel instead of kmod/paxos.ko
 #                          (6.1) or the one built for the run (6.12)
@@ -42,6 +52,7 @@ out=
 append=
 vm_timeout=1800
 tests=()
+disks=()
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -50,7 +61,8 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--timeout) vm_timeout=$2; shift 2 ;;
-	-h|--help) sed -n '3,35p' "$0"; exit 0 ;;
+	--disk) disks+=("$2"); shift 2 ;;
+	-h|--help) sed -n '3,45p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) tests+=("$1"); shift ;;
 	esac
@@ -97,6 +109,10 @@ debian|debian612)
 	;;
 debug)
 	tree=$("$top/scripts/debug-kernel.sh")
+	if [ ${#disks[@]} -gt 0 ] && ! grep -qx 'CONFIG_VIRTIO_BLK=y' "$tree/.config"; then
+		log "--disk: the debug kernel has no virtio-blk (needs CONFIG_BLOCK, CONFIG_PCI, CONFIG_VIRTIO_PCI, CONFIG_VIRTIO_BLK)"
+		exit 1
+	fi
 	bzimage=$tree/arch/x86/boot/bzImage
 	modsrc=
 	kver=$(cat "$tree/include/config/kernel.release")
@@ -104,6 +120,39 @@ debug)
 	;;
 *) echo "run.sh: --kernel debian|debian612|debug" >&2; exit 2 ;;
 esac
+
+# ---------------------------------------------------------------- disks
+# cache=none: QEMU opens the file O_DIRECT (no host page cache in the
+# way) and tells the guest its disk has a volatile write cache, so the
+# guest kernel sends its flushes and FUA writes (virtio-blk has no FUA: the
+# block layer follows the write with a flush) and QEMU answers each flush
+# with fdatasync() on the file.  What the guest saw flushed is on the host's
+# disk, not only in QEMU or in the host's page cache, and latency measured
+# in the guest includes a real flush of the host file.  cache=directsync
+# would make every write synchronous and hide the write cache from the
+# guest (it would then drop its own flushes); writeback and unsafe let
+# the host page cache or nothing at all stand for the flush.
+disk_args=()
+for i in "${!disks[@]}"; do
+	spec=${disks[$i]}
+	file=$spec
+	size=64M
+	if [[ "$spec" =~ ^(.+):([0-9]+[KMGT]?)$ ]]; then
+		file=${BASH_REMATCH[1]}
+		size=${BASH_REMATCH[2]}
+	fi
+	if [ ! -e "$file" ]; then
+		truncate -s "$size" "$file" || { log "--disk $spec: cannot create $file"; exit 1; }
+	fi
+	[ -f "$file" ] || { log "--disk $spec: $file is not a regular file"; exit 1; }
+	[ -s "$file" ] || { log "--disk $spec: $file is empty"; exit 1; }
+	if ! dd if="$file" of=/dev/null iflag=direct bs=4096 count=1 status=none 2>/dev/null; then
+		log "--disk $spec: $file cannot be opened O_DIRECT (tmpfs?): put it on a disk-backed file system"
+		exit 1
+	fi
+	disk_args+=(-drive "file=$file,format=raw,if=none,id=disk$i,cache=none,aio=threads"
+		-device "virtio-blk-pci,drive=disk$i")
+done
 
 # ---------------------------------------------------------------- initramfs
 root=$work/root
@@ -138,6 +187,13 @@ cp "$tcdist"/*.dist "$root$tcdist/"
 # perf (linux-perf, Debian's for 6.1) for the tracepoint tests; they skip
 # that part when the host has none.
 if [ -x /usr/bin/perf ]; then copy_bin /usr/bin/perf /usr/bin/perf; fi
+# mke2fs (e2fsprogs) for tests and measurements on a --disk; as mkfs.ext4
+# it makes ext4 with the host's /etc/mke2fs.conf.
+if [ -x /sbin/mke2fs ]; then
+	copy_bin /sbin/mke2fs /usr/sbin/mke2fs
+	ln -sf mke2fs "$root/usr/sbin/mkfs.ext4"
+	[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$root/etc/"
+fi
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
@@ -164,7 +220,7 @@ done
 # dependencies, and depmod so busybox modprobe resolves them.  6.12 ships
 # them xz-compressed; they are packed decompressed.
 if [ -n "$modsrc" ]; then
-	want=(veth sch_netem udp_tunnel ip6_udp_tunnel bridge)
+	want=(veth sch_netem udp_tunnel ip6_udp_tunnel bridge virtio_pci virtio_blk)
 	seen=" "
 	while [ ${#want[@]} -gt 0 ]; do
 		m=${want[0]}
@@ -212,6 +268,7 @@ fi
 	echo "CMD='$cmd'"
 	echo "TESTS='${tests[*]:-}'"
 	echo "DEFAULT_TIMEOUT=$settings_timeout"
+	echo "DISKS=${#disks[@]}"
 } >"$root/kpaxos-run.conf"
 cp "$top/selftests/vm/init" "$root/init"
 chmod +x "$root/init"
@@ -253,6 +310,7 @@ timeout "$vm_timeout" qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 2048
 	-serial "file:$out/console.log" -serial "file:$out/tap.log" \
 	-serial "file:$out/out.b64" \
 	-kernel "$bzimage" -initrd "$work/initramfs.cpio.gz" \
+	${disk_args[@]+"${disk_args[@]}"} \
 	-append "console=ttyS0 panic=-1${append:+ $append}" \
 	</dev/null || qemu_rc=$?
 sleep 0.3
