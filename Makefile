@@ -16,7 +16,7 @@
 KVER := $(shell scripts/kver.sh 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
 
-TOOL_DIRS := tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/pxkv \
+TOOL_DIRS := tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/flushlat tools/pxkv \
 	     selftests/paxos/tools
 TEST_DIRS := selftests/core selftests/paxos
 
