@@ -124,7 +124,7 @@ if ! make --no-print-directory -j"$jobs" all ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WAR
 fi
 pass 1
 
-for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/pxkv selftests/paxos/tools; do
+for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udpping tools/flushlat tools/pxkv selftests/paxos/tools; do
 	if [ -f "$d/Makefile" ] && grep -q '^check:' "$d/Makefile"; then
 		step "$d"
 		suite "$(echo "$d" | tr / -)" make --no-print-directory -j"$jobs" -C "$d" check
