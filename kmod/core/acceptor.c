@@ -52,6 +52,8 @@ static void learn(struct px_node *n, u32 from, u64 commit, u64 ballot)
 void px_handle_prepare(struct px_node *n, u32 from, u64 ballot,
 		       const struct px_prepare *m)
 {
+	u64 token;
+
 	/*
 	 * A lease we granted to someone else is still running, or we hear
 	 * from a leader (check-quorum): we help nobody depose it.  Not
@@ -76,7 +78,12 @@ void px_handle_prepare(struct px_node *n, u32 from, u64 ballot,
 	grant(n, from);
 	n->last_leader_ns = n->now;
 	n->pv_active = false;
-	px_send_promise(n, from, m->first);
+	/* With stable storage, once the promise is durable. */
+	token = px_dur_need(n);
+	if (token)
+		px_dur_defer(n, PX_MSG_PROMISE, from, ballot, m->first, 0, token);
+	else
+		px_send_promise(n, from, m->first);
 }
 
 /* Store the entries; the contiguous run accepted is *@lo..*@hi. */
@@ -110,24 +117,37 @@ static void accept_entries(struct px_node *n, u64 ballot,
 	}
 }
 
+/* Phase 2b: we accepted @lo..@hi in @ballot. */
+void px_send_accepted(struct px_node *n, u32 to, u64 ballot, u64 lo, u64 hi)
+{
+	struct px_accepted a = { .lo = lo, .hi = hi, .commit = n->log.commit };
+	struct px_wbuf w;
+
+	px_cv_fill(n, &a.cv);
+	px_begin(n, &w, ballot);
+	px_wire_accepted(&w, &a);
+	px_send(n, to, &w);
+}
+
 void px_handle_accept(struct px_node *n, u32 from, u64 ballot,
 		      const struct px_accept *m)
 {
-	struct px_accepted a = { 0 };
-	struct px_wbuf w;
+	u64 lo = 0, hi = 0, token;
 
 	follow(n, from, ballot);
-	accept_entries(n, ballot, &m->ents, &a.lo, &a.hi);
+	accept_entries(n, ballot, &m->ents, &lo, &hi);
 	/*
 	 * Entries the same datagram says are chosen (a thrifty leader's
 	 * late copy) need no vote: the reply would be work for nothing.
+	 * With stable storage the vote leaves once they are durable.
 	 */
-	if (a.lo && a.hi > m->commit) {
-		a.commit = n->log.commit;
-		px_cv_fill(n, &a.cv);
-		px_begin(n, &w, ballot);
-		px_wire_accepted(&w, &a);
-		px_send(n, from, &w);
+	if (lo && hi > m->commit) {
+		token = px_dur_need(n);
+		if (token)
+			px_dur_defer(n, PX_MSG_ACCEPTED, from, ballot, lo, hi,
+				     token);
+		else
+			px_send_accepted(n, from, ballot, lo, hi);
 	}
 	learn(n, from, m->commit, ballot);
 }

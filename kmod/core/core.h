@@ -93,6 +93,14 @@ struct px_config {
 	 * full log refuses proposals (-ENOSPC, PX_EV_LOG_FULL).
 	 */
 	bool snapshots;
+	/*
+	 * Stable storage (needs cfg.snapshots): the node writes its promise,
+	 * the entries it stores and its newest snapshot as px_ready() says,
+	 * answers for nothing not yet durable (px_persisted()), starts as a
+	 * follower that may vote at once, with the state px_restore_*() gave
+	 * it, and never runs the recovery protocol.
+	 */
+	bool durable;
 };
 
 enum px_event_type {
@@ -282,6 +290,52 @@ u64 px_snap_csum(const void *data, u64 size);
  */
 int px_session_result(const struct px_node *n, const struct px_prop_id *id,
 		      u64 *index);
+
+/*
+ * Stable storage (cfg.durable).  px_ready(): false if nothing is to be
+ * written, or a write is outstanding.  Otherwise write, in this order and
+ * as one unit: the snapshot if @snap (its bytes through ops->snap_read;
+ * @meta, the engine's tables as of it, to give back to
+ * px_restore_snap()), the entries @lo..@hi that px_durable_entry() finds
+ * (each replacing the one stored at its index), and the promise; entries
+ * below @first may then go.  Once durable (flushed), px_persisted(@token).
+ * The pointers stay valid until the next call on the node.
+ */
+struct px_ready {
+	u64 token;
+	u64 promised;
+	u64 lo, hi;		/* lo > hi: no entries */
+	u64 first;
+	const struct px_snap *snap;	/* NULL: unchanged */
+	const void *meta;
+	u32 meta_len;
+};
+
+struct px_entry_view {
+	u64 ballot;
+	enum px_entry_type type;
+	struct px_prop_id id;
+	const void *data;
+	u32 len;
+};
+
+#define PX_SNAP_META_MAX	(8 + PX_MAX_NODES * 28 + 4 + 256 * 24)
+
+bool px_ready(struct px_node *n, struct px_ready *r);
+void px_persisted(struct px_node *n, u64 token, u64 now);
+/* The entry stored at @index, chosen or not: 0, or -ENOENT. */
+int px_durable_entry(struct px_node *n, u64 index, struct px_entry_view *e);
+/*
+ * Restart from storage, right after px_node_create() and before any other
+ * call: the snapshot (if any) with its @meta, then the entries after it
+ * in index order, and the promise.  0 or -EINVAL (a call out of place,
+ * @meta not from this membership, an entry the log cannot hold).
+ */
+int px_restore_snap(struct px_node *n, const struct px_snap *s,
+		    const void *meta, u32 len);
+int px_restore_entry(struct px_node *n, u64 index,
+		     const struct px_entry_view *e);
+int px_restore_promise(struct px_node *n, u64 promised);
 
 /* Queries. */
 u64 px_next_deadline(const struct px_node *n);	/* absolute ns, U64_MAX none */

@@ -82,6 +82,19 @@ struct px_pending {
 	bool used;
 };
 
+/* An answer that waits until the state it vouches for is durable. */
+struct px_defer {
+	u8 type;		/* PX_MSG_PROMISE or PX_MSG_ACCEPTED */
+	u32 to;			/* member index */
+	u64 ballot;
+	u64 a, b;		/* PROMISE: first; ACCEPTED: lo, hi */
+	u64 token;		/* px_ready() token that covers it */
+};
+
+#define PX_MAX_DEFER		64
+/* grant_to after a restart from storage: a lease to someone, maybe. */
+#define PX_GRANT_UNKNOWN	0xffffffffU
+
 struct px_queued {
 	struct px_prop_id id;
 	u8 *data;
@@ -207,6 +220,23 @@ struct px_node {
 	u32 rec_src;
 	bool rec_adopted;
 
+	/* stable storage (durable.c) */
+	bool restoring;		/* px_restore_*() still allowed */
+	u64 dur_lo, dur_hi;	/* entries stored since px_ready(); hi 0: none */
+	u64 dur_promised;	/* the promise as last handed out */
+	u64 dur_first;
+	struct px_snap dur_snap;
+	u64 dur_ready;		/* last token handed out */
+	u64 dur_done;		/* last token durable */
+	u64 dur_ready_ballot;	/* leading in it when handed out; 0: not */
+	u64 dur_ready_next;	/* ... with entries below this index */
+	u64 dur_ready_promised;
+	u64 dur_ready_snap;	/* index of the snapshot durable with it */
+	u64 dur_snap_done;	/* ... once durable */
+	struct px_defer defer[PX_MAX_DEFER];
+	u32 defer_head, ndefer;
+	u8 dur_meta[PX_SNAP_META_MAX];
+
 	u64 catchup_sent;
 	u64 counters[PX_CTR_MAX];
 	u8 buf[PX_MAX_DATAGRAM];
@@ -235,6 +265,14 @@ static inline u16 px_bit(u32 idx)
 static inline u16 px_self_bit(const struct px_node *n)
 {
 	return px_bit(n->self);
+}
+
+/* The leader's own vote on a slot it stores: with stable storage, none
+ * until the slot is durable (px_own_accepted()).
+ */
+static inline u16 px_own_vote(const struct px_node *n)
+{
+	return n->cfg.durable ? 0 : px_self_bit(n);
 }
 
 /* Every member but us. */
@@ -324,6 +362,7 @@ void px_handle_accept(struct px_node *n, u32 from, u64 ballot,
 void px_handle_heartbeat(struct px_node *n, u32 from, u64 ballot,
 			 const struct px_heartbeat *m);
 void px_send_nack(struct px_node *n, u32 to_idx);
+void px_send_accepted(struct px_node *n, u32 to, u64 ballot, u64 lo, u64 hi);
 
 /* election.c: phase 1 and the ballots */
 void px_ballot_seen(struct px_node *n, u64 ballot);
@@ -332,6 +371,7 @@ void px_election_tick(struct px_node *n);
 void px_start_election(struct px_node *n);
 void px_handle_promise(struct px_node *n, u32 from, const struct px_promise *m);
 void px_step_down(struct px_node *n);
+void px_check_elected(struct px_node *n);
 u64 px_rand(struct px_node *n);
 void px_lead(struct px_node *n);
 bool px_leader_alive(struct px_node *n, u32 except);
@@ -341,6 +381,7 @@ void px_handle_prevote_reply(struct px_node *n, u32 from, u64 promised,
 
 /* replicate.c: the leader's phase 2, heartbeats and lease */
 void px_leader_start(struct px_node *n);
+void px_own_accepted(struct px_node *n, u64 ballot, u64 next);
 bool px_leader_holds(struct px_node *n);
 void px_leader_tick(struct px_node *n);
 void px_leader_append(struct px_node *n, const struct px_prop_id *id,
@@ -362,6 +403,15 @@ void px_barrier_refuse(struct px_node *n, u32 from, u64 token);
 void px_handle_barrier_reply(struct px_node *n, const struct px_barrier_reply *m);
 void px_barriers_tick(struct px_node *n);
 void px_barriers_check(struct px_node *n);
+
+/* durable.c: stable storage */
+bool px_dur_dirty(const struct px_node *n);
+void px_dur_mark(struct px_node *n, u64 index);
+u64 px_dur_need(const struct px_node *n);
+void px_dur_defer(struct px_node *n, enum px_msg_type type, u32 to,
+		  u64 ballot, u64 a, u64 b, u64 token);
+bool px_dur_pop(struct px_node *n, struct px_defer *out);
+int px_dur_meta_decode(struct px_node *n, const void *buf, u32 len);
 
 /* proposals.c: our own proposals, to our log or forwarded */
 int px_pending_add(struct px_node *n, const struct px_prop_id *id,

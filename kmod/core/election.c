@@ -99,14 +99,15 @@ static void become_leader(struct px_node *n)
 		if (!s)
 			break;
 		s->ballot = n->ballot;
-		s->acks = px_self_bit(n);
+		px_dur_mark(n, i);
+		s->acks = px_own_vote(n);
 		s->sent_to = 0;
 		s->sent_ns = 0;
 	}
 	n->next_index = n->log.top + 1;
 	s = px_store(n, n->next_index, n->ballot, PX_ENTRY_NOOP, &none, NULL, 0);
 	if (s) {
-		s->acks = px_self_bit(n);
+		s->acks = px_own_vote(n);
 		n->own_first = n->next_index++;
 	} else {
 		n->own_first = n->next_index - 1;
@@ -114,7 +115,7 @@ static void become_leader(struct px_node *n)
 	px_leader_start(n);
 }
 
-static void check_elected(struct px_node *n)
+void px_check_elected(struct px_node *n)
 {
 	u16 done = 0;
 	u32 i;
@@ -139,7 +140,7 @@ void px_start_election(struct px_node *n)
 	for (i = 0; i < n->n; i++) {
 		n->peers[i].frags = 0;
 		n->peers[i].nfrag = -1;
-		n->peers[i].done = i == n->self;
+		n->peers[i].done = i == n->self && !n->cfg.durable;
 	}
 	px_ctr(n, PAXOS_CTR_ELECTIONS);
 	px_set_role(n, PX_ROLE_CANDIDATE);
@@ -149,7 +150,7 @@ void px_start_election(struct px_node *n)
 	send_prepare(n, px_followers(n));
 	px_ctr(n, PAXOS_CTR_TX_PREPARE);
 	/* A cluster of one elects itself. */
-	check_elected(n);
+	px_check_elected(n);
 }
 
 /* A promise for our ballot (the step function checked the ballot). */
@@ -167,7 +168,7 @@ void px_handle_promise(struct px_node *n, u32 from, const struct px_promise *m)
 		return;
 	}
 	px_frag_seen(&n->peers[from], &m->frag);
-	check_elected(n);
+	px_check_elected(n);
 }
 
 /*

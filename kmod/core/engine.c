@@ -61,6 +61,113 @@ static int node_setup(struct px_node *n, const struct px_config *cfg)
 	return 0;
 }
 
+static void settle(struct px_node *n);
+
+/*
+ * With stable storage the node remembers every vote it gave: it follows
+ * at once.  It forgot only the leases it granted: it promises nobody
+ * (px_leader_alive()) and starts no election until any it granted before
+ * it stopped has run out.
+ */
+static void durable_start(struct px_node *n)
+{
+	n->restoring = true;
+	n->grant_to = PX_GRANT_UNKNOWN;
+	n->grant_until = n->now + n->grant_ns;
+	n->dur_first = n->log.first;
+	px_set_role(n, PX_ROLE_FOLLOWER);
+	n->last_leader_ns = n->now;
+	px_reset_election(n);
+}
+
+int px_restore_snap(struct px_node *n, const struct px_snap *s,
+		    const void *meta, u32 len)
+{
+	if (!n->restoring || n->have_snap || n->log.top || !s->index ||
+	    !s->size || s->size > PX_MAX_SNAPSHOT ||
+	    px_dur_meta_decode(n, meta, len))
+		return -EINVAL;
+	px_log_restart(&n->log, s->index + 1);
+	n->snap = *s;
+	n->have_snap = true;
+	memcpy(n->dedup, n->snap_dd, sizeof(n->dedup));
+	memcpy(n->dedup_first, n->snap_dd, sizeof(n->dedup));
+	n->sess = n->snap_sess;
+	n->sess_first = n->snap_sess;
+	n->sess_at = s->index;
+	n->trim_to = s->index + 1;
+	n->dur_snap = *s;
+	n->dur_snap_done = s->index;
+	n->dur_ready_snap = s->index;
+	n->dur_first = n->log.first;
+	return 0;
+}
+
+/*
+ * The log as it was: past the byte bound if it then held its entries in
+ * another order (px_store() counts only those below), never past the
+ * ring, which held them all.
+ */
+int px_restore_entry(struct px_node *n, u64 index,
+		     const struct px_entry_view *e)
+{
+	struct px_slot *s;
+
+	if (!n->restoring || index <= n->log.commit || index <= n->log.top ||
+	    !e->ballot || (e->type != PX_ENTRY_DATA && e->type != PX_ENTRY_NOOP &&
+			   e->type != PX_ENTRY_CONFIG) ||
+	    e->len > PX_MAX_VALUE)
+		return -EINVAL;
+	if (px_log_store(&n->log, index, e->ballot, e->type, &e->id, e->data,
+			 e->len, &s))
+		return -EINVAL;
+	px_ballot_seen(n, e->ballot);
+	return 0;
+}
+
+int px_restore_promise(struct px_node *n, u64 promised)
+{
+	if (!n->restoring)
+		return -EINVAL;
+	n->promised = promised;
+	n->dur_promised = promised;
+	px_ballot_seen(n, promised);
+	return 0;
+}
+
+/*
+ * Token @token's write is durable: what waited for it counts or leaves.
+ * A candidate's own promise and a leader's own acceptance count only
+ * now; PROMISEs and ACCEPTEDs go in the order they were made.
+ */
+void px_persisted(struct px_node *n, u64 token, u64 now)
+{
+	struct px_defer d;
+
+	n->now = now;
+	n->restoring = false;
+	if (token > n->dur_ready || token <= n->dur_done)
+		return;
+	n->dur_done = token;
+	n->dur_snap_done = n->dur_ready_snap;
+	if (n->role == PX_ROLE_CANDIDATE && n->dur_ready_promised == n->ballot &&
+	    !n->peers[n->self].done) {
+		n->peers[n->self].done = true;
+		px_check_elected(n);
+	}
+	if (n->dur_ready_ballot)
+		px_own_accepted(n, n->dur_ready_ballot, n->dur_ready_next);
+	while (px_dur_pop(n, &d)) {
+		if (d.type == PX_MSG_PROMISE && d.ballot == n->promised)
+			px_send_promise(n, d.to, d.a);
+		else if (d.type == PX_MSG_ACCEPTED)
+			px_send_accepted(n, d.to, d.ballot, d.a, d.b);
+	}
+	if (n->role == PX_ROLE_LEADER)
+		px_leader_flush(n);
+	settle(n);
+}
+
 int px_node_create(const struct px_config *cfg, const struct px_ops *ops,
 		   void *ctx, u64 incarnation, u64 rand_seed, u64 now,
 		   struct px_node **out)
@@ -71,10 +178,14 @@ int px_node_create(const struct px_config *cfg, const struct px_ops *ops,
 	*out = NULL;
 	if (!incarnation)
 		return -EINVAL;
-	/* The snapshot callbacks come together, and strict retention needs them. */
+	/*
+	 * The snapshot callbacks come together, strict retention needs them
+	 * and stable storage strict retention (what it restores must fit).
+	 */
 	if (!!ops->snap_read != !!ops->snap_write ||
 	    !!ops->snap_read != !!ops->snap_install ||
-	    (cfg->snapshots && !ops->snap_read))
+	    (cfg->snapshots && !ops->snap_read) ||
+	    (cfg->durable && !cfg->snapshots))
 		return -EINVAL;
 	n = px_zalloc_init(sizeof(*n));
 	if (!n)
@@ -95,7 +206,10 @@ int px_node_create(const struct px_config *cfg, const struct px_ops *ops,
 	n->rng = rand_seed | 1;
 	n->now = now;
 	n->role = PX_ROLE_DOWN;
-	px_recovery_start(n);
+	if (n->cfg.durable)
+		durable_start(n);
+	else
+		px_recovery_start(n);
 	*out = n;
 	return 0;
 }
@@ -405,6 +519,7 @@ void px_receive(struct px_node *n, const void *buf, size_t len, u64 now)
 	int from;
 
 	n->now = now;
+	n->restoring = false;
 	px_ctr(n, PAXOS_CTR_RX_PACKETS);
 	if (px_wire_decode(buf, len, &m)) {
 		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
@@ -484,6 +599,7 @@ static void catchup_tick(struct px_node *n)
 void px_tick(struct px_node *n, u64 now)
 {
 	n->now = now;
+	n->restoring = false;
 	switch (n->role) {
 	case PX_ROLE_RECOVERING:
 		px_recovery_tick(n);

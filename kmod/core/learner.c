@@ -39,6 +39,8 @@ static u64 trim_limit(const struct px_node *n)
 {
 	u64 limit = n->log.commit + 1;
 
+	if (n->cfg.durable)	/* what a restart finds must fit the ring */
+		limit = px_min64(limit, n->dur_snap_done + 1);
 	return n->cfg.snapshots ? px_min64(limit, px_covered(n)) : limit;
 }
 
@@ -147,6 +149,8 @@ struct px_slot *px_store(struct px_node *n, u64 index, u64 ballot,
 	if (px_log_store(&n->log, index, ballot, type, id, data, len, &s) ==
 	    -ENOMEM)
 		px_ctr(n, PAXOS_CTR_DROP_NO_MEMORY);
+	if (s)
+		px_dur_mark(n, index);
 	return s;
 }
 

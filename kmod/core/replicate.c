@@ -74,6 +74,25 @@ static void advance(struct px_node *n)
 		px_deliver(n);
 }
 
+/*
+ * Our own acceptance of the slots below @next, stored in our ballot
+ * @ballot, is durable (px_persisted()): it counts now.
+ */
+void px_own_accepted(struct px_node *n, u64 ballot, u64 next)
+{
+	u64 i;
+
+	if (n->role != PX_ROLE_LEADER || n->ballot != ballot)
+		return;
+	for (i = n->log.commit + 1; i < next; i++) {
+		struct px_slot *s = px_slot(n, i);
+
+		if (s && s->ballot == ballot)
+			s->acks |= px_self_bit(n);
+	}
+	advance(n);
+}
+
 /* Acceptances in our ballot (the step function checked the ballot). */
 void px_handle_accepted(struct px_node *n, u32 from, const struct px_accepted *m)
 {
@@ -182,7 +201,7 @@ static void append_slot(struct px_node *n, const struct px_prop_id *id,
 
 	if (!s)
 		return;
-	s->acks = px_self_bit(n);
+	s->acks = px_own_vote(n);
 	n->next_index++;
 }
 

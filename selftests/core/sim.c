@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "wire.h"
 
 #define MS 1000000ULL
 #define MAX_MSGS 20000
@@ -80,6 +81,46 @@ struct client {
 	struct cwrite w[CWRITES];
 };
 
+/* An entry on a node's disk (stable storage, S.durable). */
+struct dentry {
+	u64 ballot;
+	u8 type;
+	struct px_prop_id id;
+	u32 len;
+	u8 value[24];
+};
+
+/*
+ * A node's disk: what survives its crash.  One write is in flight at a
+ * time; it lands whole when its flush completes, and a crash before then
+ * keeps none of it or, torn, some of its entries.
+ */
+struct disk {
+	u64 promised;
+	u64 first;
+	struct px_snap snap;	/* index 0: none */
+	u8 *snap_bytes;
+	u8 meta[PX_SNAP_META_MAX];
+	u32 meta_len;
+	struct dentry *e[MAX_INDEX];
+	u64 hi;			/* no entry above */
+	/* the write in flight */
+	bool busy;
+	u64 token, done_at;
+	u64 w_promised, w_first;
+	struct px_snap w_snap;	/* index 0: none */
+	u8 *w_snap_bytes;
+	u8 w_meta[PX_SNAP_META_MAX];
+	u32 w_meta_len;
+	u64 *w_index;
+	struct dentry *w_e;
+	u32 w_n;
+	/* The votes the node sent, which its disk must keep. */
+	u64 voted[MAX_INDEX];	/* highest ballot of an ACCEPTED per index */
+	u64 voted_hi;
+	u64 promised_sent;	/* highest ballot of a PROMISE */
+};
+
 struct simnode {
 	struct px_node *px;
 	u32 id;
@@ -104,6 +145,7 @@ struct simnode {
 	u8 *stage_got;		/* its chunks stored, one flag each */
 	struct px_snap stage_meta;
 	u64 stage_len;		/* bytes in the chunks stored */
+	struct disk *disk;	/* S.durable */
 };
 
 struct chosen {
@@ -132,6 +174,8 @@ static struct sim {
 	struct px_config cfg;
 	u64 commits, elections;
 	int snap_mode;		/* 0 none, 1 snapshots, 2 strict retention */
+	bool durable;		/* every node has stable storage */
+	u64 flushes, power_losses, torn;
 	u64 ref[MAX_INDEX];	/* reference state after index i */
 	u64 ref_upto;
 	u64 snaps_taken, snaps_installed, snap_bytes;
@@ -147,6 +191,8 @@ static struct sim {
 
 static u64 sim_totals[3];	/* snapshots taken, installed, bytes installed */
 static u64 flap_totals[3];	/* seeds flapped, cuts, seeds never settled */
+/* seeds with stable storage, flushes, power losses, torn writes */
+static u64 disk_totals[4];
 
 static u64 rnd(void)
 {
@@ -203,10 +249,14 @@ static u64 to_real(u32 i, u64 t)
 	return r < (double)S.now ? S.now : (u64)r + 1;
 }
 
+static void note_vote(u32 from, const void *buf, size_t len);
+
 static void net_send(void *ctx, u32 to, const void *buf, size_t len)
 {
 	u32 from = (u32)(uintptr_t)ctx, t, copies = 1, c;
 
+	if (S.durable)
+		note_vote(from, buf, len);
 	for (t = 0; t < S.n && S.nodes[t].id != to; t++)
 		;
 	if (t == S.n || S.blocked[from][t] || rndn(100) < S.loss_pct)
@@ -542,11 +592,250 @@ static void snapshot(u32 i)
 	S.snaps_taken++;
 }
 
+/* ------------------------------------------------ stable storage */
+
+static void disk_write_free(struct disk *d)
+{
+	free(d->w_snap_bytes);
+	free(d->w_index);
+	free(d->w_e);
+	d->w_snap_bytes = NULL;
+	d->w_index = NULL;
+	d->w_e = NULL;
+	d->w_n = 0;
+	d->busy = false;
+}
+
+/* A new seed: an empty disk (allocated on first use). */
+static void disk_reset(struct simnode *sn)
+{
+	struct disk *d = sn->disk;
+	u64 k;
+
+	if (!d)
+		d = sn->disk = calloc(1, sizeof(*d));
+	for (k = 0; k <= d->hi && k < MAX_INDEX; k++) {
+		free(d->e[k]);
+		d->e[k] = NULL;
+	}
+	disk_write_free(d);
+	free(d->snap_bytes);
+	d->snap_bytes = NULL;
+	for (k = 0; k <= d->voted_hi && k < MAX_INDEX; k++)
+		d->voted[k] = 0;
+	d->voted_hi = 0;
+	d->promised_sent = 0;
+	d->hi = 0;
+	d->promised = 0;
+	d->first = 1;
+	memset(&d->snap, 0, sizeof(d->snap));
+}
+
+/* Hand the engine's dirty state to the disk, if no write is in flight. */
+static void flush_start(u32 i)
+{
+	struct simnode *sn = &S.nodes[i];
+	struct disk *d = sn->disk;
+	struct px_entry_view v;
+	struct px_ready r;
+	u64 k;
+
+	if (!S.durable || !sn->up || d->busy || !px_ready(sn->px, &r))
+		return;
+	d->busy = true;
+	d->token = r.token;
+	/*
+	 * Up to a third of a heartbeat, now and then two: long enough that
+	 * answers wait for it and power losses strike writes in flight.
+	 */
+	d->done_at = S.now + 50000 + rndn(rndn(4) ? 3 * MS : 20 * MS);
+	d->w_promised = r.promised;
+	d->w_first = r.first;
+	memset(&d->w_snap, 0, sizeof(d->w_snap));
+	if (r.snap) {
+		d->w_snap = *r.snap;
+		d->w_snap_bytes = malloc(r.snap->size);
+		if (snap_read((void *)(uintptr_t)i, r.snap, 0, d->w_snap_bytes,
+			      (u32)r.snap->size))
+			failf("storage", "n%u: snapshot %llu to write is gone", sn->id,
+			      (unsigned long long)r.snap->index);
+		memcpy(d->w_meta, r.meta, r.meta_len);
+		d->w_meta_len = r.meta_len;
+	}
+	if (r.lo <= r.hi) {
+		d->w_index = calloc(r.hi - r.lo + 1, sizeof(*d->w_index));
+		d->w_e = calloc(r.hi - r.lo + 1, sizeof(*d->w_e));
+	}
+	for (k = r.lo; k <= r.hi; k++) {
+		struct dentry *e = &d->w_e[d->w_n];
+
+		if (px_durable_entry(sn->px, k, &v) || v.len > sizeof(e->value))
+			continue;
+		e->ballot = v.ballot;
+		e->type = (u8)v.type;
+		e->id = v.id;
+		e->len = v.len;
+		memcpy(e->value, v.data, v.len);
+		d->w_index[d->w_n++] = k;
+	}
+	S.flushes++;
+}
+
+/* Entry @k of the write in flight lands on the disk. */
+static void disk_put(struct disk *d, u32 k)
+{
+	u64 index = d->w_index[k];
+
+	if (index >= MAX_INDEX)
+		return;
+	if (!d->e[index])
+		d->e[index] = malloc(sizeof(struct dentry));
+	*d->e[index] = d->w_e[k];
+	if (index > d->hi)
+		d->hi = index;
+}
+
+/* The write in flight is durable (@upto of its entries, torn: fewer). */
+static void disk_land(struct disk *d, u32 upto, bool whole)
+{
+	u32 k;
+
+	/* The snapshot goes first: entries after it land only with it. */
+	if ((whole || upto) && d->w_snap.index) {
+		free(d->snap_bytes);
+		d->snap = d->w_snap;
+		d->snap_bytes = d->w_snap_bytes;
+		d->w_snap_bytes = NULL;
+		memcpy(d->meta, d->w_meta, d->w_meta_len);
+		d->meta_len = d->w_meta_len;
+	}
+	for (k = 0; k < upto && k < d->w_n; k++)
+		disk_put(d, k);
+	if (whole) {
+		d->promised = d->w_promised;
+		d->first = d->w_first;
+	}
+	disk_write_free(d);
+}
+
+static void flush_done(u32 i)
+{
+	struct simnode *sn = &S.nodes[i];
+	struct disk *d = sn->disk;
+	u64 token = d->token;
+
+	disk_land(d, d->w_n, true);
+	S.cur = i;
+	px_persisted(sn->px, token, local(i));
+	trace("n%u persisted %llu", sn->id, (unsigned long long)token);
+}
+
+/* A PROMISE or ACCEPTED node @from sends: its disk must keep it. */
+static void note_vote(u32 from, const void *buf, size_t len)
+{
+	struct disk *d = S.nodes[from].disk;
+	struct px_msg m;
+	u64 k;
+
+	if (px_wire_decode(buf, len, &m))
+		return;
+	if (m.h.type == PX_MSG_PROMISE && m.h.ballot > d->promised_sent)
+		d->promised_sent = m.h.ballot;
+	if (m.h.type != PX_MSG_ACCEPTED)
+		return;
+	/* A vote for what some node delivered already chooses nothing new. */
+	for (k = m.accepted.lo; k <= m.accepted.hi && k < MAX_INDEX; k++)
+		if (!S.chosen[k].set && m.h.ballot > d->voted[k])
+			d->voted[k] = m.h.ballot;
+	if (m.accepted.hi > d->voted_hi)
+		d->voted_hi = m.accepted.hi;
+}
+
+/*
+ * The node crashed: of its write in flight, none or some entries stay.
+ * Every vote it sent must be on its disk (or a later one at the same
+ * index, or a snapshot covering it): persist before answering.
+ */
+static void disk_crash(struct simnode *sn)
+{
+	struct disk *d = sn->disk;
+	u32 keep;
+	u64 k;
+
+	if (d->busy) {
+		keep = rndn(2) ? (u32)rndn(d->w_n + 1) : 0;
+		S.torn += keep > 0;
+		disk_land(d, keep, false);
+	}
+	if (d->promised < d->promised_sent)
+		failf("durability", "n%u promised %llx, its disk holds %llx",
+		      sn->id, (unsigned long long)d->promised_sent,
+		      (unsigned long long)d->promised);
+	for (k = d->snap.index + 1; k <= d->voted_hi && k < MAX_INDEX; k++)
+		if (d->voted[k] && (!d->e[k] || d->e[k]->ballot < d->voted[k])) {
+			failf("durability", "n%u voted for %llu in %llx, its disk lacks it",
+			      sn->id, (unsigned long long)k,
+			      (unsigned long long)d->voted[k]);
+			break;
+		}
+}
+
+/*
+ * A node restarts from its disk: the application from the snapshot there
+ * (it must be the reference state at its index), the engine from the
+ * snapshot, the entries after it and the promise.
+ */
+static void disk_restore(u32 i)
+{
+	struct simnode *sn = &S.nodes[i];
+	struct disk *d = sn->disk;
+	struct px_entry_view v;
+	u64 k, index, hash;
+
+	if (d->snap.index) {
+		memcpy(&index, d->snap_bytes, 8);
+		memcpy(&hash, d->snap_bytes + 8, 8);
+		if (index != d->snap.index || hash != ref_state(index))
+			failf("storage", "n%u: snapshot %llu on disk is not the state there",
+			      sn->id, (unsigned long long)d->snap.index);
+		if (px_restore_snap(sn->px, &d->snap, d->meta, d->meta_len))
+			failf("storage", "n%u: snapshot %llu refused on restore",
+			      sn->id, (unsigned long long)d->snap.index);
+		sn->snap = malloc(d->snap.size);
+		memcpy(sn->snap, d->snap_bytes, d->snap.size);
+		sn->snap_meta = d->snap;
+		sn->snap_last = index;
+		sn->app_index = index;
+		sn->app_hash = hash;
+		sn->last_index = index;
+	}
+	for (k = d->snap.index + 1; k <= d->hi && !S.fail; k++) {
+		struct dentry *e = d->e[k];
+
+		if (!e)
+			continue;
+		v.ballot = e->ballot;
+		v.type = e->type;
+		v.id = e->id;
+		v.data = e->value;
+		v.len = e->len;
+		if (px_restore_entry(sn->px, k, &v))
+			failf("storage", "n%u: entry %llu refused on restore", sn->id,
+			      (unsigned long long)k);
+	}
+	if (px_restore_promise(sn->px, d->promised))
+		failf("storage", "n%u: promise refused on restore", sn->id);
+	trace("n%u restored: snapshot %llu, entries to %llu, promise %llx", sn->id,
+	      (unsigned long long)d->snap.index, (unsigned long long)d->hi,
+	      (unsigned long long)d->promised);
+}
+
 /* After an engine call on node @i. */
 static void after(u32 i)
 {
 	if (S.nodes[i].up && S.nodes[i].snap_due)
 		snapshot(i);
+	flush_start(i);
 }
 
 static void start(u32 i)
@@ -573,6 +862,8 @@ static void start(u32 i)
 		       (void *)(uintptr_t)i, sn->incarnation, rnd(), local(i),
 		       &sn->px);
 	sn->up = sn->px != NULL;
+	if (sn->up && S.durable)
+		disk_restore(i);
 	trace("n%u start incarnation %llu", sn->id, (unsigned long long)sn->incarnation);
 }
 
@@ -584,6 +875,8 @@ static void crash(u32 i)
 	px_node_destroy(sn->px);
 	sn->px = NULL;
 	sn->up = false;
+	if (S.durable)
+		disk_crash(sn);
 	for (k = 0; k < S.nprops; k++)
 		if (S.props[k].node == i && !S.props[k].index &&
 		    S.props[k].incarnation == sn->incarnation)
@@ -749,7 +1042,9 @@ static void random_fault(void)
 			if (st.role == PX_ROLE_LEADER || st.role == PX_ROLE_CANDIDATE)
 				a = i;
 		}
-		if (S.nodes[a].up && amnesic() + 1 <= S.n - (S.n / 2 + 1)) {
+		/* With stable storage any number may crash at once. */
+		if (S.nodes[a].up &&
+		    (S.durable || amnesic() + 1 <= S.n - (S.n / 2 + 1))) {
 			crash(a);
 			S.nodes[a].down_until = S.now + 50 * MS + rndn(400 * MS);
 		}
@@ -760,6 +1055,18 @@ static void random_fault(void)
 		for (i = 0; i < S.n; i++)
 			S.blocked[a][i] = S.blocked[i][a] = i != a;
 		trace("isolate %u", S.nodes[a].id);
+	} else if (r < 85 && S.durable) {
+		/* Power loss: every node at once, each back in its own time. */
+		u32 i;
+
+		for (i = 0; i < S.n; i++) {
+			if (!S.nodes[i].up)
+				continue;
+			crash(i);
+			S.nodes[i].down_until = S.now + 20 * MS + rndn(300 * MS);
+		}
+		S.power_losses++;
+		trace("power loss");
 	}
 }
 
@@ -902,6 +1209,11 @@ static int run(u64 seed, u32 n)
 	/* A quarter of the seeds without snapshots, the rest half strict. */
 	S.snap_mode = rndn(4) ? 1 + (int)rndn(2) : 0;
 	S.cfg.snapshots = S.snap_mode == 2;
+	/* Half the strict seeds with stable storage on every node. */
+	S.durable = S.snap_mode == 2 && (seed >> 1) % 2;
+	S.cfg.durable = S.durable;
+	for (i = 0; i < n && S.durable; i++)
+		disk_reset(&S.nodes[i]);
 	/*
 	 * A third of the seeds bound the log's bytes: to 8 to 70 values under
 	 * strict retention, to 64 to 320 otherwise, where the bound drops
@@ -932,7 +1244,7 @@ static int run(u64 seed, u32 n)
 
 	while (S.now < end && !S.fail) {
 		u64 t = end, dl;
-		int what = 0;	/* 1 msg, 2 node timer, 3 action */
+		int what = 0;	/* 1 msg, 2 node timer, 3 action, 4 flush */
 		u32 k, who = 0;
 
 		for (k = 0; k < S.nmsgs; k++)
@@ -955,6 +1267,14 @@ static int run(u64 seed, u32 n)
 			t = next_action;
 			what = 3;
 		}
+		for (i = 0; i < S.n && S.durable; i++) {
+			if (S.nodes[i].up && S.nodes[i].disk->busy &&
+			    S.nodes[i].disk->done_at < t) {
+				t = S.nodes[i].disk->done_at;
+				what = 4;
+				who = i;
+			}
+		}
 		if (t > S.now)
 			S.now = t;
 		if (what == 1) {
@@ -962,6 +1282,9 @@ static int run(u64 seed, u32 n)
 		} else if (what == 2) {
 			S.cur = who;
 			px_tick(S.nodes[who].px, local(who));
+			after(who);
+		} else if (what == 4) {
+			flush_done(who);
 			after(who);
 		} else if (what == 3) {
 			next_action = S.now + 2 * MS + rndn(10 * MS);
@@ -1074,6 +1397,10 @@ static int run(u64 seed, u32 n)
 	sim_totals[0] += S.snaps_taken;
 	sim_totals[1] += S.snaps_installed;
 	sim_totals[2] += S.snap_bytes;
+	disk_totals[0] += S.durable;
+	disk_totals[1] += S.flushes;
+	disk_totals[2] += S.power_losses;
+	disk_totals[3] += S.torn;
 	for (i = 0; i < S.n; i++)
 		if (S.nodes[i].up)
 			px_node_destroy(S.nodes[i].px);
@@ -1130,6 +1457,11 @@ int main(int argc, char **argv)
 		       (unsigned long long)flap_totals[0],
 		       (unsigned long long)flap_totals[1],
 		       (unsigned long long)flap_totals[2]);
+		printf("sim: stable storage in %llu seeds: %llu flushes, %llu power losses, %llu torn writes\n",
+		       (unsigned long long)disk_totals[0],
+		       (unsigned long long)disk_totals[1],
+		       (unsigned long long)disk_totals[2],
+		       (unsigned long long)disk_totals[3]);
 	}
 	return fails ? 1 : 0;
 }
