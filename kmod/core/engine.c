@@ -158,7 +158,13 @@ void px_persisted(struct px_node *n, u64 token, u64 now)
 	if (n->dur_ready_ballot)
 		px_own_accepted(n, n->dur_ready_ballot, n->dur_ready_next);
 	while (px_dur_pop(n, &d)) {
-		if (d.type == PX_MSG_PROMISE && d.ballot == n->promised)
+		/*
+		 * The log may have moved on meanwhile (a snapshot installed):
+		 * a promise that can no longer report everything from its
+		 * first index is not sent (px_handle_prepare()).
+		 */
+		if (d.type == PX_MSG_PROMISE && d.ballot == n->promised &&
+		    d.a >= n->log.first && px_entries_fit(n, PX_MSG_PROMISE, d.a))
 			px_send_promise(n, d.to, d.a);
 		else if (d.type == PX_MSG_ACCEPTED)
 			px_send_accepted(n, d.to, d.ballot, d.a, d.b);

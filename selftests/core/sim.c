@@ -606,29 +606,25 @@ static void disk_write_free(struct disk *d)
 	d->busy = false;
 }
 
-/* A new seed: an empty disk (allocated on first use). */
-static void disk_reset(struct simnode *sn)
+/* The disk goes with the seed. */
+static void disk_free(struct disk *d)
 {
-	struct disk *d = sn->disk;
 	u64 k;
 
 	if (!d)
-		d = sn->disk = calloc(1, sizeof(*d));
-	for (k = 0; k <= d->hi && k < MAX_INDEX; k++) {
+		return;
+	for (k = 0; k <= d->hi && k < MAX_INDEX; k++)
 		free(d->e[k]);
-		d->e[k] = NULL;
-	}
 	disk_write_free(d);
 	free(d->snap_bytes);
-	d->snap_bytes = NULL;
-	for (k = 0; k <= d->voted_hi && k < MAX_INDEX; k++)
-		d->voted[k] = 0;
-	d->voted_hi = 0;
-	d->promised_sent = 0;
-	d->hi = 0;
-	d->promised = 0;
-	d->first = 1;
-	memset(&d->snap, 0, sizeof(d->snap));
+	free(d);
+}
+
+/* A new seed: an empty disk. */
+static void disk_reset(struct simnode *sn)
+{
+	sn->disk = calloc(1, sizeof(*sn->disk));
+	sn->disk->first = 1;
 }
 
 /* Hand the engine's dirty state to the disk, if no write is in flight. */
@@ -675,7 +671,8 @@ static void flush_start(u32 i)
 		e->type = (u8)v.type;
 		e->id = v.id;
 		e->len = v.len;
-		memcpy(e->value, v.data, v.len);
+		if (v.len)
+			memcpy(e->value, v.data, v.len);
 		d->w_index[d->w_n++] = k;
 	}
 	S.flushes++;
@@ -1185,6 +1182,7 @@ static int run(u64 seed, u32 n)
 		free(S.nodes[i].snap);
 		free(S.nodes[i].stage);
 		free(S.nodes[i].stage_got);
+		disk_free(S.nodes[i].disk);
 	}
 	memset(&S, 0, sizeof(S));
 	S.seed = seed;
