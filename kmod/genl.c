@@ -79,6 +79,10 @@ static const struct nla_policy propose_policy[PAXOS_A_MAX + 1] = {
 	[PAXOS_A_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
 };
 
+static const struct nla_policy transfer_policy[PAXOS_A_MAX + 1] = {
+	[PAXOS_A_NODE_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &node_id_range),
+};
+
 static const struct nla_policy trim_policy[PAXOS_A_MAX + 1] = {
 	[PAXOS_A_INDEX] = { .type = NLA_U64 },
 };
@@ -434,6 +438,44 @@ static int pxk_trim_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
+ * Leadership transfer: the leader hands over to a member (px_transfer());
+ * the command returns once it started, `paxosctl status` shows the rest.
+ */
+static int pxk_transfer_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pxk_node *n;
+	int err = -ENOTCONN;
+
+	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_NODE_ID)) {
+		NL_SET_ERR_MSG(info->extack, "target node id missing");
+		return -EINVAL;
+	}
+	n = info_node(info);
+	if (!n)
+		return -ENODEV;
+	spin_lock_bh(&n->lock);
+	if (n->px) {
+		err = px_transfer(n->px, nla_get_u32(info->attrs[PAXOS_A_NODE_ID]),
+				  ktime_get_ns());
+		pxk_after(n);
+	}
+	spin_unlock_bh(&n->lock);
+	pxk_udp_flush(n);
+	pxk_node_put(n);
+	if (err == -EINVAL)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[PAXOS_A_NODE_ID],
+				    "not another member of the cluster");
+	else if (err == -EAGAIN)
+		NL_SET_ERR_MSG(info->extack,
+			       "not the leader: run it on the leader (paxosctl status)");
+	else if (err == -EBUSY)
+		NL_SET_ERR_MSG(info->extack, "a transfer is under way");
+	else if (err == -ENOTCONN)
+		NL_SET_ERR_MSG(info->extack, "node is down");
+	return err;
+}
+
+/*
  * The bound on the retained log's bytes, at once on a running node: under
  * strict retention a lower one may leave the log full until a snapshot.
  */
@@ -715,6 +757,9 @@ static const struct genl_ops pxk_ops[] = {
 	  .flags = GENL_UNS_ADMIN_PERM },
 	{ .cmd = PAXOS_CMD_LOG_GET, .doit = pxk_get_doit,
 	  .policy = empty_policy, .maxattr = PAXOS_A_MAX },
+	{ .cmd = PAXOS_CMD_LEADER_TRANSFER, .doit = pxk_transfer_doit,
+	  .policy = transfer_policy, .maxattr = PAXOS_A_MAX,
+	  .flags = GENL_UNS_ADMIN_PERM },
 };
 
 static const struct genl_multicast_group pxk_mcgrps[] = {

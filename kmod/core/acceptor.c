@@ -39,7 +39,9 @@ static void follow(struct px_node *n, u32 from, u64 ballot)
 	n->last_leader_ns = n->now;
 	n->leader_heard_ns = n->now;
 	n->pv_active = false;
-	grant(n, from);
+	/* A leader that handed over reads by its lease no more. */
+	if (ballot != n->released)
+		grant(n, from);
 }
 
 /* Deliver what the leader says is chosen; fetch from it what we lack. */

@@ -191,7 +191,7 @@ struct px_member_status {
 };
 
 /* Counter indexes, matching enum paxos_counter in uapi/linux/paxos.h. */
-#define PX_CTR_MAX		41
+#define PX_CTR_MAX		42
 
 struct px_status {
 	enum px_role role;
@@ -259,6 +259,15 @@ int px_read_barrier(struct px_node *n, u64 token, u64 *index, u64 now);
 u64 px_behind(const struct px_node *n);
 /* A new bound on the log's value bytes (0: the default); see px_config. */
 void px_set_retain_bytes(struct px_node *n, u64 bytes);
+/*
+ * Leadership transfer to member @id: the leader stops taking entries,
+ * waits until @id accepted all it has, gives up its lease and tells @id
+ * to start phase 1 at once (about a round trip, not a lease).  Not done
+ * within an election timeout, it is given up (the leader steps down if
+ * it had let go of its lease).  0, -EINVAL (not a member, or us),
+ * -EAGAIN (not the leader), -EBUSY (a transfer is under way).
+ */
+int px_transfer(struct px_node *n, u32 id, u64 now);
 /* Application trim: entries below @index may be dropped. */
 int px_trim(struct px_node *n, u64 index);
 /*

@@ -192,6 +192,13 @@ struct px_node {
 	u64 news_upto;		/* ... for commits up to this index */
 	u64 last_leader_ns;	/* last message from the leader we follow */
 	u64 leader_heard_ns;	/* ... an ACCEPT or HEARTBEAT in its ballot */
+	/* leadership transfer (election.c) */
+	u32 xfer_to;		/* leader: node id we hand over to; 0 none */
+	u64 xfer_until;		/* ... done by then, or given up */
+	bool xfer_sent;		/* TIMEOUT_NOW went out: our lease is gone */
+	u64 xfer_sent_ns;
+	u64 forfeit;		/* leader: a ballot whose lease we gave up */
+	u64 released;		/* follower: a ballot whose leader let go */
 	/* pre-vote (election.c): asking before raising our ballot */
 	bool pv_active;
 	u64 pv_ballot;		/* the ballot we would take */
@@ -372,6 +379,10 @@ void px_start_election(struct px_node *n);
 void px_handle_promise(struct px_node *n, u32 from, const struct px_promise *m);
 void px_step_down(struct px_node *n);
 void px_check_elected(struct px_node *n);
+int px_transfer_start(struct px_node *n, u32 id);
+void px_transfer_check(struct px_node *n);
+void px_handle_timeout_now(struct px_node *n, u32 from, u64 ballot,
+			   const struct px_timeout_now *m);
 u64 px_rand(struct px_node *n);
 void px_lead(struct px_node *n);
 bool px_leader_alive(struct px_node *n, u32 except);

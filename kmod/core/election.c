@@ -12,6 +12,14 @@
  * re-proposing, in its own ballot, the highest-ballot value of every
  * instance and a no-op for every hole.  Any ballot above ours makes a
  * leader or candidate give way.
+ *
+ * Leadership transfer: the leader takes no new entries, waits until the
+ * target accepted every slot it has, then gives up its lease (it never
+ * holds one again in this ballot) and sends TIMEOUT_NOW to every member.
+ * The target starts phase 1 at once; the others stop holding the old
+ * leader's lease against a candidate, since it no longer reads by it.
+ * Not done by the deadline (an election timeout), the leader steps down
+ * if it had let go, or goes on leading.
  */
 #include "core_int.h"
 
@@ -52,6 +60,7 @@ void px_step_down(struct px_node *n)
 	if (n->leader == n->cfg.self_id)
 		px_set_leader(n, 0, 0);
 	n->lease_until = 0;
+	n->xfer_to = 0;
 	if (n->grant_to == n->cfg.self_id)
 		n->grant_to = 0;
 	/* Proposals others forwarded to us are retried by their origins. */
@@ -89,6 +98,8 @@ static void become_leader(struct px_node *n)
 
 	px_set_role(n, PX_ROLE_LEADER);
 	px_set_leader(n, n->cfg.self_id, n->ballot);
+	n->xfer_to = 0;
+	n->xfer_sent = false;
 	n->grant_to = n->cfg.self_id;
 	n->grant_until = n->now + n->grant_ns;
 	n->lease_until = n->cfg.lease_ns ? n->prepare_ns + n->guard_ns : 0;
@@ -180,11 +191,83 @@ void px_handle_promise(struct px_node *n, u32 from, const struct px_promise *m)
 bool px_leader_alive(struct px_node *n, u32 except)
 {
 	if (n->role == PX_ROLE_LEADER)
-		return px_leader_holds(n);
+		return !(n->xfer_sent && n->xfer_to == except) &&
+		       px_leader_holds(n);
 	if (n->grant_to && n->grant_to != except && n->now < n->grant_until)
 		return true;
 	return n->leader && n->leader != except && n->leader_heard_ns &&
+	       n->leader_ballot != n->released &&
 	       n->now - n->leader_heard_ns < n->cfg.election_ns;
+}
+
+/* Hand the leadership to node @id: 0, or -errno. */
+int px_transfer_start(struct px_node *n, u32 id)
+{
+	int to = px_peer_index(n, id);
+
+	if (to < 0 || (u32)to == n->self)
+		return -EINVAL;
+	if (n->role != PX_ROLE_LEADER)
+		return -EAGAIN;
+	if (n->xfer_to)
+		return -EBUSY;
+	n->xfer_to = id;
+	n->xfer_sent = false;
+	n->xfer_until = n->now + n->cfg.election_ns;
+	px_transfer_check(n);
+	return 0;
+}
+
+/*
+ * The target has every slot we have: give the lease up and tell it to
+ * go, and every member that it may.  Again each heartbeat until we are
+ * deposed; past the deadline, give up.
+ */
+void px_transfer_check(struct px_node *n)
+{
+	struct px_timeout_now t = { .target = n->xfer_to };
+	int to = px_peer_index(n, n->xfer_to);
+	struct px_wbuf w;
+	u32 i;
+
+	if (!n->xfer_to || to < 0)
+		return;
+	if (n->now >= n->xfer_until) {
+		if (n->xfer_sent)
+			px_step_down(n);
+		n->xfer_to = 0;
+		return;
+	}
+	if (!n->xfer_sent && n->peers[to].accepted + 1 < n->next_index)
+		return;
+	if (n->xfer_sent && n->now - n->xfer_sent_ns < n->cfg.heartbeat_ns)
+		return;
+	if (!n->xfer_sent) {
+		n->xfer_sent = true;
+		n->forfeit = n->ballot;
+		n->lease_until = 0;
+		px_ctr(n, PAXOS_CTR_TRANSFERS);
+	}
+	n->xfer_sent_ns = n->now;
+	px_begin(n, &w, n->ballot);
+	px_wire_timeout_now(&w, &t);
+	for (i = 0; i < n->n; i++)
+		if (i != n->self)
+			px_send(n, i, &w);
+}
+
+/* TIMEOUT_NOW from the leader we follow, in its ballot. */
+void px_handle_timeout_now(struct px_node *n, u32 from, u64 ballot,
+			   const struct px_timeout_now *m)
+{
+	if (n->role != PX_ROLE_FOLLOWER || n->leader != n->peers[from].id ||
+	    n->leader_ballot != ballot)
+		return;
+	n->released = ballot;
+	if (n->grant_to == n->leader)
+		n->grant_to = 0;
+	if (m->target == n->cfg.self_id)
+		px_start_election(n);
 }
 
 static void send_prevote(struct px_node *n, u16 to)
@@ -313,7 +396,9 @@ static void candidate_tick(struct px_node *n)
 void px_lead(struct px_node *n)
 {
 	if (px_leader_holds(n)) {
-		px_leader_tick(n);
+		px_transfer_check(n);
+		if (n->role == PX_ROLE_LEADER)
+			px_leader_tick(n);
 		return;
 	}
 	px_ctr(n, PAXOS_CTR_CHECKQ_STEPDOWNS);

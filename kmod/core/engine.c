@@ -355,6 +355,9 @@ static void step_follower(struct px_node *n, u32 from, const struct px_msg *m)
 	case PX_MSG_BARRIER_REQ:
 		px_barrier_refuse(n, from, m->barrier_req.token);
 		break;
+	case PX_MSG_TIMEOUT_NOW:
+		px_handle_timeout_now(n, from, m->h.ballot, &m->timeout_now);
+		break;
 	}
 }
 
@@ -537,6 +540,8 @@ void px_receive(struct px_node *n, const void *buf, size_t len, u64 now)
 	n->peers[from].last_heard = now;
 	px_ctr(n, rx_ctr[m.h.type] ? rx_ctr[m.h.type] : PAXOS_CTR_RX_OTHER);
 	step(n, from, &m);
+	if (n->role == PX_ROLE_LEADER && n->xfer_to)
+		px_transfer_check(n);
 	if (n->role == PX_ROLE_LEADER)
 		px_leader_flush(n);
 	/* Retries are the timer's; after a datagram, only what is new. */
@@ -684,6 +689,16 @@ int px_read_barrier(struct px_node *n, u64 token, u64 *index, u64 now)
 	return r;
 }
 
+int px_transfer(struct px_node *n, u32 id, u64 now)
+{
+	int err;
+
+	n->now = now;
+	err = px_transfer_start(n, id);
+	settle(n);
+	return err;
+}
+
 int px_trim(struct px_node *n, u64 index)
 {
 	if (index > n->log.commit + 1)
@@ -761,7 +776,8 @@ void px_get_status(const struct px_node *n, struct px_status *st, u64 now)
 	st->commit_index = n->log.commit;
 	st->first_index = n->log.first;
 	st->lease_valid = n->role == PX_ROLE_LEADER && n->cfg.lease_ns &&
-			  now < n->lease_until && n->log.commit >= n->own_first;
+			  now < n->lease_until && n->log.commit >= n->own_first &&
+			  n->forfeit != n->ballot;
 	st->lease_remaining_ns = st->lease_valid ? n->lease_until - now : 0;
 	st->incarnation = n->incarnation;
 	for (i = 0; i < n->n; i++) {

@@ -137,7 +137,8 @@ u64 px_hb_quorum_round(const struct px_node *n)
 bool px_lease_held(const struct px_node *n)
 {
 	return n->role == PX_ROLE_LEADER && n->cfg.lease_ns &&
-	       n->now < n->lease_until && n->log.commit >= n->own_first;
+	       n->now < n->lease_until && n->log.commit >= n->own_first &&
+	       n->forfeit != n->ballot;
 }
 
 /* A heartbeat round acknowledged in our ballot. */
@@ -211,7 +212,9 @@ void px_leader_append(struct px_node *n, const struct px_prop_id *id,
 	struct px_queued *q;
 	u8 *copy;
 
-	if (n->role != PX_ROLE_LEADER || px_committed(n, id) || in_flight(n, id))
+	/* Handing over: the next leader takes them (they are retried). */
+	if (n->role != PX_ROLE_LEADER || px_committed(n, id) ||
+	    in_flight(n, id) || n->xfer_to)
 		return;
 	if (window_open(n) && !n->qlen) {
 		append_slot(n, id, data, len);

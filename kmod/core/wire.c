@@ -268,13 +268,23 @@ static void rd_sess(struct rd *r, struct px_sess_table *t)
 	r->p = q;
 }
 
-/* A pre-vote, or its answer: yes (1) or no (0), nothing else. */
+/*
+ * A pre-vote, or its answer: yes (1) or no (0), nothing else; or a
+ * leader's TIMEOUT_NOW, naming a node.
+ */
 static void rd_vote(struct rd *r, struct px_msg *m)
 {
 	struct px_prevote_reply *v = &m->prevote_reply;
 
 	if (m->h.type == PX_MSG_PREVOTE) {
 		m->prevote.commit = rd_u64(r);
+		return;
+	}
+	if (m->h.type == PX_MSG_TIMEOUT_NOW) {
+		m->timeout_now.target = rd_u64(r);
+		if (!r->err && (!m->timeout_now.target ||
+				m->timeout_now.target > 0xffff))
+			r->err = -PX_WE_BAD_FIELD;
 		return;
 	}
 	v->ballot = rd_u64(r);
@@ -392,7 +402,8 @@ int px_wire_decode(const void *buf, size_t len, struct px_msg *m)
 	if (!m->h.sender)
 		return -PX_WE_BAD_FIELD;
 	r.type = m->h.type;
-	if (r.type == PX_MSG_PREVOTE || r.type == PX_MSG_PREVOTE_REPLY)
+	if (r.type == PX_MSG_PREVOTE || r.type == PX_MSG_PREVOTE_REPLY ||
+	    r.type == PX_MSG_TIMEOUT_NOW)
 		rd_vote(&r, m);
 	else
 		rd_body(&r, m);
@@ -724,6 +735,12 @@ void px_wire_prevote_reply(struct px_wbuf *w, const struct px_prevote_reply *m)
 	wr_type(w, PX_MSG_PREVOTE_REPLY);
 	wr_u64(w, m->ballot);
 	wr_u8(w, m->granted);
+}
+
+void px_wire_timeout_now(struct px_wbuf *w, const struct px_timeout_now *m)
+{
+	wr_type(w, PX_MSG_TIMEOUT_NOW);
+	wr_u64(w, m->target);
 }
 
 /* The most an entry of @len bytes takes: callers plan with this. */

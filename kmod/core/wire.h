@@ -24,6 +24,8 @@
  *   sessions            count (u16), then records: SESS
  *   vote                granted (u8), 0 or 1: PREVOTE_REPLY
  *
+ * TIMEOUT_NOW's one field, the target, is a node id: 1 to 0xffff.
+ *
  * An entry is a 40-byte header, a client session when its flags say so,
  * and its value:
  *
@@ -74,6 +76,7 @@ enum px_msg_type {
 	PX_MSG_SESS,
 	PX_MSG_PREVOTE,
 	PX_MSG_PREVOTE_REPLY,
+	PX_MSG_TIMEOUT_NOW,
 	__PX_MSG_MAX
 };
 
@@ -293,6 +296,15 @@ struct px_prevote_reply {
 	u8 granted;		/* 0 or 1 */
 };
 
+/*
+ * Leadership transfer: the leader of the header's ballot gives up its
+ * lease and asks member @target to start phase 1 at once; the other
+ * members stop holding its lease against it.
+ */
+struct px_timeout_now {
+	u64 target;		/* node id */
+};
+
 struct px_msg {
 	struct px_hdr h;
 	union {
@@ -315,6 +327,7 @@ struct px_msg {
 		struct px_sess_table sess;
 		struct px_prevote prevote;
 		struct px_prevote_reply prevote_reply;
+		struct px_timeout_now timeout_now;
 	};
 };
 
@@ -375,6 +388,7 @@ void px_wire_sess_req(struct px_wbuf *w, const struct px_sess_req *m);
 void px_wire_sess(struct px_wbuf *w, u64 index, const struct px_sessions *t);
 void px_wire_prevote(struct px_wbuf *w, const struct px_prevote *m);
 void px_wire_prevote_reply(struct px_wbuf *w, const struct px_prevote_reply *m);
+void px_wire_timeout_now(struct px_wbuf *w, const struct px_timeout_now *m);
 /* Append an entry if it fits; false when the datagram is full. */
 bool px_wire_add_entry(struct px_wbuf *w, const struct px_wentry *e);
 void px_wire_last(struct px_wbuf *w);

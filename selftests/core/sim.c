@@ -176,6 +176,8 @@ static struct sim {
 	int snap_mode;		/* 0 none, 1 snapshots, 2 strict retention */
 	bool durable;		/* every node has stable storage */
 	u64 flushes, power_losses, torn;
+	u64 transfers, transferred;	/* started; the target then led */
+	u32 xfer_target;		/* node index + 1; 0 none */
 	u64 ref[MAX_INDEX];	/* reference state after index i */
 	u64 ref_upto;
 	u64 snaps_taken, snaps_installed, snap_bytes;
@@ -193,6 +195,7 @@ static u64 sim_totals[3];	/* snapshots taken, installed, bytes installed */
 static u64 flap_totals[3];	/* seeds flapped, cuts, seeds never settled */
 /* seeds with stable storage, flushes, power losses, torn writes */
 static u64 disk_totals[4];
+static u64 xfer_totals[2];	/* transfers started, targets that then led */
 
 static u64 rnd(void)
 {
@@ -447,6 +450,11 @@ static void on_event(void *ctx, const struct px_event *ev)
 		barrier_done(me, ev->b, ev->err);
 	if (ev->type == PX_EV_ROLE && ev->a == PX_ROLE_CANDIDATE)
 		S.elections++;
+	if (ev->type == PX_EV_ROLE && ev->a == PX_ROLE_LEADER &&
+	    S.xfer_target == me + 1) {
+		S.transferred++;
+		S.xfer_target = 0;
+	}
 	if (ev->type == PX_EV_ROLE)
 		trace("n%u role %llu", S.nodes[me].id, (unsigned long long)ev->a);
 	if (ev->type == PX_EV_BEHIND) {
@@ -1052,6 +1060,33 @@ static void random_fault(void)
 		for (i = 0; i < S.n; i++)
 			S.blocked[a][i] = S.blocked[i][a] = i != a;
 		trace("isolate %u", S.nodes[a].id);
+	} else if (r < 75) {
+		/* The leader hands over to another node. */
+		struct px_status st;
+		u32 i;
+
+		for (i = 0; i < S.n; i++) {
+			if (!S.nodes[i].up)
+				continue;
+			px_get_status(S.nodes[i].px, &st, local(i));
+			if (st.role != PX_ROLE_LEADER || i == b || !S.nodes[b].up)
+				continue;
+			S.cur = i;
+			if (!px_transfer(S.nodes[i].px, S.nodes[b].id, local(i))) {
+				S.transfers++;
+				S.xfer_target = b + 1;
+				trace("n%u hands over to n%u", S.nodes[i].id,
+				      S.nodes[b].id);
+			}
+			after(i);
+			/*
+			 * Half the time the old leader then hears nothing: it
+			 * must not go on reading by its lease.
+			 */
+			if (rndn(2))
+				for (a = 0; a < S.n; a++)
+					S.blocked[a][i] = a != i;
+		}
 	} else if (r < 85 && S.durable) {
 		/* Power loss: every node at once, each back in its own time. */
 		u32 i;
@@ -1395,6 +1430,8 @@ static int run(u64 seed, u32 n)
 	sim_totals[0] += S.snaps_taken;
 	sim_totals[1] += S.snaps_installed;
 	sim_totals[2] += S.snap_bytes;
+	xfer_totals[0] += S.transfers;
+	xfer_totals[1] += S.transferred;
 	disk_totals[0] += S.durable;
 	disk_totals[1] += S.flushes;
 	disk_totals[2] += S.power_losses;
@@ -1455,6 +1492,9 @@ int main(int argc, char **argv)
 		       (unsigned long long)flap_totals[0],
 		       (unsigned long long)flap_totals[1],
 		       (unsigned long long)flap_totals[2]);
+		printf("sim: %llu leadership transfers, %llu of them to a target that then led\n",
+		       (unsigned long long)xfer_totals[0],
+		       (unsigned long long)xfer_totals[1]);
 		printf("sim: stable storage in %llu seeds: %llu flushes, %llu power losses, %llu torn writes\n",
 		       (unsigned long long)disk_totals[0],
 		       (unsigned long long)disk_totals[1],

@@ -213,6 +213,10 @@ static void roundtrip(u8 t)
 		m.prevote_reply = (struct px_prevote_reply){ 7ULL << 32 | 2, 1 };
 		px_wire_prevote_reply(&w, &m.prevote_reply);
 		break;
+	case PX_MSG_TIMEOUT_NOW:
+		m.timeout_now.target = 3;
+		px_wire_timeout_now(&w, &m.timeout_now);
+		break;
 	}
 	if (ents)
 		CHECK(px_wire_add_entry(&w, &e));
@@ -324,6 +328,13 @@ static void roundtrip(u8 t)
 		buf[w.len - 1] = 0;
 		CHECK(px_wire_decode(buf, w.len, &d) == 0 &&
 		      !d.prevote_reply.granted);
+		break;
+	case PX_MSG_TIMEOUT_NOW:
+		CHECK(d.timeout_now.target == 3);
+		/* A node id, never 0. */
+		buf[w.len - 1] = 0;
+		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
+		buf[w.len - 1] = 3;
 		break;
 	}
 	if (ents) {
@@ -1350,6 +1361,64 @@ static void test_news(void)
 		px_node_destroy(C.px[j]);
 }
 
+/*
+ * Leadership transfer: with a 1 s lease, the target leads within a few
+ * round trips, the old leader gives its lease up first, never two hold
+ * one, and values written before and after all commit.  A transfer to a
+ * node cut off is given up and the leader steps down.
+ */
+static void test_transfer(void)
+{
+	struct px_status st;
+	u32 t, k, ms;
+	int l;
+
+	u_cluster(3, 1000 * MS);
+	C.delay = 1 * MS;
+	u_run(2500);	/* recovery waits out a lease */
+	l = u_leader();
+	CHECK(l >= 0);
+	if (l < 0)
+		return;
+	t = (l + 1) % 3;
+	CHECK(px_transfer(C.px[t], 1, C.now) == -EAGAIN);	/* not the leader */
+	CHECK(px_transfer(C.px[l], 9, C.now) == -EINVAL);
+	CHECK(px_transfer(C.px[l], l + 1, C.now) == -EINVAL);
+	for (k = 0; k < 5; k++)
+		CHECK(px_propose(C.px[l], NULL, "before", 6, C.now) == 0);
+	CHECK(px_transfer(C.px[l], t + 1, C.now) == 0);
+	CHECK(px_transfer(C.px[l], t + 1, C.now) == -EBUSY);
+	for (ms = 0; ms < 100 && u_leader() != (int)t; ms++) {
+		u_run(1);
+		px_get_status(C.px[l], &st, C.now);
+		/* One lease at a time: the old one is given up first. */
+		if (u_leader() == (int)t)
+			CHECK(!st.lease_valid);
+	}
+	CHECK(u_leader() == (int)t);
+	CHECK(ms < 20);		/* a few 1 ms hops, not a 1 s lease */
+	CHECK(u_ctr(l, PAXOS_CTR_TRANSFERS) == 1);
+	for (k = 0; k < 5; k++)
+		CHECK(px_propose(C.px[l], NULL, "after", 5, C.now) == 0);
+	u_run(200);
+	px_get_status(C.px[t], &st, C.now);
+	CHECK(st.lease_valid && st.commit_index >= 12);
+	CHECK(C.ndel[l] == C.ndel[t]);
+
+	/* The target cut off: given up within an election timeout. */
+	l = (int)t;
+	t = (l + 1) % 3;
+	C.cut[t] = true;
+	CHECK(px_transfer(C.px[l], t + 1, C.now) == 0);
+	u_run(60);
+	CHECK(u_role(l) != PX_ROLE_LEADER || !u_ctr(l, PAXOS_CTR_TRANSFERS));
+	C.cut[t] = false;
+	u_run(3000);
+	CHECK(u_leader() >= 0);
+	for (k = 0; k < 3; k++)
+		px_node_destroy(C.px[k]);
+}
+
 /* Tick node 0 alone for @ms milliseconds, a millisecond at a time. */
 static void d_ticks(struct px_node *px, u32 ms)
 {
@@ -1456,6 +1525,7 @@ int main(void)
 	test_thrifty();
 	test_news();
 	test_durable();
+	test_transfer();
 	free(C.q);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

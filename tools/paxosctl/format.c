@@ -64,6 +64,7 @@ static const char *const counters[PAXOS_CTR_MAX + 1] = {
 	[PAXOS_CTR_PREVOTES_REFUSED] = "prevotes_refused",
 	[PAXOS_CTR_PREPARE_REFUSED] = "prepare_refused",
 	[PAXOS_CTR_CHECKQ_STEPDOWNS] = "checkq_stepdowns",
+	[PAXOS_CTR_TRANSFERS] = "transfers",
 };
 
 static const char *const log_events[] = {

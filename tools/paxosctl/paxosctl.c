@@ -605,6 +605,28 @@ static void cmd_trim(int argc, char **argv)
 	transact(m, NULL, NULL);
 }
 
+/* `leader transfer ID`: checked before the kernel is asked. */
+static uint32_t leader_target(int argc, char **argv)
+{
+	uint32_t id;
+
+	if (argc != 2 || strcmp(argv[0], "transfer"))
+		die_usage("usage: leader transfer ID");
+	id = arg_u32(argv[1], PAXOS_MAX_NODE_ID, "node id");
+	if (!id)
+		die_usage("invalid node id \"%s\"", argv[1]);
+	return id;
+}
+
+/* Run on the leader, it hands over to node @id. */
+static void cmd_leader(uint32_t id)
+{
+	struct nl_msg *m = msg_new(PAXOS_CMD_LEADER_TRANSFER, 0);
+
+	nla_put_u32(m, PAXOS_A_NODE_ID, id);
+	transact(m, NULL, NULL);
+}
+
 static void cmd_simple(uint8_t cmd)
 {
 	transact(msg_new(cmd, 0), NULL, NULL);
@@ -1080,6 +1102,7 @@ static void usage(FILE *f)
 	      "  status\n"
 	      "  propose [--timeout DURATION] VALUE\n"
 	      "  trim INDEX\n"
+	      "  leader transfer ID\n"
 	      "  log [--follow] [--from INDEX]\n"
 	      "  log set retain SIZE | log show\n"
 	      "  monitor\n"
@@ -1090,6 +1113,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	uint32_t target = 0;
 	const char *cmd;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1145,8 +1169,11 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "status") && strcmp(cmd, "node") && strcmp(cmd, "member") &&
 	    strcmp(cmd, "lease") && strcmp(cmd, "key") && strcmp(cmd, "up") &&
 	    strcmp(cmd, "down") && strcmp(cmd, "propose") && strcmp(cmd, "trim") &&
-	    strcmp(cmd, "monitor") && strcmp(cmd, "showconf"))
+	    strcmp(cmd, "monitor") && strcmp(cmd, "showconf") &&
+	    strcmp(cmd, "leader"))
 		die_usage("unknown command");
+	if (!strcmp(cmd, "leader"))
+		target = leader_target(argc, argv);
 	nl_setup();
 	if (!strcmp(cmd, "status"))
 		cmd_status();
@@ -1166,6 +1193,8 @@ int main(int argc, char **argv)
 		cmd_propose(argc, argv);
 	else if (!strcmp(cmd, "trim"))
 		cmd_trim(argc, argv);
+	else if (!strcmp(cmd, "leader"))
+		cmd_leader(target);
 	else if (!strcmp(cmd, "showconf"))
 		cmd_showconf();
 	else

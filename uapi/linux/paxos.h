@@ -85,6 +85,7 @@ enum paxos_cmd {
 	PAXOS_CMD_LOG_SET,	/* bound on the retained log's bytes */
 	PAXOS_CMD_LOG_GET,
 	PAXOS_CMD_LOG_NTF,	/* event: log full, room again, behind, skip */
+	PAXOS_CMD_LEADER_TRANSFER,	/* leader: hand over to PAXOS_A_NODE_ID */
 
 	__PAXOS_CMD_MAX,
 	PAXOS_CMD_MAX = __PAXOS_CMD_MAX - 1
@@ -190,6 +191,7 @@ enum paxos_counter {
 	PAXOS_CTR_PREVOTES_REFUSED,	/* pre-votes it refused: a leader lives */
 	PAXOS_CTR_PREPARE_REFUSED,	/* phase 1 ignored: a leader lives */
 	PAXOS_CTR_CHECKQ_STEPDOWNS,	/* leader: no majority heard, stepped down */
+	PAXOS_CTR_TRANSFERS,	/* leader: handed over (TIMEOUT_NOW sent) */
 
 	__PAXOS_CTR_MAX,
 	PAXOS_CTR_MAX = __PAXOS_CTR_MAX - 1

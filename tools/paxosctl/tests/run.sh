@@ -63,6 +63,12 @@ if [ ! -d /sys/module/paxos ]; then
 		ok "no module: clear message" || nok "no module: clear message ($rc: $msg)"
 fi
 ./paxosctl log --bogus >/dev/null 2>&1; [ $? -eq 2 ] && ok "log: bad option exit 2" || nok "log: bad option exit 2"
+for a in "" "transfer" "transfer 0" "transfer 65536" "transfer x" "hand 2" "transfer 2 3"; do
+	# shellcheck disable=SC2086
+	./paxosctl leader $a >/dev/null 2>&1; [ $? -eq 2 ] &&
+		ok "leader $a: exit 2" || nok "leader $a: exit 2"
+done
+./paxosctl help | grep -q 'leader transfer ID' && ok "help lists leader transfer" || nok "help lists leader transfer"
 
 # setconf checks the whole file before it talks to the kernel: a bad file
 # exits 2 with FILE:LINE, whether or not the module is loaded.
@@ -104,7 +110,7 @@ comp() {	# expected, words...
 	[ "$got" = "$want" ] && ok "completion: $* -> $want" || nok "completion: $*: \"$got\", not \"$want\""
 }
 comp "setconf showconf status" paxosctl s
-comp "lease log" paxosctl -j l
+comp "lease leader log" paxosctl -j l
 comp "--json" paxosctl --j
 comp "add del show" paxosctl member ""
 comp "heartbeat" paxosctl node set id 1 h
