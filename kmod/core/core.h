@@ -261,9 +261,9 @@ u64 px_behind(const struct px_node *n);
 void px_set_retain_bytes(struct px_node *n, u64 bytes);
 /*
  * Leadership transfer to member @id: the leader stops taking entries,
- * waits until @id accepted all it has, gives up its lease and tells @id
+ * waits until @id has all it has, gives up its lease and tells @id
  * to start phase 1 at once (about a round trip, not a lease).  Not done
- * within an election timeout, it is given up (the leader steps down if
+ * within two election timeouts, it is given up (the leader steps down if
  * it had let go of its lease).  0, -EINVAL (not a member, or us),
  * -EAGAIN (not the leader), -EBUSY (a transfer is under way).
  */

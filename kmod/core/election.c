@@ -18,7 +18,7 @@
  * holds one again in this ballot) and sends TIMEOUT_NOW to every member.
  * The target starts phase 1 at once; the others stop holding the old
  * leader's lease against a candidate, since it no longer reads by it.
- * Not done by the deadline (an election timeout), the leader steps down
+ * Not done by the deadline (two election timeouts), the leader steps down
  * if it had let go, or goes on leading.
  */
 #include "core_int.h"
@@ -213,8 +213,11 @@ int px_transfer_start(struct px_node *n, u32 id)
 		return -EBUSY;
 	n->xfer_to = id;
 	n->xfer_sent = false;
-	n->xfer_until = n->now + n->cfg.election_ns;
+	n->xfer_until = n->now + 2 * n->cfg.election_ns;
 	px_transfer_check(n);
+	/* A heartbeat round now: its answers say how far the target is. */
+	if (!n->xfer_sent)
+		px_send_heartbeat(n);
 	return 0;
 }
 
@@ -238,7 +241,13 @@ void px_transfer_check(struct px_node *n)
 		n->xfer_to = 0;
 		return;
 	}
-	if (!n->xfer_sent && n->peers[to].accepted + 1 < n->next_index)
+	/*
+	 * It has every slot: it accepted them, or (a thrifty leader's late
+	 * copies need no vote) it reported delivering them.
+	 */
+	if (!n->xfer_sent &&
+	    px_max64(n->peers[to].accepted, n->peers[to].match) + 1 <
+	    n->next_index)
 		return;
 	if (n->xfer_sent && n->now - n->xfer_sent_ns < n->cfg.heartbeat_ns)
 		return;

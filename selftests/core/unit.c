@@ -1410,7 +1410,7 @@ static void test_transfer(void)
 	t = (l + 1) % 3;
 	C.cut[t] = true;
 	CHECK(px_transfer(C.px[l], t + 1, C.now) == 0);
-	u_run(60);
+	u_run(110);
 	CHECK(u_role(l) != PX_ROLE_LEADER || !u_ctr(l, PAXOS_CTR_TRANSFERS));
 	C.cut[t] = false;
 	u_run(3000);
