@@ -74,23 +74,34 @@ echo "refused: from a follower, to the leader itself, to a non-member"
 
 ctr() { n "$1" paxosctl status | sed -n "s/^ *$2 //p"; }
 
-# handover FROM TO: FROM hands over to TO; wait until TO leads.
+# handover FROM TO: FROM hands over to TO; wait until TO leads.  A
+# transfer the leader gave up (on a slow host the target may not catch up
+# within two election timeouts) is asked again of whoever leads then, at
+# most 5 times; the attempts are printed.
 handover() {
 	before=$(ctr "$1" transfers)
 	t0=$(now_ms)
 	n "$1" paxosctl leader transfer "$2" || fail "transfer $1 -> $2 refused"
+	tries=1
 	k=0
 	until [ "$(field "$2" state)" = leader ]; do
 		k=$((k + 1))
-		[ "$k" -lt 1000 ] || fail "node $2 does not lead 10 s after the transfer"
+		if [ "$k" -ge 300 ]; then
+			[ "$tries" -lt 5 ] || fail "node $2 does not lead after $tries transfers"
+			cur=$(wait_leader 30) || fail "no leader after a transfer"
+			[ "$cur" = "$2" ] && break
+			n "$cur" paxosctl leader transfer "$2" || true
+			tries=$((tries + 1))
+			k=0
+		fi
 		sleep 0.01
 	done
 	took=$(($(now_ms) - t0))
 	[ "$(field "$1" state)" != leader ] || fail "node $1 still leads"
 	[ "$(field "$1" lease)" != valid ] || fail "node $1 still holds its lease"
-	[ "$(ctr "$1" transfers)" = $((before + 1)) ] ||
+	[ "$(ctr "$1" transfers)" -gt "$before" ] ||
 		fail "node $1 did not count the handover"
-	echo "transfer: node $1 -> node $2 in $took ms (lease $LEASE ms)"
+	echo "transfer: node $1 -> node $2 in $took ms, $tries request(s) (lease $LEASE ms)"
 }
 
 target=$follower
