@@ -112,6 +112,10 @@ static size_t build(int t, unsigned char *buf, size_t cap)
 		px_wire_prevote_reply(&w, &(struct px_prevote_reply){ 3, 1 });
 		ents = false;
 		break;
+	case PX_MSG_TIMEOUT_NOW:
+		px_wire_timeout_now(&w, &(struct px_timeout_now){ 2 });
+		ents = false;
+		break;
 	}
 	/* Odd types carry a client write (a session after the header). */
 	e.id.session = t % 2 ? 0x1234 : 0;
