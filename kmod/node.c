@@ -248,30 +248,44 @@ static void pxk_send(void *ctx, u32 to, const void *buf, size_t len)
 	pxk_udp_queue(ctx, to, buf, len);
 }
 
+/* The writer still waiting for our proposal @seq of this incarnation. */
+static struct pxk_waiter *waiter_of(struct pxk_node *n, u64 seq)
+{
+	struct pxk_waiter *w;
+
+	/* Waiters are in proposal order: the match is near the head. */
+	list_for_each_entry(w, &n->waiters, list)
+		if (w->seq == seq && w->incarnation == n->incarnation &&
+		    !w->done)
+			return w;
+	return NULL;
+}
+
+static void waiter_done(struct pxk_waiter *w, u64 index, int err)
+{
+	w->index = index;
+	w->err = err;
+	w->done = true;
+	wake_up(&w->wq);
+}
+
 static void pxk_commit(void *ctx, u64 index, enum px_entry_type type,
 		       const struct px_prop_id *id, const void *data, u32 len)
 {
 	struct pxk_node *n = ctx;
+	struct pxk_waiter *w;
+	int err = 0;
 
 	trace_paxos_commit(n, index, type, len);
 	n->commit = index;
 	/* Ours: a value, or a client write delivered as a repeat. */
 	if ((type == PX_ENTRY_DATA || id->session) && id->origin == n->id &&
 	    id->incarnation == n->incarnation) {
-		struct pxk_waiter *w;
-
-		/* Waiters are in proposal order: the match is near the head. */
-		list_for_each_entry(w, &n->waiters, list) {
-			if (w->seq != id->seq || w->incarnation != id->incarnation ||
-			    w->done)
-				continue;
-			w->index = index;
-			if (type != PX_ENTRY_DATA)
-				w->err = px_session_result(n->px, id, &w->index);
-			w->done = true;
-			wake_up(&w->wq);
-			break;
-		}
+		w = waiter_of(n, id->seq);
+		if (w && type != PX_ENTRY_DATA)
+			err = px_session_result(n->px, id, &index);
+		if (w)
+			waiter_done(w, index, err);
 	}
 	n->committed = true;	/* readers: woken once per engine call */
 }
@@ -282,18 +296,10 @@ static void pxk_commit(void *ctx, u64 index, enum px_entry_type type,
  */
 static void decided(struct pxk_node *n, const struct px_event *ev)
 {
-	struct pxk_waiter *w;
+	struct pxk_waiter *w = waiter_of(n, ev->a);
 
-	list_for_each_entry(w, &n->waiters, list) {
-		if (w->seq != ev->a || w->incarnation != n->incarnation ||
-		    w->done)
-			continue;
-		w->index = ev->b;
-		w->err = ev->err;
-		w->done = true;
-		wake_up(&w->wq);
-		break;
-	}
+	if (w)
+		waiter_done(w, ev->b, ev->err);
 	/* Its number is free again: a writer waiting for room may go on. */
 	n->committed = true;
 }

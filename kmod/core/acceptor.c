@@ -70,8 +70,7 @@ void px_handle_prepare(struct px_node *n, u32 from, u64 ballot,
 	 * one promise can carry: it must not lead (it would fill the gap with
 	 * no-ops).  Help it catch up instead; it will try again.
 	 */
-	if (m->first < n->log.first ||
-	    !px_entries_fit(n, PX_MSG_PROMISE, m->first)) {
+	if (!px_promise_backed(n, m->first)) {
 		px_serve_catchup(n, from, m->first);
 		return;
 	}

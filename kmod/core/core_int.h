@@ -356,6 +356,7 @@ void px_request_catchup(struct px_node *n, u32 to_idx);
 void px_serve_catchup(struct px_node *n, u32 from, u64 want);
 void px_handle_catchup(struct px_node *n, const struct px_catchup *m);
 bool px_entries_fit(struct px_node *n, u8 type, u64 from);
+bool px_promise_backed(struct px_node *n, u64 first);
 void px_send_promise(struct px_node *n, u32 to_idx, u64 first);
 void px_send_recover_reply(struct px_node *n, u32 to_idx, u64 nonce);
 bool px_adopt(struct px_node *n, const struct px_entries *es, u64 below);

@@ -164,7 +164,7 @@ void px_persisted(struct px_node *n, u64 token, u64 now)
 		 * first index is not sent (px_handle_prepare()).
 		 */
 		if (d.type == PX_MSG_PROMISE && d.ballot == n->promised &&
-		    d.a >= n->log.first && px_entries_fit(n, PX_MSG_PROMISE, d.a))
+		    px_promise_backed(n, d.a))
 			px_send_promise(n, d.to, d.a);
 		else if (d.type == PX_MSG_ACCEPTED)
 			px_send_accepted(n, d.to, d.ballot, d.a, d.b);

@@ -81,6 +81,13 @@ int px_pending_add(struct px_node *n, const struct px_prop_id *id,
 	return 0;
 }
 
+static void pending_drop(struct px_node *n, struct px_pending *p)
+{
+	px_free(p->data);
+	memset(p, 0, sizeof(*p));
+	n->npending--;
+}
+
 /* Delivered: if it is one of ours, its wait is over. */
 void px_pending_done(struct px_node *n, const struct px_prop_id *id)
 {
@@ -89,11 +96,8 @@ void px_pending_done(struct px_node *n, const struct px_prop_id *id)
 	if (id->origin != n->cfg.self_id || id->incarnation != n->incarnation)
 		return;
 	p = pending_of(n, id->seq);
-	if (p->used && p->id.seq == id->seq) {
-		px_free(p->data);
-		memset(p, 0, sizeof(*p));
-		n->npending--;
-	}
+	if (p->used && p->id.seq == id->seq)
+		pending_drop(n, p);
 }
 
 /*
@@ -116,9 +120,7 @@ void px_pending_covered(struct px_node *n)
 		if (p->id.session)
 			err = px_session_outcome(&n->sess, p->id.session,
 						 p->id.cseq, &index);
-		px_free(p->data);
-		memset(p, 0, sizeof(*p));
-		n->npending--;
+		pending_drop(n, p);
 		px_emit(n, PX_EV_DECIDED, seq, index, err);
 	}
 }

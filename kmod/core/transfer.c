@@ -118,6 +118,16 @@ bool px_entries_fit(struct px_node *n, u8 type, u64 from)
 	return true;
 }
 
+/*
+ * Whether a promise can report everything we accepted from @first on: we
+ * still hold it (nothing trimmed) and it fits one promise's fragments.
+ */
+bool px_promise_backed(struct px_node *n, u64 first)
+{
+	return first >= n->log.first &&
+	       px_entries_fit(n, PX_MSG_PROMISE, first);
+}
+
 /* Phase 1b: everything we accepted from @first on, and our crash vector. */
 void px_send_promise(struct px_node *n, u32 to_idx, u64 first)
 {
