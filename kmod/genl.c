@@ -51,6 +51,8 @@ static const struct nla_policy node_policy[PAXOS_A_MAX + 1] = {
 	[PAXOS_A_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
 	[PAXOS_A_HEARTBEAT_MS] = NLA_POLICY_RANGE(NLA_U32, 1, PXK_MAX_HEARTBEAT_MS),
 	[PAXOS_A_ELECTION_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &election_range),
+	[PAXOS_A_STORAGE] = { .type = NLA_NUL_STRING,
+			      .len = PAXOS_STORAGE_PATH_MAX - 1 },
 };
 
 static const struct nla_policy member_policy[PAXOS_A_MAX + 1] = {
@@ -177,6 +179,21 @@ static int pxk_node_set(struct sk_buff *skb, struct genl_info *info)
 		err = -EINVAL;
 		goto out;
 	}
+	/* The device is tried now, so that up fails only if it changed. */
+	if (tb[PAXOS_A_STORAGE] && nla_len(tb[PAXOS_A_STORAGE]) > 1) {
+		if (*(char *)nla_data(tb[PAXOS_A_STORAGE]) != '/') {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[PAXOS_A_STORAGE],
+					    "storage: give the device's absolute path");
+			err = -EINVAL;
+			goto out;
+		}
+		err = pxk_store_check(n, nla_data(tb[PAXOS_A_STORAGE]),
+				      info->extack);
+		if (err) {
+			NL_SET_BAD_ATTR(info->extack, tb[PAXOS_A_STORAGE]);
+			goto out;
+		}
+	}
 	if (tb[PAXOS_A_NODE_ID])
 		n->id = nla_get_u32(tb[PAXOS_A_NODE_ID]);
 	if (tb[PAXOS_A_CLUSTER_ID])
@@ -188,6 +205,11 @@ static int pxk_node_set(struct sk_buff *skb, struct genl_info *info)
 		n->heartbeat_ms = nla_get_u32(tb[PAXOS_A_HEARTBEAT_MS]);
 	if (tb[PAXOS_A_ELECTION_MS])
 		n->election_ms = nla_get_u32(tb[PAXOS_A_ELECTION_MS]);
+	if (tb[PAXOS_A_STORAGE]) {
+		nla_strscpy(n->storage, tb[PAXOS_A_STORAGE], sizeof(n->storage));
+		n->storage_state = n->storage[0] ? PAXOS_STORAGE_CLOSED :
+				   PAXOS_STORAGE_NONE;
+	}
 out:
 	mutex_unlock(&n->cfg_lock);
 	pxk_node_put(n);
@@ -568,14 +590,24 @@ static const struct px_member_status *find_ms(const struct px_status *st, u32 id
 	return NULL;
 }
 
+/* The storage device, if any, and its state (cfg_lock held). */
+static int put_storage(struct sk_buff *msg, struct pxk_node *n, u8 state)
+{
+	if (n->storage[0] && nla_put_string(msg, PAXOS_A_STORAGE, n->storage))
+		return -EMSGSIZE;
+	return nla_put_u8(msg, PAXOS_A_STORAGE_STATE, state);
+}
+
 /* The rest of a NODE_GET, LEASE_GET or LOG_GET reply. */
 static int put_config(struct sk_buff *msg, struct pxk_node *n,
-		      const struct px_status *st, bool running, u8 cmd)
+		      const struct px_status *st, bool running, u8 cmd,
+		      u8 storage)
 {
 	switch (cmd) {
 	case PAXOS_CMD_NODE_GET:
 		if (nla_put_u32(msg, PAXOS_A_HEARTBEAT_MS, n->heartbeat_ms) ||
-		    nla_put_u32(msg, PAXOS_A_ELECTION_MS, n->election_ms))
+		    nla_put_u32(msg, PAXOS_A_ELECTION_MS, n->election_ms) ||
+		    put_storage(msg, n, storage))
 			return -EMSGSIZE;
 		return 0;
 	case PAXOS_CMD_LEASE_GET:
@@ -602,7 +634,7 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 	u64 ctr[PX_CTR_MAX], now = ktime_get_ns();
 	struct nlattr *nest;
 	bool running;
-	u8 state;
+	u8 state, storage;
 	u32 i;
 	int err = -EMSGSIZE;
 
@@ -618,6 +650,7 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 	state = pxk_state(n);
 	if (running && st->behind)
 		state = PAXOS_STATE_BEHIND;
+	storage = n->storage[0] ? n->storage_state : PAXOS_STORAGE_NONE;
 	spin_unlock_bh(&n->lock);
 
 	if (nla_put_u8(msg, PAXOS_A_STATE, state) ||
@@ -627,7 +660,7 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 	    nla_put_u16(msg, PAXOS_A_PORT, n->addr.port))
 		goto out;
 	if (cmd != PAXOS_CMD_STATUS_GET) {
-		err = put_config(msg, n, st, running, cmd);
+		err = put_config(msg, n, st, running, cmd, storage);
 		goto out;
 	}
 	if (put_log(msg, n, st, running) ||
@@ -639,7 +672,8 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 	    nla_put_u64_64bit(msg, PAXOS_A_LEASE_REMAINING_US,
 			      div_u64(st->lease_remaining_ns, NSEC_PER_USEC), PAXOS_A_PAD) ||
 	    nla_put_u64_64bit(msg, PAXOS_A_INCARNATION, st->incarnation, PAXOS_A_PAD) ||
-	    nla_put_u8(msg, PAXOS_A_KEY_SET, !!rcu_access_pointer(n->key)))
+	    nla_put_u8(msg, PAXOS_A_KEY_SET, !!rcu_access_pointer(n->key)) ||
+	    put_storage(msg, n, storage))
 		goto out;
 	for (i = 0; i < n->nmembers; i++)
 		if (put_member(msg, &n->members[i],

@@ -521,6 +521,10 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "node id not set (node set id N)");
 		return -EINVAL;
 	}
+	if (n->storage[0]) {
+		NL_SET_ERR_MSG(extack, "storage: not written by this module yet");
+		return -EOPNOTSUPP;
+	}
 	for (i = 0; i < n->nmembers; i++) {
 		if (n->members[i].addr.v6 != n->addr.v6) {
 			NL_SET_ERR_MSG(extack,

@@ -116,6 +116,7 @@ struct pxk_node {
 	u32 heartbeat_ms, election_ms, lease_ms, drift_ppm, preferred;
 	u64 retain_bytes;		/* 0: the default; also while up */
 	struct pxk_key __rcu *key;	/* NULL: datagrams carry no MAC */
+	char storage[PAXOS_STORAGE_PATH_MAX];	/* block device; "": none */
 	u32 nmembers;
 	struct pxk_member members[PAXOS_MAX_MEMBERS - 1];
 
@@ -136,6 +137,7 @@ struct pxk_node {
 	struct pxk_snap *rx;		/* one arriving from a member */
 	u64 saved[PX_CTR_MAX];		/* counters of stopped engines */
 	u64 shell[PX_CTR_MAX];		/* drops counted while down */
+	u8 storage_state;		/* enum paxos_storage_state */
 
 	struct socket __rcu *sock;
 	struct hrtimer timer;
@@ -208,6 +210,11 @@ void pxk_snap_put(struct pxk_snap *p);
 u8 *pxk_snap_seg(struct pxk_snap *p, u64 off, u64 len, u32 *seg, gfp_t gfp);
 int pxk_snap_check(struct pxk_node *n, u64 index);
 int pxk_snap_publish(struct pxk_node *n, struct pxk_snap *p);
+
+/* store.c */
+int pxk_store_check(struct pxk_node *n, const char *path,
+		    struct netlink_ext_ack *extack);
+u64 pxk_store_min_size(struct pxk_node *n);
 
 /* udp.c */
 int pxk_udp_open(struct pxk_node *n);

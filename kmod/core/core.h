@@ -191,7 +191,7 @@ struct px_member_status {
 };
 
 /* Counter indexes, matching enum paxos_counter in uapi/linux/paxos.h. */
-#define PX_CTR_MAX		42
+#define PX_CTR_MAX		48
 
 struct px_status {
 	enum px_role role;

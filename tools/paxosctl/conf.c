@@ -22,6 +22,7 @@ static const char *const names[CF_NFIELDS] = {
 	[CF_LEASE] = "lease",
 	[CF_DRIFT] = "drift",
 	[CF_PREFERRED] = "preferred",
+	[CF_STORAGE] = "storage",
 	[CF_KEY] = "key",
 	[CF_MEMBERS] = "members",
 };
@@ -233,6 +234,19 @@ static int setting(struct pctl_conf *c, struct conf_error *e, unsigned int line,
 			   PAXOS_MAX_NODE_ID, &c->preferred))
 			return -1;
 		break;
+	case CF_STORAGE:
+		if (!strcmp(tok[1], "none")) {
+			c->storage[0] = 0;
+			break;
+		}
+		if (tok[1][0] != '/')
+			return error(e, line,
+				     "storage is \"none\" or a block device's absolute path");
+		if (strlen(tok[1]) >= sizeof(c->storage))
+			return error(e, line, "storage path longer than %d bytes",
+				     PAXOS_STORAGE_PATH_MAX - 1);
+		strcpy(c->storage, tok[1]);
+		break;
 	case CF_KEY:
 		if (key(c, e, line, kw, tok[1]))
 			return -1;
@@ -380,6 +394,8 @@ void conf_print(FILE *f, const struct pctl_conf *c)
 		fprintf(f, "drift %uppm\n", c->drift_ppm);
 	if (HAVE(CF_PREFERRED))
 		fprintf(f, "preferred %u\n", c->preferred);
+	if (HAVE(CF_STORAGE))
+		fprintf(f, "storage %s\n", c->storage[0] ? c->storage : "none");
 #undef HAVE
 	switch (c->key) {
 	case CONF_KEY_KEEP:
@@ -470,6 +486,7 @@ unsigned int conf_diff(const struct pctl_conf *want, const struct pctl_conf *hav
 	DIFF(CF_LEASE, want->lease_ms != have->lease_ms);
 	DIFF(CF_DRIFT, want->drift_ppm != have->drift_ppm);
 	DIFF(CF_PREFERRED, want->preferred != have->preferred);
+	DIFF(CF_STORAGE, strcmp(want->storage, have->storage));
 #undef DIFF
 	if (!(want->have & (1u << CF_MEMBERS)))
 		return d;

@@ -37,6 +37,7 @@ enum conf_field {
 	CF_LEASE,
 	CF_DRIFT,
 	CF_PREFERRED,
+	CF_STORAGE,		/* "storage PATH" or "storage none" */
 	CF_KEY,			/* "key" or "key-file" */
 	CF_MEMBERS,		/* not a line: the member list as a whole */
 	CF_NFIELDS
@@ -63,6 +64,7 @@ struct pctl_conf {
 	struct pctl_addr addr;
 	uint16_t port;
 	uint32_t heartbeat_ms, election_ms, lease_ms, drift_ppm, preferred;
+	char storage[PAXOS_STORAGE_PATH_MAX];	/* "": none */
 	enum conf_key key;
 	uint8_t key_bytes[PAXOS_KEY_LEN];	/* CONF_KEY_HEX */
 	char key_file[CONF_MAX_PATH];		/* CONF_KEY_FILE */

@@ -65,13 +65,53 @@ static const char *const counters[PAXOS_CTR_MAX + 1] = {
 	[PAXOS_CTR_PREPARE_REFUSED] = "prepare_refused",
 	[PAXOS_CTR_CHECKQ_STEPDOWNS] = "checkq_stepdowns",
 	[PAXOS_CTR_TRANSFERS] = "transfers",
+	[PAXOS_CTR_STORE_WRITES] = "store_writes",
+	[PAXOS_CTR_STORE_BYTES] = "store_bytes",
+	[PAXOS_CTR_STORE_FLUSHES] = "store_flushes",
+	[PAXOS_CTR_STORE_ERRORS] = "store_errors",
+	[PAXOS_CTR_STORE_CORRUPT] = "store_corrupt",
+	[PAXOS_CTR_STORE_CHECKPOINTS] = "store_checkpoints",
 };
+
+static const char *const storage_states[] = {
+	[PAXOS_STORAGE_NONE] = "none",
+	[PAXOS_STORAGE_CLOSED] = "closed",
+	[PAXOS_STORAGE_OK] = "ok",
+	[PAXOS_STORAGE_FAILED] = "failed",
+	[PAXOS_STORAGE_CORRUPT] = "corrupt",
+};
+
+const char *storage_state_name(unsigned int state)
+{
+	if (state < sizeof(storage_states) / sizeof(storage_states[0]))
+		return storage_states[state];
+	return "invalid";
+}
+
+void storage_text(FILE *f, const struct pctl_status *st)
+{
+	if (st->storage[0])
+		fprintf(f, "storage: %s (%s)\n", st->storage,
+			storage_state_name(st->storage_state));
+	else
+		fprintf(f, "storage: none\n");
+}
+
+void storage_json_fields(struct json *j, const struct pctl_status *st)
+{
+	json_open(j, "storage", '{');
+	if (st->storage[0])
+		json_str(j, "path", st->storage);
+	json_str(j, "state", storage_state_name(st->storage_state));
+	json_close(j, '}');
+}
 
 static const char *const log_events[] = {
 	[PAXOS_LOG_EV_FULL] = "full",
 	[PAXOS_LOG_EV_ROOM] = "room",
 	[PAXOS_LOG_EV_BEHIND] = "behind",
 	[PAXOS_LOG_EV_SKIPPED] = "skipped",
+	[PAXOS_LOG_EV_STORAGE] = "storage",
 };
 
 const char *log_event_name(unsigned int ev)
@@ -157,6 +197,7 @@ void status_text(FILE *f, const struct pctl_status *st)
 		(unsigned long long)st->lease_remaining_us);
 	fprintf(f, "incarnation: %llu\n", (unsigned long long)st->incarnation);
 	fprintf(f, "key: %s\n", st->key_set ? "set" : "unset");
+	storage_text(f, st);
 	if (st->addr[0])
 		fprintf(f, "listen: %s%s%s:%u\n", V6_OPEN(st->addr), st->addr,
 			V6_CLOSE(st->addr), st->port);
@@ -200,6 +241,7 @@ void status_json(struct json *j, const struct pctl_status *st)
 	json_close(j, '}');
 	json_u64(j, "incarnation", st->incarnation);
 	json_bool(j, "key_set", st->key_set);
+	storage_json_fields(j, st);
 	if (st->addr[0]) {
 		json_str(j, "addr", st->addr);
 		json_u64(j, "port", st->port);

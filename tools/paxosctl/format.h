@@ -35,10 +35,16 @@ struct pctl_status {
 	int have_log;		/* the retained log's attributes came */
 	uint64_t retain_bytes, retained_bytes;
 	uint8_t log_full, strict;
+	char storage[PAXOS_STORAGE_PATH_MAX];	/* "" none */
+	uint8_t storage_state;	/* enum paxos_storage_state */
 };
 
 const char *state_name(unsigned int state);
 const char *member_state_name(unsigned int state);
+const char *storage_state_name(unsigned int state);
+/* "storage: /dev/vdb (ok)" or "storage: none" */
+void storage_text(FILE *f, const struct pctl_status *st);
+void storage_json_fields(struct json *j, const struct pctl_status *st);
 /* Lower-case suffix of PAXOS_CTR_*, or NULL for an unknown index. */
 const char *counter_name(unsigned int ctr);
 

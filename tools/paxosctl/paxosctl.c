@@ -230,6 +230,18 @@ static uint8_t get_u8(struct nlattr *a)
 	return a && nla_len(a) >= 1 ? nla_get_u8(a) : 0;
 }
 
+/* A string attribute into @buf (empty when absent). */
+static void get_str(struct nlattr *a, char *buf, size_t size)
+{
+	size_t len = a ? (size_t)nla_len(a) : 0;
+
+	if (len >= size)
+		len = size - 1;
+	if (len)
+		memcpy(buf, nla_data(a), len);
+	buf[len] = 0;
+}
+
 static void parse_member(struct nlattr *nest, struct pctl_member *m)
 {
 	struct nlattr *tb[PAXOS_MA_MAX + 1];
@@ -270,6 +282,8 @@ static int parse_status(struct nlattr **tb, void *arg)
 	st->retained_bytes = get_u64(tb[PAXOS_A_RETAINED_BYTES]);
 	st->log_full = get_u8(tb[PAXOS_A_LOG_FULL]);
 	st->strict = get_u8(tb[PAXOS_A_STRICT_RETENTION]);
+	get_str(tb[PAXOS_A_STORAGE], st->storage, sizeof(st->storage));
+	st->storage_state = get_u8(tb[PAXOS_A_STORAGE_STATE]);
 	if (tb[PAXOS_A_COUNTERS]) {
 		st->have_counters = 1;
 		nla_for_each_nested(a, tb[PAXOS_A_COUNTERS], rem)
@@ -663,6 +677,49 @@ static void cmd_log_conf(int argc, char **argv)
 	transact(m, NULL, NULL);
 }
 
+/*
+ * `storage set PATH | storage clear | storage show`, checked before the
+ * kernel is asked: the path to set, "" to clear, NULL to show.
+ */
+static const char *storage_arg(int argc, char **argv)
+{
+	if (argc == 1 && !strcmp(argv[0], "show"))
+		return NULL;
+	if (argc == 1 && !strcmp(argv[0], "clear"))
+		return "";
+	if (argc != 2 || strcmp(argv[0], "set"))
+		die_usage("usage: storage set PATH | storage clear | storage show");
+	if (argv[1][0] != '/' || strlen(argv[1]) >= PAXOS_STORAGE_PATH_MAX)
+		die_usage("a block device's absolute path, at most %d bytes",
+			  PAXOS_STORAGE_PATH_MAX - 1);
+	return argv[1];
+}
+
+/* The node's stable storage device: set @path, clear it (""), or show. */
+static void cmd_storage(const char *path)
+{
+	struct pctl_status st;
+	struct nl_msg *m;
+	struct json j;
+
+	if (path) {
+		m = msg_new(PAXOS_CMD_NODE_SET, 0);
+		nla_put_string(m, PAXOS_A_STORAGE, path);
+		transact(m, NULL, NULL);
+		return;
+	}
+	query(PAXOS_CMD_NODE_GET, 0, &st);
+	if (json_out) {
+		json_init(&j, stdout);
+		json_open(&j, NULL, '{');
+		storage_json_fields(&j, &st);
+		json_close(&j, '}');
+		json_end(&j);
+	} else {
+		storage_text(stdout, &st);
+	}
+}
+
 /* Read the log from /dev/paxoslog (no netlink needed). */
 static void cmd_log(int argc, char **argv)
 {
@@ -870,6 +927,7 @@ static int parse_node_conf(struct nlattr **tb, void *arg)
 	r->c.port = get_u16(tb[PAXOS_A_PORT]);
 	r->c.heartbeat_ms = get_u32(tb[PAXOS_A_HEARTBEAT_MS]);
 	r->c.election_ms = get_u32(tb[PAXOS_A_ELECTION_MS]);
+	get_str(tb[PAXOS_A_STORAGE], r->c.storage, sizeof(r->c.storage));
 	return NL_OK;
 }
 
@@ -910,6 +968,8 @@ static void read_running(struct running *r)
 	}
 	r->c.have = (1u << CF_KEY) - 1;		/* every setting but the key */
 	r->c.have |= 1u << CF_MEMBERS;
+	if (!r->c.storage[0])
+		r->c.have &= ~(1u << CF_STORAGE);	/* none: no line */
 }
 
 static void cmd_showconf(void)
@@ -1061,6 +1121,8 @@ static void apply_conf(const char *path, struct pctl_conf *c)
 		nla_put_u32(m, PAXOS_A_HEARTBEAT_MS, c->heartbeat_ms);
 	if (c->have & (1u << CF_ELECTION))
 		nla_put_u32(m, PAXOS_A_ELECTION_MS, c->election_ms);
+	if (c->have & (1u << CF_STORAGE))
+		nla_put_string(m, PAXOS_A_STORAGE, c->storage);
 	transact(m, NULL, NULL);
 	if (c->have & (1u << CF_LEASE | 1u << CF_DRIFT | 1u << CF_PREFERRED)) {
 		cmd_name = "setconf: lease set";
@@ -1105,6 +1167,7 @@ static void usage(FILE *f)
 	      "  leader transfer ID\n"
 	      "  log [--follow] [--from INDEX]\n"
 	      "  log set retain SIZE | log show\n"
+	      "  storage set PATH | storage clear | storage show\n"
 	      "  monitor\n"
 	      "  help\n"
 	      "Durations take ms, s or us suffixes (bare numbers are ms).\n"
@@ -1113,8 +1176,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	const char *cmd, *storage = NULL;
 	uint32_t target = 0;
-	const char *cmd;
 
 	signal(SIGPIPE, SIG_IGN);
 	argc--;
@@ -1170,10 +1233,12 @@ int main(int argc, char **argv)
 	    strcmp(cmd, "lease") && strcmp(cmd, "key") && strcmp(cmd, "up") &&
 	    strcmp(cmd, "down") && strcmp(cmd, "propose") && strcmp(cmd, "trim") &&
 	    strcmp(cmd, "monitor") && strcmp(cmd, "showconf") &&
-	    strcmp(cmd, "leader"))
+	    strcmp(cmd, "leader") && strcmp(cmd, "storage"))
 		die_usage("unknown command");
 	if (!strcmp(cmd, "leader"))
 		target = leader_target(argc, argv);
+	if (!strcmp(cmd, "storage"))
+		storage = storage_arg(argc, argv);
 	nl_setup();
 	if (!strcmp(cmd, "status"))
 		cmd_status();
@@ -1197,6 +1262,8 @@ int main(int argc, char **argv)
 		cmd_leader(target);
 	else if (!strcmp(cmd, "showconf"))
 		cmd_showconf();
+	else if (!strcmp(cmd, "storage"))
+		cmd_storage(storage);
 	else
 		cmd_monitor();
 	nl_socket_free(sk);

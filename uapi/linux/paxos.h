@@ -29,6 +29,8 @@
 #define PAXOS_MIN_RETAIN_BYTES	(64ULL << 10)
 #define PAXOS_MAX_RETAIN_BYTES	(16ULL << 30)
 #define PAXOS_DEFAULT_RETAIN_BYTES	(64ULL << 20)
+/* PAXOS_A_STORAGE: a block device path, at most this long with its NUL. */
+#define PAXOS_STORAGE_PATH_MAX	256
 
 /* Node states reported by PAXOS_A_STATE. */
 enum paxos_state {
@@ -53,6 +55,25 @@ enum paxos_log_event {
 	PAXOS_LOG_EV_ROOM,	/* room again (a snapshot let the log trim) */
 	PAXOS_LOG_EV_BEHIND,	/* state BEHIND: waits for a snapshot */
 	PAXOS_LOG_EV_SKIPPED,	/* not strict: skipped to PAXOS_A_INDEX */
+	/*
+	 * Stable storage failed (PAXOS_A_STORAGE_STATE says how): the node
+	 * answers nobody until it is taken down.
+	 */
+	PAXOS_LOG_EV_STORAGE,
+};
+
+/* Stable storage of a node, in PAXOS_A_STORAGE_STATE. */
+enum paxos_storage_state {
+	PAXOS_STORAGE_NONE,	/* no device configured: state in memory only */
+	PAXOS_STORAGE_CLOSED,	/* configured, the node is down */
+	PAXOS_STORAGE_OK,	/* open: the node writes its state there */
+	/* A write or flush failed: the node answers nobody (take it down). */
+	PAXOS_STORAGE_FAILED,
+	/*
+	 * A damaged record before the log's tail was found at up: the node
+	 * refused to start with what it could not read (never votes).
+	 */
+	PAXOS_STORAGE_CORRUPT,
 };
 
 /* Per-member reachability in PAXOS_A_MEMBER_STATE. */
@@ -125,6 +146,8 @@ enum paxos_attr {
 	PAXOS_A_STRICT_RETENTION,	/* u8, strict retention in force */
 	PAXOS_A_LOG_EVENT,		/* u8, enum paxos_log_event */
 	PAXOS_A_COUNT,			/* u64, entries skipped */
+	PAXOS_A_STORAGE,		/* string, a block device path; empty: none */
+	PAXOS_A_STORAGE_STATE,		/* u8, enum paxos_storage_state */
 
 	__PAXOS_A_MAX,
 	PAXOS_A_MAX = __PAXOS_A_MAX - 1
@@ -192,6 +215,12 @@ enum paxos_counter {
 	PAXOS_CTR_PREPARE_REFUSED,	/* phase 1 ignored: a leader lives */
 	PAXOS_CTR_CHECKQ_STEPDOWNS,	/* leader: no majority heard, stepped down */
 	PAXOS_CTR_TRANSFERS,	/* leader: handed over (TIMEOUT_NOW sent) */
+	PAXOS_CTR_STORE_WRITES,	/* stable storage: batches written durably */
+	PAXOS_CTR_STORE_BYTES,	/* bytes written to the device */
+	PAXOS_CTR_STORE_FLUSHES,	/* cache flushes (PREFLUSH or FUA writes) */
+	PAXOS_CTR_STORE_ERRORS,	/* writes or flushes that failed */
+	PAXOS_CTR_STORE_CORRUPT,	/* damaged records found before the tail */
+	PAXOS_CTR_STORE_CHECKPOINTS,	/* compactions into the other half */
 
 	__PAXOS_CTR_MAX,
 	PAXOS_CTR_MAX = __PAXOS_CTR_MAX - 1

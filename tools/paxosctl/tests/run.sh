@@ -109,7 +109,8 @@ comp() {	# expected, words...
 		echo "${COMPREPLY[*]}"' bash "$@")
 	[ "$got" = "$want" ] && ok "completion: $* -> $want" || nok "completion: $*: \"$got\", not \"$want\""
 }
-comp "setconf showconf status" paxosctl s
+comp "storage setconf showconf status" paxosctl s
+comp "set clear show" paxosctl storage ""
 comp "lease leader log" paxosctl -j l
 comp "--json" paxosctl --j
 comp "add del show" paxosctl member ""
@@ -120,6 +121,8 @@ comp "duration drift" paxosctl lease set d
 comp "--follow --from" paxosctl log --f
 comp "set show" paxosctl log s
 comp "retain" paxosctl log set r
+./paxosctl storage set vdb >/dev/null 2>&1; [ $? -eq 2 ] && ok "storage set: relative path exit 2" || nok "storage set: relative path exit 2"
+./paxosctl storage >/dev/null 2>&1; [ $? -eq 2 ] && ok "storage: no subcommand exit 2" || nok "storage: no subcommand exit 2"
 ./paxosctl log set retain 1KiB >/dev/null 2>&1; [ $? -eq 2 ] && ok "log set retain: below 64KiB exit 2" || nok "log set retain: below 64KiB exit 2"
 ./paxosctl log set retain lots >/dev/null 2>&1; [ $? -eq 2 ] && ok "log set retain: bad size exit 2" || nok "log set retain: bad size exit 2"
 : >"$tmp/node1.conf"

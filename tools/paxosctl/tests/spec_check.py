@@ -90,7 +90,9 @@ defs = {d["name"]: d for d in spec["definitions"]}
 for dname, enum, prefix in (("state", "paxos_state", "PAXOS_STATE_"),
                             ("member-state", "paxos_member_state", "PAXOS_MEMBER_"),
                             ("record-type", "paxos_record_type", "PAXOS_REC_"),
-                            ("counter", "paxos_counter", "PAXOS_CTR_")):
+                            ("counter", "paxos_counter", "PAXOS_CTR_"),
+                            ("storage-state", "paxos_storage_state",
+                             "PAXOS_STORAGE_")):
     d = defs[dname]
     checked += compare("enum " + dname, enum, prefix,
                        [(e, None) for e in d["entries"]], d.get("value-start", 0))

@@ -111,6 +111,10 @@ static void test_log_text(FILE *jf)
 	CHECK(!strcmp(log_event_name(PAXOS_LOG_EV_FULL), "full"));
 	CHECK(!strcmp(log_event_name(PAXOS_LOG_EV_SKIPPED), "skipped"));
 	CHECK(!strcmp(log_event_name(0), "invalid"));
+	CHECK(!strcmp(log_event_name(PAXOS_LOG_EV_STORAGE), "storage"));
+	CHECK(!strcmp(storage_state_name(PAXOS_STORAGE_NONE), "none"));
+	CHECK(!strcmp(storage_state_name(PAXOS_STORAGE_CORRUPT), "corrupt"));
+	CHECK(!strcmp(storage_state_name(PAXOS_STORAGE_CORRUPT + 1), "invalid"));
 	CHECK(!strcmp(counter_name(PAXOS_CTR_LOG_FULL), "log_full"));
 	json_init(&j, jf);
 	log_json(&j, &st);
@@ -345,6 +349,24 @@ static void test_conf_round_trip(void)
 	t1 = conf_text(&c);
 	CHECK(!strcmp(t1, "id 7\nkey none\n"));
 	free(t1);
+	/* Stable storage: a device path, or none; showconf prints it back. */
+	CHECK(!conf_str("id 7\nstorage /dev/vdb\n", &c, &e) &&
+	      !strcmp(c.storage, "/dev/vdb") && c.line[CF_STORAGE] == 2);
+	t1 = conf_text(&c);
+	CHECK(!strcmp(t1, "id 7\nstorage /dev/vdb\n"));
+	free(t1);
+	CHECK(!conf_str("id 7\nstorage /dev/vdc\n", &d, &e));
+	CHECK(conf_diff(&d, &c) == 1u << CF_STORAGE);
+	CHECK(!conf_str("id 7\nstorage none\n", &c, &e) && !c.storage[0] &&
+	      (c.have & (1u << CF_STORAGE)));
+	t1 = conf_text(&c);
+	CHECK(!strcmp(t1, "id 7\nstorage none\n"));
+	free(t1);
+	CHECK(conf_str("id 7\nstorage vdb\n", &c, &e) && e.line == 2 &&
+	      strstr(e.msg, "absolute path"));
+	CHECK(conf_str("id 7\nstorage /dev/vdb\nstorage none\n", &c, &e) &&
+	      e.line == 3 && strstr(e.msg, "given twice"));
+	CHECK(!strcmp(conf_field_name(CF_STORAGE), "storage"));
 	/* No key line: the key is kept; showconf of a node with a key says so
 	 * in a comment and never prints one. */
 	CHECK(!conf_str("id 7\n", &c, &e) && c.key == CONF_KEY_KEEP);
