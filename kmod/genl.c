@@ -448,8 +448,10 @@ static int pxk_trim_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!n)
 		return -ENODEV;
 	spin_lock_bh(&n->lock);
-	if (n->px)
+	if (n->px) {
 		err = px_trim(n->px, nla_get_u64(info->attrs[PAXOS_A_INDEX]));
+		pxk_after(n);
+	}
 	spin_unlock_bh(&n->lock);
 	pxk_node_put(n);
 	if (err == -EINVAL)
@@ -504,7 +506,7 @@ static int pxk_transfer_doit(struct sk_buff *skb, struct genl_info *info)
 static int pxk_log_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct pxk_node *n;
-	u64 bytes;
+	u64 bytes, cap;
 
 	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_RETAIN_BYTES)) {
 		NL_SET_ERR_MSG(info->extack, "retain bytes missing");
@@ -515,6 +517,17 @@ static int pxk_log_set(struct sk_buff *skb, struct genl_info *info)
 	if (!n)
 		return -ENODEV;
 	mutex_lock(&n->cfg_lock);
+	spin_lock_bh(&n->lock);
+	cap = pxk_store_log_cap(n);
+	spin_unlock_bh(&n->lock);
+	/* The open device stages records for a log as large as it was at up. */
+	if (bytes > cap) {
+		mutex_unlock(&n->cfg_lock);
+		pxk_node_put(n);
+		NL_SET_ERR_MSG(info->extack,
+			       "with storage, raise the bound while the node is down");
+		return -EBUSY;
+	}
 	WRITE_ONCE(n->retain_bytes, bytes);
 	spin_lock_bh(&n->lock);
 	if (n->px) {
@@ -892,6 +905,29 @@ void pxk_genl_event(struct pxk_node *n, const struct px_event *ev)
 	hdr = genlmsg_put(msg, 0, 0, &pxk_family, 0, cmd);
 	if (!hdr || nla_put_u32(msg, PAXOS_A_NODE_ID, n->id) ||
 	    put_event(msg, n, cmd, ev)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&pxk_family, net, msg, 0, 0, GFP_KERNEL);
+}
+
+/* Stable storage failed (@state): a LOG_NTF in process context. */
+void pxk_genl_storage_event(struct pxk_node *n, u8 state)
+{
+	struct net *net = READ_ONCE(n->net);
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!net)
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &pxk_family, 0, PAXOS_CMD_LOG_NTF);
+	if (!hdr || nla_put_u32(msg, PAXOS_A_NODE_ID, n->id) ||
+	    nla_put_u8(msg, PAXOS_A_LOG_EVENT, PAXOS_LOG_EV_STORAGE) ||
+	    nla_put_u8(msg, PAXOS_A_STORAGE_STATE, state)) {
 		nlmsg_free(msg);
 		return;
 	}

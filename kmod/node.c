@@ -245,7 +245,12 @@ int pxk_snap_publish(struct pxk_node *n, struct pxk_snap *p)
 
 static void pxk_send(void *ctx, u32 to, const void *buf, size_t len)
 {
-	pxk_udp_queue(ctx, to, buf, len);
+	struct pxk_node *n = ctx;
+
+	/* Storage failed: what it would vouch for may not be durable. */
+	if (n->storage_state == PAXOS_STORAGE_FAILED)
+		return;
+	pxk_udp_queue(n, to, buf, len);
 }
 
 /* The writer still waiting for our proposal @seq of this incarnation. */
@@ -417,6 +422,7 @@ void pxk_after(struct pxk_node *n)
 	wake_readers(n);
 	if (!n->px)
 		return;
+	pxk_store_kick(n);
 	d = px_next_deadline(n->px);
 	if (hrtimer_is_queued(&n->timer) && d >= n->timer_at)
 		return;
@@ -433,6 +439,7 @@ static enum hrtimer_restart pxk_timer(struct hrtimer *t)
 	if (n->px) {
 		px_tick(n->px, ktime_get_ns());
 		wake_readers(n);
+		pxk_store_kick(n);
 		n->timer_at = px_next_deadline(n->px);
 		hrtimer_set_expires(t, ns_to_ktime(n->timer_at));
 		r = HRTIMER_RESTART;
@@ -509,6 +516,8 @@ enum paxos_state pxk_state(struct pxk_node *n)
 /* Start the engine with a new incarnation (cfg_lock held). */
 int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 {
+	struct pxk_store *store = NULL;
+	struct pxk_snap *snap = NULL;
 	struct px_config *cfg;
 	struct px_node *px;
 	u64 now = ktime_get_ns();
@@ -520,10 +529,6 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	if (!n->id) {
 		NL_SET_ERR_MSG(extack, "node id not set (node set id N)");
 		return -EINVAL;
-	}
-	if (n->storage[0]) {
-		NL_SET_ERR_MSG(extack, "storage: not written by this module yet");
-		return -EOPNOTSUPP;
 	}
 	for (i = 0; i < n->nmembers; i++) {
 		if (n->members[i].addr.v6 != n->addr.v6) {
@@ -551,6 +556,13 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	cfg->retain_bytes = n->retain_bytes;
 	cfg->batch_bytes = PX_DEFAULT_BATCH_BYTES;
 	cfg->snapshots = READ_ONCE(strict_retention);
+	cfg->durable = n->storage[0];
+	if (cfg->durable && !cfg->snapshots) {
+		kfree(cfg);
+		NL_SET_ERR_MSG(extack,
+			       "storage needs strict retention (module parameter strict_retention=1)");
+		return -EINVAL;
+	}
 	/* A lease must outlast the heartbeats that renew it. */
 	if (cfg->lease_ns && cfg->lease_ns <= PXK_LEASE_MIN_HEARTBEATS * cfg->heartbeat_ns) {
 		kfree(cfg);
@@ -558,9 +570,18 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 		return -EINVAL;
 	}
 
+	/* The device is read before the engine starts, then restored into it. */
+	if (cfg->durable) {
+		err = pxk_store_open(n, &store, extack);
+		if (err) {
+			kfree(cfg);
+			return err;
+		}
+	}
 	err = pxk_udp_open(n);
 	if (err) {
 		kfree(cfg);
+		pxk_store_close(store);
 		NL_SET_ERR_MSG(extack, "cannot bind the UDP socket");
 		return err;
 	}
@@ -570,17 +591,32 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	kfree(cfg);
 	if (err) {
 		pxk_udp_close(n);
+		pxk_store_close(store);
 		if (err == -ENOMEM)
 			NL_SET_ERR_MSG(extack, "out of memory");
 		else
 			NL_SET_ERR_MSG(extack, "the engine refused the configuration");
 		return err;
 	}
+	if (store) {
+		err = pxk_store_restore(store, px, &snap, extack);
+		if (err) {
+			px_node_destroy(px);
+			pxk_udp_close(n);
+			pxk_store_close(store);
+			return err;
+		}
+	}
 	spin_lock_bh(&n->lock);
 	n->incarnation = px_get_incarnation(px);
 	n->px = px;
 	n->up = true;
-	n->commit = 0;
+	/* A restored snapshot: readers below the log get it. */
+	n->snap = snap;
+	n->commit = snap ? snap->s.index : 0;
+	n->store = store;
+	if (store)
+		n->storage_state = PAXOS_STORAGE_OK;
 	pxk_after(n);
 	spin_unlock_bh(&n->lock);
 	pxk_udp_flush(n);
@@ -591,6 +627,7 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 void pxk_down(struct pxk_node *n)
 {
 	struct pxk_snap *snap, *rx;
+	struct pxk_store *store;
 	struct px_status *st;
 	struct px_node *px;
 	u32 i;
@@ -607,6 +644,11 @@ void pxk_down(struct pxk_node *n)
 	rx = n->rx;
 	n->snap = NULL;
 	n->rx = NULL;
+	/* The work item sees no engine and stops; closed once it has. */
+	store = n->store;
+	n->store = NULL;
+	if (store)
+		n->storage_state = PAXOS_STORAGE_CLOSED;
 	wake_waiters(n);
 	if (st) {
 		px_get_status(px, st, ktime_get_ns());
@@ -618,6 +660,7 @@ void pxk_down(struct pxk_node *n)
 	pxk_snap_put(snap);
 	pxk_snap_put(rx);
 	hrtimer_cancel(&n->timer);
+	pxk_store_close(store);
 	pxk_udp_close(n);
 	px_node_destroy(px);
 	skb_queue_purge(&n->txq);

@@ -138,6 +138,7 @@ struct pxk_node {
 	u64 saved[PX_CTR_MAX];		/* counters of stopped engines */
 	u64 shell[PX_CTR_MAX];		/* drops counted while down */
 	u8 storage_state;		/* enum paxos_storage_state */
+	struct pxk_store *store;	/* while up with storage */
 
 	struct socket __rcu *sock;
 	struct hrtimer timer;
@@ -212,9 +213,17 @@ int pxk_snap_check(struct pxk_node *n, u64 index);
 int pxk_snap_publish(struct pxk_node *n, struct pxk_snap *p);
 
 /* store.c */
+struct pxk_store;
 int pxk_store_check(struct pxk_node *n, const char *path,
 		    struct netlink_ext_ack *extack);
 u64 pxk_store_min_size(struct pxk_node *n);
+int pxk_store_open(struct pxk_node *n, struct pxk_store **out,
+		   struct netlink_ext_ack *extack);
+int pxk_store_restore(struct pxk_store *st, struct px_node *px,
+		      struct pxk_snap **snap, struct netlink_ext_ack *extack);
+void pxk_store_close(struct pxk_store *st);
+void pxk_store_kick(struct pxk_node *n);
+u64 pxk_store_log_cap(struct pxk_node *n);
 
 /* udp.c */
 int pxk_udp_open(struct pxk_node *n);
@@ -227,6 +236,7 @@ int pxk_udp_set_key(struct pxk_node *n, const u8 *key);
 int pxk_genl_init(void);
 void pxk_genl_exit(void);
 void pxk_genl_event(struct pxk_node *n, const struct px_event *ev);
+void pxk_genl_storage_event(struct pxk_node *n, u8 state);
 
 /* chardev.c */
 int pxk_chardev_init(void);

@@ -1,12 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Stable storage: the node's promise, the entries it stores and its
- * newest snapshot, in records on a block device of its own
- * (Documentation/storage.rst).  The device is opened exclusively while
- * the node is up, so nothing else writes it meanwhile.
+ * newest snapshot, in checksummed records on a block device of its own
+ * (Documentation/storage.rst, "The on-disk format").  The device is open
+ * exclusively while the node is up.
+ *
+ * A work item (process context) writes what the engine's px_ready()
+ * names: under the node lock it stages the records in sbuf, outside it
+ * streams them, the snapshot's bytes and an END record to the device
+ * with bios, the last one REQ_PREFLUSH | REQ_FUA, and waits; then, under
+ * the lock again, px_persisted() lets the answers that waited for it go.
+ * What changed meanwhile goes into the next batch (group commit).  At up
+ * the records are read back and handed to the engine before its first
+ * tick.
  */
+#include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/crc32c.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/random.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "pxk.h"
 
@@ -19,7 +37,95 @@
  * configuration, under 100 bytes each), the snapshot's tables, a value
  * past the byte bound.
  */
-#define PXS_LOG_SLACK		(512 << 10)
+#define PXS_LOG_SLACK		SZ_512K
+#define PXS_WBUF		SZ_1M		/* bytes per bio */
+#define PXS_SNAP_CHUNK		SZ_32K		/* snapshot bytes per SNAPDATA */
+#define PXS_SCRATCH		SZ_64K		/* one record, or a superblock */
+
+#define PXS_SUPER_MAGIC		0x42535850	/* "PXSB" */
+#define PXS_REC_MAGIC		0x43525850	/* "PXRC" */
+#define PXS_VERSION		1
+#define PXS_F_BATCH		1		/* a batch's first record */
+
+enum pxs_type {
+	PXS_PROMISE = 1,
+	PXS_ENTRY,
+	PXS_SNAPSHOT,
+	PXS_SNAPDATA,
+	PXS_FIRST,
+	PXS_END,
+};
+
+struct pxs_super {
+	__le32 magic;
+	__le32 version;
+	__le32 cluster;
+	__le32 node;
+	__le64 size;		/* of the device when formatted */
+	__le64 stamp;		/* seeds every record's checksum */
+	__le64 gen;		/* written to copy gen % 2 */
+	__le64 start_seq;	/* of the active half's first record */
+	__le64 half_bytes;
+	__le32 half;		/* the active one */
+	__le32 csum;		/* crc32c of the bytes before it */
+};
+
+struct pxs_rec {
+	__le32 magic;
+	__le32 csum;		/* crc32c(stamp) of header (this 0) and payload */
+	__le64 seq;
+	__le16 type;
+	__le16 flags;
+	__le32 len;		/* payload bytes; the record is padded to 8 */
+};
+
+struct pxs_entry {
+	__le64 index;
+	__le64 ballot;
+	__le64 incarnation;
+	__le64 seq;
+	__le64 session;
+	__le64 cseq;
+	__le32 origin;
+	__le16 type;
+	__le16 pad;
+	/* the value follows */
+};
+
+struct pxs_snap {
+	__le64 index;
+	__le64 size;
+	__le64 csum;
+	__le32 meta_len;
+	__le32 pad;
+	/* the engine's tables follow */
+};
+
+struct pxs_end {
+	__le64 first_seq;	/* of the batch */
+	__le64 count;		/* records before this one */
+};
+
+#define PXS_PAYLOAD_MAX		(PXS_SCRATCH - sizeof(struct pxs_rec) - 8)
+
+/* An entry read back, until the engine has it. */
+struct pxs_mentry {
+	u64 ballot;
+	enum px_entry_type type;
+	struct px_prop_id id;
+	u32 len;
+	u8 data[];
+};
+
+/* What the device holds, read at up. */
+struct pxs_restored {
+	u64 promised;
+	u64 first;
+	struct pxk_snap *snap;
+	u8 meta[PX_SNAP_META_MAX];
+	u32 meta_len;
+	struct xarray entries;		/* index -> struct pxs_mentry */
+};
 
 #ifdef PXK_BDEV_FILE
 /* 6.9 on (Kbuild checks): an exclusive open of a block device is a file. */
@@ -114,4 +220,972 @@ int pxk_store_check(struct pxk_node *n, const char *path,
 	if (!err)
 		pxk_bdev_close(&b);
 	return err;
+}
+
+struct pxk_store {
+	struct pxk_node *n;
+	struct pxk_bdev b;
+	struct work_struct work;
+	u64 size;
+	u64 half_bytes;
+	u64 stamp;
+	u32 seed;		/* crc32c of the stamp: every record's seed */
+	u64 gen;		/* of the newest superblock */
+	u32 half;		/* the active one */
+	u64 start_seq;		/* of its first record */
+	u64 seq;		/* the next record's */
+	u64 pos;		/* where the next batch goes in the active half */
+	u64 hi;			/* highest index of an entry written */
+
+	/* The batch staged under the node lock. */
+	u8 *sbuf;
+	size_t scap, slen;
+	u64 token;
+	bool ckpt;		/* a checkpoint, for the other half */
+	struct pxk_snap *snap;	/* whose bytes follow, referenced */
+	u64 batch_seq, batch_n;
+	/* The tables of the newest snapshot written or staged. */
+	u8 meta[PX_SNAP_META_MAX];
+	u32 meta_len;
+
+	/* The stream to the device, and the window reads go through. */
+	u8 *wbuf;
+	size_t wlen;
+	u64 wat;		/* device offset of wbuf[0] */
+	u64 rat, rlen;		/* the window: half offset and bytes */
+	bool rvalid;
+	u8 *scratch;		/* PXS_SCRATCH bytes: a record, a superblock */
+	u64 written, flushes;	/* for the counters, under the lock */
+
+	struct pxs_restored *rs;
+};
+
+static u64 half_at(const struct pxk_store *st, u32 half)
+{
+	return PXS_HALVES_AT + (u64)half * st->half_bytes;
+}
+
+static size_t rec_size(u32 len)
+{
+	return ALIGN(sizeof(struct pxs_rec) + len, 8);
+}
+
+/*
+ * The payload of @len bytes is in place after the header at @dst: write
+ * the header, the padding and the checksum; the record's size.
+ */
+static size_t rec_seal(struct pxk_store *st, u8 *dst, u16 type, u32 len)
+{
+	struct pxs_rec *h = (struct pxs_rec *)dst;
+	size_t size = rec_size(len);
+
+	h->magic = cpu_to_le32(PXS_REC_MAGIC);
+	h->csum = 0;
+	h->seq = cpu_to_le64(st->seq);
+	h->type = cpu_to_le16(type);
+	h->flags = cpu_to_le16(st->seq == st->batch_seq ? PXS_F_BATCH : 0);
+	h->len = cpu_to_le32(len);
+	memset(dst + sizeof(*h) + len, 0, size - sizeof(*h) - len);
+	h->csum = cpu_to_le32(crc32c(st->seed, dst, sizeof(*h) + len));
+	st->seq++;
+	st->batch_n++;
+	return size;
+}
+
+/* ------------------------------------------------------------ device I/O */
+
+/* One bio over @len bytes of @buf (page-aligned, at most PXS_WBUF). */
+static int pxs_io(struct pxk_store *st, blk_opf_t opf, u64 at, void *buf,
+		  size_t len)
+{
+	struct bio *bio = bio_alloc(st->b.bdev, DIV_ROUND_UP(len, PAGE_SIZE),
+				    opf, GFP_KERNEL);
+	size_t off;
+	int err;
+
+	bio->bi_iter.bi_sector = at >> SECTOR_SHIFT;
+	for (off = 0; off < len; off += PAGE_SIZE) {
+		u8 *p = (u8 *)buf + off;
+		unsigned int seg = min_t(size_t, len - off, PAGE_SIZE);
+		struct page *pg = is_vmalloc_addr(p) ? vmalloc_to_page(p) :
+			virt_to_page(p);
+
+		if (bio_add_page(bio, pg, seg, 0) != seg) {
+			bio_put(bio);
+			return -EIO;
+		}
+	}
+	if (op_is_write(opf))
+		flush_kernel_vmap_range(buf, len);
+	err = submit_bio_wait(bio);
+	if (!op_is_write(opf))
+		invalidate_kernel_vmap_range(buf, len);
+	bio_put(bio);
+	if (op_is_write(opf)) {
+		st->written += len;
+		st->flushes += !!(opf & (REQ_PREFLUSH | REQ_FUA));
+	}
+	return err;
+}
+
+/*
+ * Write what the stream holds: whole blocks; with @last, everything,
+ * zero-padded to a block, REQ_PREFLUSH | REQ_FUA: the batch's earlier
+ * bios were waited for, so the flush makes them durable before its END
+ * is written, and FUA makes END durable before the bio completes.
+ */
+static int w_flush(struct pxk_store *st, bool last)
+{
+	blk_opf_t opf = REQ_OP_WRITE | REQ_SYNC;
+	size_t len = round_down(st->wlen, PXS_BLOCK);
+	int err;
+
+	if (last) {
+		len = round_up(st->wlen, PXS_BLOCK);
+		memset(st->wbuf + st->wlen, 0, len - st->wlen);
+		opf |= REQ_PREFLUSH | REQ_FUA;
+	}
+	if (!len)
+		return 0;
+	err = pxs_io(st, opf, st->wat, st->wbuf, len);
+	if (err)
+		return err;
+	st->wat += len;
+	st->wlen = last ? 0 : st->wlen - len;
+	memmove(st->wbuf, st->wbuf + len, st->wlen);
+	return 0;
+}
+
+static int w_put(struct pxk_store *st, const u8 *p, size_t len)
+{
+	size_t seg;
+	int err;
+
+	while (len) {
+		seg = min(len, PXS_WBUF - st->wlen);
+		memcpy(st->wbuf + st->wlen, p, seg);
+		st->wlen += seg;
+		p += seg;
+		len -= seg;
+		if (st->wlen == PXS_WBUF) {
+			err = w_flush(st, false);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* The bytes of snapshot @p, in SNAPDATA records built in scratch. */
+static int w_snapdata(struct pxk_store *st, struct pxk_snap *p)
+{
+	u8 *pay = st->scratch + sizeof(struct pxs_rec);
+	u64 off, size = p->s.size;
+	u32 len, got, seg;
+	int err;
+	u8 *src;
+
+	for (off = 0; off < size; off += len) {
+		len = min_t(u64, PXS_SNAP_CHUNK, size - off);
+		*(__le64 *)pay = cpu_to_le64(off);	/* records are 8-aligned */
+		for (got = 0; got < len; got += seg) {
+			src = pxk_snap_seg(p, off + got, len - got, &seg, 0);
+			if (WARN_ON_ONCE(!src))
+				return -EIO;
+			memcpy(pay + 8 + got, src, seg);
+		}
+		err = w_put(st, st->scratch,
+			    rec_seal(st, st->scratch, PXS_SNAPDATA, 8 + len));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Superblock copy gen % 2, naming @half, whose first record is @start_seq. */
+static int write_super(struct pxk_store *st, u64 gen, u32 half, u64 start_seq)
+{
+	struct pxs_super *sb = (struct pxs_super *)st->scratch;
+
+	memset(st->scratch, 0, PXS_BLOCK);
+	sb->magic = cpu_to_le32(PXS_SUPER_MAGIC);
+	sb->version = cpu_to_le32(PXS_VERSION);
+	sb->cluster = cpu_to_le32(st->n->cluster);
+	sb->node = cpu_to_le32(st->n->id);
+	sb->size = cpu_to_le64(st->size);
+	sb->stamp = cpu_to_le64(st->stamp);
+	sb->gen = cpu_to_le64(gen);
+	sb->start_seq = cpu_to_le64(start_seq);
+	sb->half_bytes = cpu_to_le64(st->half_bytes);
+	sb->half = cpu_to_le32(half);
+	sb->csum = cpu_to_le32(crc32c(~0, sb, offsetof(struct pxs_super, csum)));
+	return pxs_io(st, REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA,
+		      (gen % 2) * PXS_BLOCK, st->scratch, PXS_BLOCK);
+}
+
+/* ------------------------------------------------------------- writing */
+
+/* Bytes the staged batch takes on the device, padding included. */
+static u64 batch_bytes(const struct pxk_store *st)
+{
+	u64 b = st->slen + rec_size(sizeof(struct pxs_end)) + PXS_BLOCK;
+
+	if (st->snap)
+		b += st->snap->s.size + DIV_ROUND_UP_ULL(st->snap->s.size,
+			PXS_SNAP_CHUNK) * rec_size(8);
+	return b;
+}
+
+static int stage_rec(struct pxk_store *st, u16 type, const void *a, u32 alen,
+		     const void *b, u32 blen)
+{
+	u8 *dst = st->sbuf + st->slen;
+
+	if (st->slen + rec_size(alen + blen) > st->scap)
+		return -ENOSPC;
+	memcpy(dst + sizeof(struct pxs_rec), a, alen);
+	if (blen)
+		memcpy(dst + sizeof(struct pxs_rec) + alen, b, blen);
+	st->slen += rec_seal(st, dst, type, alen + blen);
+	return 0;
+}
+
+/* A batch starts with its PROMISE (flagged) and FIRST. */
+static int stage_head(struct pxk_store *st, u64 promised, u64 first)
+{
+	__le64 v;
+	int err;
+
+	st->slen = 0;
+	st->batch_seq = st->seq;
+	st->batch_n = 0;
+	v = cpu_to_le64(promised);
+	err = stage_rec(st, PXS_PROMISE, &v, sizeof(v), NULL, 0);
+	v = cpu_to_le64(first);
+	return err ?: stage_rec(st, PXS_FIRST, &v, sizeof(v), NULL, 0);
+}
+
+static int stage_snap(struct pxk_store *st, const struct px_snap *s)
+{
+	struct pxs_snap r = {
+		.index = cpu_to_le64(s->index),
+		.size = cpu_to_le64(s->size),
+		.csum = cpu_to_le64(s->csum),
+		.meta_len = cpu_to_le32(st->meta_len),
+	};
+
+	return stage_rec(st, PXS_SNAPSHOT, &r, sizeof(r), st->meta,
+			 st->meta_len);
+}
+
+static int stage_entry(struct pxk_store *st, u64 index)
+{
+	struct px_entry_view e;
+	struct pxs_entry r;
+
+	if (px_durable_entry(st->n->px, index, &e))
+		return 0;
+	r.index = cpu_to_le64(index);
+	r.ballot = cpu_to_le64(e.ballot);
+	r.incarnation = cpu_to_le64(e.id.incarnation);
+	r.seq = cpu_to_le64(e.id.seq);
+	r.session = cpu_to_le64(e.id.session);
+	r.cseq = cpu_to_le64(e.id.cseq);
+	r.origin = cpu_to_le32(e.id.origin);
+	r.type = cpu_to_le16(e.type);
+	r.pad = 0;
+	return stage_rec(st, PXS_ENTRY, &r, sizeof(r), e.data, e.len);
+}
+
+/* The node's snapshot object is the engine's newest, @s. */
+static bool snap_is(const struct pxk_snap *p, const struct px_snap *s)
+{
+	return p && p->s.index == s->index && p->s.size == s->size &&
+	       p->s.csum == s->csum;
+}
+
+/*
+ * Under the node lock: the next batch, staged.  What px_ready() names;
+ * or, when that does not fit in what is left of the active half, a
+ * checkpoint of the whole state for the other half, in the same locked
+ * section, so that it covers the same token.  1 staged, 0 nothing to
+ * write, -errno.
+ */
+static int stage(struct pxk_store *st)
+{
+	struct pxk_node *n = st->n;
+	u64 seq = st->seq, i, first, hi;
+	const struct px_snap *s;
+	struct px_ready r;
+	int err;
+
+	if (!px_ready(n->px, &r))
+		return 0;
+	st->token = r.token;
+	st->ckpt = false;
+	st->snap = NULL;
+	if (r.snap) {
+		if (!snap_is(n->snap, r.snap) || r.meta_len > sizeof(st->meta))
+			return -EIO;
+		memcpy(st->meta, r.meta, r.meta_len);
+		st->meta_len = r.meta_len;
+		st->snap = n->snap;
+	}
+	hi = max(st->hi, r.hi);
+	err = stage_head(st, r.promised, r.first);
+	if (!err && r.snap)
+		err = stage_snap(st, r.snap);
+	for (i = r.lo; !err && i <= r.hi; i++)
+		err = stage_entry(st, i);
+	if (!err && st->pos + batch_bytes(st) <= st->half_bytes)
+		goto staged;
+
+	st->seq = seq;
+	st->ckpt = true;
+	st->snap = NULL;
+	s = px_get_snapshot(n->px);
+	first = px_first_index(n->px);
+	err = stage_head(st, r.promised, first);
+	if (s) {
+		if (!snap_is(n->snap, s))
+			return -EIO;
+		st->snap = n->snap;
+		err = err ?: stage_snap(st, s);
+		first = max(first, s->index + 1);
+	}
+	for (i = first; !err && i <= hi; i++)
+		err = stage_entry(st, i);
+	if (err || batch_bytes(st) > st->half_bytes)
+		return -ENOSPC;
+staged:
+	st->hi = hi;
+	if (st->snap)
+		refcount_inc(&st->snap->ref);
+	return 1;
+}
+
+/* The staged batch, the snapshot's bytes and END, durable on the device. */
+static int write_batch(struct pxk_store *st)
+{
+	u32 half = st->ckpt ? !st->half : st->half;
+	struct pxs_rec *h = (struct pxs_rec *)st->scratch;
+	struct pxs_end *e = (struct pxs_end *)(h + 1);
+	int err;
+
+	st->wat = half_at(st, half) + (st->ckpt ? 0 : st->pos);
+	st->wlen = 0;
+	err = w_put(st, st->sbuf, st->slen);
+	if (!err && st->snap)
+		err = w_snapdata(st, st->snap);
+	if (!err) {
+		e->first_seq = cpu_to_le64(st->batch_seq);
+		e->count = cpu_to_le64(st->batch_n);
+		err = w_put(st, st->scratch,
+			    rec_seal(st, st->scratch, PXS_END, sizeof(*e)));
+	}
+	if (!err)
+		err = w_flush(st, true);
+	if (!err && st->ckpt) {
+		/* The checkpoint is durable: the superblock names its half. */
+		err = write_super(st, st->gen + 1, half, st->batch_seq);
+		if (!err) {
+			st->gen++;
+			st->half = half;
+			st->start_seq = st->batch_seq;
+		}
+	}
+	if (!err)
+		st->pos = st->wat - half_at(st, st->half);
+	return err;
+}
+
+/*
+ * Storage failed: the node answers nobody from now on (its datagrams
+ * are dropped, pxk_udp_queue()), since what it would vouch for may not
+ * be durable.  Lock held.
+ */
+static void store_failed(struct pxk_store *st, int err)
+{
+	struct pxk_node *n = st->n;
+
+	if (n->storage_state == PAXOS_STORAGE_FAILED)
+		return;
+	n->storage_state = PAXOS_STORAGE_FAILED;
+	n->shell[PAXOS_CTR_STORE_ERRORS]++;
+	pr_err_ratelimited("node %u: storage %s failed (%d): the node stops answering\n",
+			   n->id, n->storage, err);
+}
+
+static void pxk_store_work(struct work_struct *w)
+{
+	struct pxk_store *st = container_of(w, struct pxk_store, work);
+	struct pxk_node *n = st->n;
+	bool failed = false;
+	int r;
+
+	while (!failed) {
+		spin_lock_bh(&n->lock);
+		r = 0;
+		if (n->px && n->storage_state == PAXOS_STORAGE_OK)
+			r = stage(st);
+		if (r < 0) {
+			st->snap = NULL;	/* no reference was taken */
+			store_failed(st, r);
+		}
+		spin_unlock_bh(&n->lock);
+		if (r <= 0) {
+			failed = r < 0;
+			break;
+		}
+		st->written = 0;
+		st->flushes = 0;
+		r = write_batch(st);
+		pxk_snap_put(st->snap);
+		st->snap = NULL;
+		spin_lock_bh(&n->lock);
+		n->shell[PAXOS_CTR_STORE_BYTES] += st->written;
+		n->shell[PAXOS_CTR_STORE_FLUSHES] += st->flushes;
+		if (r) {
+			store_failed(st, r);
+			failed = true;
+		} else {
+			n->shell[PAXOS_CTR_STORE_WRITES]++;
+			n->shell[PAXOS_CTR_STORE_CHECKPOINTS] += st->ckpt;
+			if (n->px) {
+				px_persisted(n->px, st->token, ktime_get_ns());
+				pxk_after(n);
+			}
+		}
+		spin_unlock_bh(&n->lock);
+		pxk_udp_flush(n);
+	}
+	if (failed)
+		pxk_genl_storage_event(n, PAXOS_STORAGE_FAILED);
+}
+
+/* The largest retain bytes the open device's staging takes (lock held). */
+u64 pxk_store_log_cap(struct pxk_node *n)
+{
+	return n->store ? n->store->scap - PXS_LOG_SLACK : U64_MAX;
+}
+
+/* After an engine call (lock held): write what it made dirty. */
+void pxk_store_kick(struct pxk_node *n)
+{
+	if (n->store && n->storage_state == PAXOS_STORAGE_OK)
+		queue_work(system_unbound_wq, &n->store->work);
+}
+
+/* ------------------------------------------------------------- reading */
+
+/*
+ * @len bytes at @p of the active half, through a window of PXS_WBUF
+ * bytes: NULL past the half's end, or on an I/O error (*err).
+ */
+static const u8 *rd(struct pxk_store *st, u64 p, size_t len, int *err)
+{
+	*err = 0;
+	if (p + len > st->half_bytes)
+		return NULL;
+	if (!st->rvalid || p < st->rat || p + len > st->rat + st->rlen) {
+		st->rat = round_down(p, PXS_BLOCK);
+		st->rlen = min_t(u64, PXS_WBUF, st->half_bytes - st->rat);
+		st->rvalid = false;
+		*err = pxs_io(st, REQ_OP_READ, half_at(st, st->half) + st->rat,
+			      st->wbuf, st->rlen);
+		if (*err)
+			return NULL;
+		st->rvalid = true;
+	}
+	return st->wbuf + (p - st->rat);
+}
+
+/*
+ * The record at @p of the active half if it is whole and its checksum
+ * holds: its header, the payload after it; else NULL (*err: I/O error).
+ */
+static const struct pxs_rec *rec_at(struct pxk_store *st, u64 p, int *err)
+{
+	struct pxs_rec h;
+	const u8 *b = rd(st, p, sizeof(h), err);
+	u32 len, crc;
+
+	if (!b)
+		return NULL;
+	memcpy(&h, b, sizeof(h));
+	len = le32_to_cpu(h.len);
+	if (le32_to_cpu(h.magic) != PXS_REC_MAGIC || len > PXS_PAYLOAD_MAX)
+		return NULL;
+	b = rd(st, p, rec_size(len), err);
+	if (!b)
+		return NULL;
+	h.csum = 0;
+	crc = crc32c(st->seed, &h, sizeof(h));
+	crc = crc32c(crc, b + sizeof(h), len);
+	if (crc != le32_to_cpu(((const struct pxs_rec *)b)->csum))
+		return NULL;
+	return (const struct pxs_rec *)b;
+}
+
+static int apply_entry(struct pxk_store *st, const u8 *pay, u32 len)
+{
+	const struct pxs_entry *r = (const struct pxs_entry *)pay;
+	struct pxs_mentry *e, *old;
+	u64 index;
+	u32 vlen;
+
+	if (len < sizeof(*r) || len - sizeof(*r) > PX_MAX_VALUE)
+		return -EUCLEAN;
+	vlen = len - sizeof(*r);
+	e = kmalloc(struct_size(e, data, vlen), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	index = le64_to_cpu(r->index);
+	e->ballot = le64_to_cpu(r->ballot);
+	e->type = le16_to_cpu(r->type);
+	e->id.origin = le32_to_cpu(r->origin);
+	e->id.incarnation = le64_to_cpu(r->incarnation);
+	e->id.seq = le64_to_cpu(r->seq);
+	e->id.session = le64_to_cpu(r->session);
+	e->id.cseq = le64_to_cpu(r->cseq);
+	e->len = vlen;
+	memcpy(e->data, pay + sizeof(*r), vlen);
+	old = xa_store(&st->rs->entries, index, e, GFP_KERNEL);
+	if (xa_is_err(old)) {
+		kfree(e);
+		return xa_err(old);
+	}
+	kfree(old);
+	st->hi = max(st->hi, index);
+	return 0;
+}
+
+static int apply_snap(struct pxk_store *st, const u8 *pay, u32 len)
+{
+	const struct pxs_snap *r = (const struct pxs_snap *)pay;
+	struct pxs_restored *rs = st->rs;
+	struct pxk_snap *p;
+	u32 mlen;
+	u64 size;
+
+	if (len < sizeof(*r))
+		return -EUCLEAN;
+	mlen = le32_to_cpu(r->meta_len);
+	size = le64_to_cpu(r->size);
+	if (mlen > PX_SNAP_META_MAX || sizeof(*r) + mlen != len || !size)
+		return -EUCLEAN;
+	if (size > pxk_snap_max())
+		return -EFBIG;
+	p = pxk_snap_alloc(size, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->s.index = le64_to_cpu(r->index);
+	p->s.csum = le64_to_cpu(r->csum);
+	pxk_snap_put(rs->snap);
+	rs->snap = p;
+	memcpy(rs->meta, pay + sizeof(*r), mlen);
+	rs->meta_len = mlen;
+	return 0;
+}
+
+static int apply_snapdata(struct pxk_store *st, const u8 *pay, u32 len)
+{
+	struct pxk_snap *p = st->rs->snap;
+	const u8 *src = pay + 8;
+	u32 dlen, seg;
+	u64 off;
+	u8 *dst;
+
+	if (len < 8 || !p)
+		return -EUCLEAN;
+	off = le64_to_cpup((const __le64 *)pay);
+	dlen = len - 8;
+	if (off > p->s.size || dlen > p->s.size - off)
+		return -EUCLEAN;
+	while (dlen) {
+		dst = pxk_snap_seg(p, off, dlen, &seg, GFP_KERNEL);
+		if (!dst)
+			return -ENOMEM;
+		memcpy(dst, src, seg);
+		src += seg;
+		off += seg;
+		dlen -= seg;
+		p->have += seg;
+	}
+	return 0;
+}
+
+/* One record of a whole batch into what the device holds. */
+static int apply_rec(struct pxk_store *st, const struct pxs_rec *h)
+{
+	const u8 *pay = (const u8 *)(h + 1);
+	u32 len = le32_to_cpu(h->len);
+
+	switch (le16_to_cpu(h->type)) {
+	case PXS_PROMISE:
+		if (len != 8)
+			return -EUCLEAN;
+		st->rs->promised = le64_to_cpup((const __le64 *)pay);
+		return 0;
+	case PXS_FIRST:
+		if (len != 8)
+			return -EUCLEAN;
+		st->rs->first = le64_to_cpup((const __le64 *)pay);
+		return 0;
+	case PXS_ENTRY:
+		return apply_entry(st, pay, len);
+	case PXS_SNAPSHOT:
+		return apply_snap(st, pay, len);
+	case PXS_SNAPDATA:
+		return apply_snapdata(st, pay, len);
+	case PXS_END:
+		return 0;
+	}
+	return -EUCLEAN;
+}
+
+/*
+ * Read the active half from its start, batch by batch.  With @apply
+ * false, find where the last whole batch ends (st->pos, and st->seq for
+ * the next record) and tell what ended the log: a torn tail (0), or a
+ * damaged record, when a later block starts a valid batch with a higher
+ * sequence number (-EUCLEAN, *bad_at its device offset, *bad_seq the
+ * sequence number it should have had).  With @apply, apply every record
+ * before @end.
+ */
+static int scan(struct pxk_store *st, bool apply, u64 end, u64 *bad_at,
+		u64 *bad_seq)
+{
+	u64 p = 0, q, seq = st->start_seq, bseq = seq, nrec = 0;
+	u64 good = 0, good_seq = seq;
+	const struct pxs_end *e;
+	const struct pxs_rec *h;
+	bool in = false;
+	int err = 0;
+
+	for (;;) {
+		if (!in)
+			p = round_up(p, PXS_BLOCK);
+		if (apply && p >= end)
+			return 0;
+		h = rec_at(st, p, &err);
+		if (err)
+			return err;
+		if (!h || le64_to_cpu(h->seq) != seq ||
+		    !(le16_to_cpu(h->flags) & PXS_F_BATCH) != in)
+			break;
+		if (le16_to_cpu(h->type) == PXS_END) {
+			e = (const struct pxs_end *)(h + 1);
+			if (!in || le32_to_cpu(h->len) != sizeof(*e) ||
+			    le64_to_cpu(e->first_seq) != bseq ||
+			    le64_to_cpu(e->count) != nrec)
+				break;
+			in = false;
+			good = p + rec_size(sizeof(*e));
+			good_seq = seq + 1;
+		} else {
+			if (!in) {
+				in = true;
+				bseq = seq;
+				nrec = 0;
+			}
+			nrec++;
+		}
+		if (apply) {
+			err = apply_rec(st, h);
+			if (err)
+				return err;
+		}
+		p += rec_size(le32_to_cpu(h->len));
+		seq++;
+	}
+	if (apply)
+		return -EUCLEAN;	/* the first pass found these whole */
+	st->pos = round_up(good, PXS_BLOCK);
+	st->seq = good_seq;
+	for (q = round_down(p, PXS_BLOCK) + PXS_BLOCK; q < st->half_bytes;
+	     q += PXS_BLOCK) {
+		h = rec_at(st, q, &err);
+		if (err)
+			return err;
+		if (h && (le16_to_cpu(h->flags) & PXS_F_BATCH) &&
+		    le64_to_cpu(h->seq) > seq) {
+			*bad_at = half_at(st, st->half) + p;
+			*bad_seq = seq;
+			return -EUCLEAN;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The newest valid superblock copy into @st: 1; 0 when no copy has the
+ * magic (a device never formatted); -EUCLEAN when copies have it but
+ * none is valid; -errno.
+ */
+static int read_super(struct pxk_store *st, u32 *cluster, u32 *node,
+		      u64 *size)
+{
+	const struct pxs_super *sb;
+	bool magic = false, found = false;
+	int err;
+	u32 i;
+
+	err = pxs_io(st, REQ_OP_READ, 0, st->scratch, 2 * PXS_BLOCK);
+	if (err)
+		return err;
+	for (i = 0; i < 2; i++) {
+		sb = (const struct pxs_super *)(st->scratch + i * PXS_BLOCK);
+		if (le32_to_cpu(sb->magic) != PXS_SUPER_MAGIC)
+			continue;
+		magic = true;
+		if (le32_to_cpu(sb->csum) !=
+		    crc32c(~0, sb, offsetof(struct pxs_super, csum)) ||
+		    le32_to_cpu(sb->version) != PXS_VERSION ||
+		    le64_to_cpu(sb->gen) % 2 != i ||
+		    (found && le64_to_cpu(sb->gen) <= st->gen))
+			continue;
+		found = true;
+		st->gen = le64_to_cpu(sb->gen);
+		st->stamp = le64_to_cpu(sb->stamp);
+		st->half = le32_to_cpu(sb->half);
+		st->start_seq = le64_to_cpu(sb->start_seq);
+		st->half_bytes = le64_to_cpu(sb->half_bytes);
+		*cluster = le32_to_cpu(sb->cluster);
+		*node = le32_to_cpu(sb->node);
+		*size = le64_to_cpu(sb->size);
+	}
+	if (found)
+		return 1;
+	return magic ? -EUCLEAN : 0;
+}
+
+static void set_seed(struct pxk_store *st)
+{
+	__le64 stamp = cpu_to_le64(st->stamp);
+
+	st->seed = crc32c(~0, &stamp, sizeof(stamp));
+}
+
+/* A device never formatted: a new stamp, half 0, nothing in it. */
+static int format(struct pxk_store *st)
+{
+	st->stamp = get_random_u64();
+	set_seed(st);
+	st->half_bytes = round_down((st->size - PXS_HALVES_AT) / 2, PXS_BLOCK);
+	st->half = 0;
+	st->start_seq = 1;
+	st->seq = 1;
+	st->pos = 0;
+	st->gen = 1;
+	return write_super(st, 1, 0, 1);
+}
+
+static void restored_free(struct pxk_store *st)
+{
+	struct pxs_restored *rs = st->rs;
+	struct pxs_mentry *e;
+	unsigned long index;
+
+	if (!rs)
+		return;
+	xa_for_each(&rs->entries, index, e)
+		kfree(e);
+	xa_destroy(&rs->entries);
+	pxk_snap_put(rs->snap);
+	kfree(rs);
+	st->rs = NULL;
+}
+
+/* A damaged record before the log's tail: the node will not start. */
+static void corrupt(struct pxk_store *st, u64 at, u64 seq)
+{
+	struct pxk_node *n = st->n;
+
+	pr_err("node %u: storage %s: record %llu at byte %llu is damaged before the end of the log: refusing to start\n",
+	       n->id, n->storage, seq, at);
+	spin_lock_bh(&n->lock);
+	n->storage_state = PAXOS_STORAGE_CORRUPT;
+	n->shell[PAXOS_CTR_STORE_CORRUPT]++;
+	spin_unlock_bh(&n->lock);
+	pxk_genl_storage_event(n, PAXOS_STORAGE_CORRUPT);
+}
+
+/* Read what a formatted device holds: 0, or -errno with @extack. */
+static int load(struct pxk_store *st, struct netlink_ext_ack *extack)
+{
+	struct pxk_node *n = st->n;
+	u64 bad_at = 0, bad_seq = 0;
+	int err;
+
+	err = scan(st, false, 0, &bad_at, &bad_seq);
+	if (err == -EUCLEAN) {
+		corrupt(st, bad_at, bad_seq);
+		NL_SET_ERR_MSG(extack,
+			       "storage: a record before the end of the log is damaged: not starting (dmesg says where)");
+		return err;
+	}
+	if (!err)
+		err = scan(st, true, st->pos, NULL, NULL);
+	if (!err && st->rs->snap && st->rs->snap->have != st->rs->snap->s.size)
+		err = -EUCLEAN;
+	if (err == -EUCLEAN) {
+		corrupt(st, half_at(st, st->half), 0);
+		NL_SET_ERR_MSG(extack, "storage: the records on the device do not make a state");
+	} else if (err == -EFBIG) {
+		NL_SET_ERR_MSG(extack,
+			       "storage: the device's snapshot is larger than snapshot_max");
+	} else if (err) {
+		NL_SET_ERR_MSG(extack, "storage: cannot read the device");
+	}
+	if (!err)
+		pr_info("node %u: storage %s: promise %llx, snapshot %llu, entries to %llu, next record %llu\n",
+			n->id, n->storage, st->rs->promised,
+			st->rs->snap ? st->rs->snap->s.index : 0, st->hi, st->seq);
+	return err;
+}
+
+void pxk_store_close(struct pxk_store *st)
+{
+	if (!st)
+		return;
+	cancel_work_sync(&st->work);
+	pxk_snap_put(st->snap);
+	restored_free(st);
+	if (st->b.bdev)
+		pxk_bdev_close(&st->b);
+	vfree(st->sbuf);
+	vfree(st->wbuf);
+	vfree(st->scratch);
+	kfree(st);
+}
+
+/*
+ * Up (cfg_lock held): open the node's device exclusively and read what
+ * it holds, formatting it if it was never used.  *out, or -errno with
+ * @extack.
+ */
+int pxk_store_open(struct pxk_node *n, struct pxk_store **out,
+		   struct netlink_ext_ack *extack)
+{
+	u64 log = READ_ONCE(n->retain_bytes), size = 0;
+	struct pxk_store *st;
+	u32 cluster = 0, node = 0;
+	int err;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	st->n = n;
+	INIT_WORK(&st->work, pxk_store_work);
+	err = pxk_bdev_get(n, &st->b, n->storage, extack);
+	if (err) {
+		st->b.bdev = NULL;
+		goto fail;
+	}
+	st->size = bdev_nr_bytes(st->b.bdev);
+	st->scap = (log ? log : PAXOS_DEFAULT_RETAIN_BYTES) + PXS_LOG_SLACK;
+	st->sbuf = vmalloc(st->scap);
+	st->wbuf = vmalloc(PXS_WBUF);
+	st->scratch = vmalloc(PXS_SCRATCH);
+	st->rs = kzalloc(sizeof(*st->rs), GFP_KERNEL);
+	if (!st->sbuf || !st->wbuf || !st->scratch || !st->rs) {
+		NL_SET_ERR_MSG(extack, "storage: out of memory");
+		err = -ENOMEM;
+		goto fail;
+	}
+	xa_init(&st->rs->entries);
+	if (bdev_logical_block_size(st->b.bdev) > PXS_BLOCK) {
+		NL_SET_ERR_MSG(extack, "storage: the device's blocks are larger than 4 KiB");
+		err = -EINVAL;
+		goto fail;
+	}
+	err = read_super(st, &cluster, &node, &size);
+	if (err == -EUCLEAN) {
+		corrupt(st, 0, 0);
+		NL_SET_ERR_MSG(extack,
+			       "storage: both superblocks are damaged: not starting");
+		goto fail;
+	}
+	if (err < 0) {
+		NL_SET_ERR_MSG(extack, "storage: cannot read the device");
+		goto fail;
+	}
+	if (!err) {
+		err = format(st);
+		if (err)
+			NL_SET_ERR_MSG(extack, "storage: cannot write the device");
+	} else if (cluster != n->cluster || node != n->id) {
+		NL_SET_ERR_MSG(extack,
+			       "storage: the device holds another node's or cluster's state");
+		err = -EEXIST;
+	} else if (size > st->size || st->half > 1 || !st->half_bytes ||
+		   st->half_bytes % PXS_BLOCK ||
+		   PXS_HALVES_AT + 2 * st->half_bytes > st->size) {
+		NL_SET_ERR_MSG(extack,
+			       "storage: the device is smaller than when it was formatted");
+		err = -ENOSPC;
+	} else {
+		set_seed(st);
+		err = load(st, extack);
+	}
+	if (err)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	pxk_store_close(st);
+	return err;
+}
+
+/*
+ * Hand the engine what the device holds, right after px_node_create()
+ * and before any other call: the snapshot and its tables, the entries
+ * after it in index order, the promise.  The snapshot's bytes become the
+ * node's (*snap, one reference).  0, or -errno with @extack.
+ */
+int pxk_store_restore(struct pxk_store *st, struct px_node *px,
+		      struct pxk_snap **snap, struct netlink_ext_ack *extack)
+{
+	struct pxs_restored *rs = st->rs;
+	struct px_entry_view v;
+	struct pxs_mentry *e;
+	unsigned long index;
+	u64 after = 0;
+	int err;
+
+	*snap = NULL;
+	if (rs->snap) {
+		err = px_restore_snap(px, &rs->snap->s, rs->meta, rs->meta_len);
+		if (err) {
+			NL_SET_ERR_MSG(extack,
+				       "storage: the engine refused the device's snapshot (members changed?)");
+			return err;
+		}
+		after = rs->snap->s.index;
+		memcpy(st->meta, rs->meta, rs->meta_len);
+		st->meta_len = rs->meta_len;
+	}
+	xa_for_each(&rs->entries, index, e) {
+		if (index <= after || index < rs->first)
+			continue;
+		v.ballot = e->ballot;
+		v.type = e->type;
+		v.id = e->id;
+		v.data = e->data;
+		v.len = e->len;
+		err = px_restore_entry(px, index, &v);
+		if (err) {
+			NL_SET_ERR_MSG(extack,
+				       "storage: the engine refused an entry of the device");
+			return err;
+		}
+	}
+	err = px_restore_promise(px, rs->promised);
+	if (err)
+		return err;
+	*snap = rs->snap;
+	rs->snap = NULL;
+	restored_free(st);
+	return 0;
 }

@@ -792,6 +792,25 @@ static int log_event(struct nlattr **tb)
 	int bytes = ev == PAXOS_LOG_EV_FULL || ev == PAXOS_LOG_EV_ROOM;
 	struct json j;
 
+	if (ev == PAXOS_LOG_EV_STORAGE) {
+		/* "log node 3 storage corrupt" */
+		const char *state = storage_state_name(get_u8(tb[PAXOS_A_STORAGE_STATE]));
+
+		if (!json_out) {
+			printf("log node %u storage %s\n",
+			       get_u32(tb[PAXOS_A_NODE_ID]), state);
+			return NL_OK;
+		}
+		json_init(&j, stdout);
+		json_open(&j, NULL, '{');
+		json_str(&j, "event", "log");
+		json_u64(&j, "node", get_u32(tb[PAXOS_A_NODE_ID]));
+		json_str(&j, "what", log_event_name(ev));
+		json_str(&j, "storage", state);
+		json_close(&j, '}');
+		json_end(&j);
+		return NL_OK;
+	}
 	if (json_out) {
 		json_init(&j, stdout);
 		json_open(&j, NULL, '{');
