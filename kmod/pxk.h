@@ -214,9 +214,9 @@ int pxk_snap_publish(struct pxk_node *n, struct pxk_snap *p);
 
 /* store.c */
 struct pxk_store;
+#if IS_ENABLED(CONFIG_BLOCK)
 int pxk_store_check(struct pxk_node *n, const char *path,
 		    struct netlink_ext_ack *extack);
-u64 pxk_store_min_size(struct pxk_node *n);
 int pxk_store_open(struct pxk_node *n, struct pxk_store **out,
 		   struct netlink_ext_ack *extack);
 int pxk_store_restore(struct pxk_store *st, struct px_node *px,
@@ -224,6 +224,40 @@ int pxk_store_restore(struct pxk_store *st, struct px_node *px,
 void pxk_store_close(struct pxk_store *st);
 void pxk_store_kick(struct pxk_node *n);
 u64 pxk_store_log_cap(struct pxk_node *n);
+#else
+static inline int pxk_store_check(struct pxk_node *n, const char *path,
+				  struct netlink_ext_ack *extack)
+{
+	NL_SET_ERR_MSG(extack, "storage: this kernel has no block layer");
+	return -EOPNOTSUPP;
+}
+
+static inline int pxk_store_open(struct pxk_node *n, struct pxk_store **out,
+				 struct netlink_ext_ack *extack)
+{
+	return pxk_store_check(n, NULL, extack);
+}
+
+static inline int pxk_store_restore(struct pxk_store *st, struct px_node *px,
+				    struct pxk_snap **snap,
+				    struct netlink_ext_ack *extack)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void pxk_store_close(struct pxk_store *st)
+{
+}
+
+static inline void pxk_store_kick(struct pxk_node *n)
+{
+}
+
+static inline u64 pxk_store_log_cap(struct pxk_node *n)
+{
+	return U64_MAX;
+}
+#endif
 
 /* udp.c */
 int pxk_udp_open(struct pxk_node *n);

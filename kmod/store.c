@@ -173,7 +173,7 @@ static void pxk_bdev_close(struct pxk_bdev *b)
  * checkpoint (the largest snapshot and the fullest log) with as much
  * room again for the records that follow it before the next one.
  */
-u64 pxk_store_min_size(struct pxk_node *n)
+static u64 pxk_store_min_size(struct pxk_node *n)
 {
 	u64 log = READ_ONCE(n->retain_bytes);
 

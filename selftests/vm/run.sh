@@ -221,6 +221,9 @@ done
 # them xz-compressed; they are packed decompressed.
 if [ -n "$modsrc" ]; then
 	want=(veth sch_netem udp_tunnel ip6_udp_tunnel bridge virtio_pci virtio_blk)
+	# And what paxos.ko itself needs (libcrc32c for stable storage).
+	# shellcheck disable=SC2207
+	want+=($(modinfo -F depends "$ko" | tr ',' ' '))
 	seen=" "
 	while [ ${#want[@]} -gt 0 ]; do
 		m=${want[0]}
