@@ -799,6 +799,7 @@ static int log_event(struct nlattr **tb)
 		if (!json_out) {
 			printf("log node %u storage %s\n",
 			       get_u32(tb[PAXOS_A_NODE_ID]), state);
+			fflush(stdout);
 			return NL_OK;
 		}
 		json_init(&j, stdout);
@@ -809,6 +810,7 @@ static int log_event(struct nlattr **tb)
 		json_str(&j, "storage", state);
 		json_close(&j, '}');
 		json_end(&j);
+		fflush(stdout);
 		return NL_OK;
 	}
 	if (json_out) {
