@@ -1,0 +1,178 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# timeout=600
+#
+# Stable storage (Documentation/storage.rst), three nodes with a disk each:
+# run with three disks, selftests/vm/run.sh --disk A --disk B --disk C
+# cluster_storage.sh (the guest's /dev/vda, /dev/vdb, /dev/vdc); without
+# them it is skipped.  (a) Configuration: not a block device, a device in
+# use by another node, a change while up and up without strict retention
+# are refused with the reason.  (b) Writes acknowledged, a snapshot on
+# every node, more writes; every node down (its memory gone), every node
+# up again: each restores its log from its disk, the cluster commits
+# again, every acknowledged write after the snapshot is in every log once,
+# at the index it was acknowledged at, and each node's snapshot is the one
+# it took.  (c) A byte flipped in a record before the end of node 3's log:
+# up refuses it, and status, the store_corrupt counter and the events
+# group say so; the other two go on committing.  (And before that, a torn
+# last batch on node 2's disk is cut, and node 2 comes up.)
+set -e
+cd "$(dirname "$0")"
+. ./lib.sh
+STRICT=/sys/module/paxos/parameters/strict_retention
+SNAPMAX=/sys/module/paxos/parameters/snapshot_max
+MON=/tmp/storage.mon
+mon=
+for d in vda vdb vdc; do
+	[ -b "/dev/$d" ] || { echo "SKIP: needs three disks (run.sh --disk FILE x3): no /dev/$d"; exit 4; }
+done
+load_module
+[ -w "$STRICT" ] || { echo "SKIP: no strict_retention"; exit 4; }
+old_max=$(cat "$SNAPMAX")
+restore() {
+	[ -n "$mon" ] && kill "$mon" 2>/dev/null
+	cleanup
+	echo N >"$STRICT"
+	echo "$old_max" >"$SNAPMAX"
+}
+trap restore EXIT
+echo Y >"$STRICT"
+# Small bounds, so that 64 MiB disks are large enough (4 x 2 MiB + 2 MiB).
+echo 1048576 >"$SNAPMAX"
+
+disk() { echo "/dev/vd$(echo abc | cut -c"$1")"; }
+counter() { n "$1" paxosctl status | sed -n "s/^  $2 //p"; }
+storage() { n "$1" paxosctl storage show; }
+# expect_err I WHAT CMD...: CMD in node I's namespace fails saying WHAT.
+expect_err() {
+	i=$1
+	what=$2
+	shift 2
+	if out=$(n "$i" "$@" 2>&1); then
+		fail "$* succeeded; expected: $what"
+	fi
+	echo "$out" | grep -q "$what" || fail "$*: \"$out\", expected \"$what\""
+}
+
+# Fresh disks: no superblock, so the first up formats them.
+for i in 1 2 3; do
+	dd if=/dev/zero of="$(disk "$i")" bs=4096 count=2 conv=notrunc,fsync 2>/dev/null ||
+		fail "wiping $(disk "$i")"
+done
+
+make_cluster 3
+for i in 1 2 3; do
+	n "$i" paxosctl log set retain 1MiB || fail "log set retain on node $i"
+	n "$i" paxosctl node set id "$i" || fail "node set id on node $i"
+done
+# (a) What is not a device, or not one to use.
+expect_err 1 "not a block device" paxosctl storage set /dev/null
+expect_err 1 "no such device" paxosctl storage set /dev/nonexistent
+storage 1 | grep -qx "storage: none" || fail "storage show: $(storage 1)"
+for i in 1 2 3; do
+	n "$i" paxosctl storage set "$(disk "$i")" || fail "storage set on node $i"
+done
+storage 1 | grep -qx "storage: /dev/vda (closed)" || fail "storage show: $(storage 1)"
+n 1 paxosctl showconf | grep -qx "storage /dev/vda" || fail "showconf: no storage line"
+echo N >"$STRICT"
+configure_steps 1
+expect_err 1 "strict retention" paxosctl up
+echo Y >"$STRICT"
+configure 1
+# Node 1 holds /dev/vda now: node 2 (down) cannot have it.
+expect_err 2 "in use" paxosctl storage set /dev/vda
+expect_err 1 "node is up" paxosctl storage clear
+configure 2
+configure 3
+for i in 1 2 3; do
+	storage "$i" | grep -qx "storage: $(disk "$i") (ok)" ||
+		fail "node $i: $(storage "$i")"
+done
+
+# (b) Writes, a snapshot, writes; all down, all up.
+leader=$(wait_leader 30) || fail "no leader"
+for k in $(seq 1 20); do
+	n $((k % 3 + 1)) plog write "a$k" >/dev/null || fail "write a$k"
+done
+converge "$leader" 30 1 2 3
+snap=$(n "$leader" plog commit)
+for i in 1 2 3; do
+	n "$i" plog snapwrite "$snap" 100000 >/dev/null || fail "snapshot on node $i"
+	n "$i" plog snapcat "$snap" | md5sum >"/tmp/snap.$i" || fail "snapcat on node $i"
+done
+: >/tmp/acked
+for k in $(seq 1 30); do
+	idx=$(n $((k % 3 + 1)) plog write "b$k") || fail "write b$k"
+	echo "$idx b$k" >>/tmp/acked
+done
+converge "$leader" 30 1 2 3
+for i in 1 2 3; do
+	w=$(counter "$i" store_writes)
+	[ "${w:-0}" -gt 0 ] || fail "node $i wrote nothing (store_writes $w)"
+	echo "# node $i: store_writes $w store_bytes $(counter "$i" store_bytes) store_flushes $(counter "$i" store_flushes)"
+done
+for i in 1 2 3; do
+	n "$i" paxosctl down || fail "down on node $i"
+done
+for i in 1 2 3; do
+	n "$i" paxosctl up || fail "up again on node $i"
+done
+leader=$(wait_leader 30) || fail "no leader after the restart"
+for k in $(seq 1 5); do
+	idx=$(n $((k % 3 + 1)) plog write "c$k") || fail "write c$k after the restart"
+	echo "$idx c$k" >>/tmp/acked
+done
+converge "$leader" 30 1 2 3
+for i in 1 2 3; do
+	n "$i" plog dump >"/tmp/dump.$i" || fail "dump on node $i"
+	while read -r idx v; do
+		h=$(hex "$v")
+		c=$(grep -c " $h\$" "/tmp/dump.$i" || true)
+		[ "$c" = 1 ] || fail "node $i holds $v $c times"
+		grep -q "^$idx 1 $h\$" "/tmp/dump.$i" || fail "node $i: $v not at $idx"
+	done </tmp/acked
+	n "$i" plog snapcat "$snap" | md5sum | cmp -s - "/tmp/snap.$i" ||
+		fail "node $i: snapshot $snap is not the one it took"
+	echo "# node $i after the restart: $(wc -l <"/tmp/dump.$i") records, snapshot $snap restored"
+done
+
+# (c) A torn last batch (the block of its END zeroed, as a write the
+# crash cut short would leave it) is cut: node 2 comes up and catches up.
+n 2 paxosctl down || fail "down on node 2"
+pxdisk records /dev/vdb >/tmp/rec.2 || fail "pxdisk on /dev/vdb"
+echo "# node 2's disk: $(pxdisk super /dev/vdb), $(wc -l </tmp/rec.2) records"
+end=$(tail -n 1 /tmp/rec.2 | cut -d' ' -f1)
+[ "$(tail -n 1 /tmp/rec.2 | cut -d' ' -f3)" = end ] || fail "the last record is not an END"
+dd if=/dev/zero of=/dev/vdb bs=4096 seek=$((end / 4096)) count=1 conv=notrunc,fsync 2>/dev/null ||
+	fail "zeroing the last batch's END"
+n 2 paxosctl up || fail "node 2 refused a torn tail"
+storage 2 | grep -qx "storage: /dev/vdb (ok)" || fail "node 2: $(storage 2)"
+n "$leader" plog write "t1" >/dev/null || fail "write t1"
+converge "$leader" 30 1 2 3
+
+# (d) A damaged record before the tail: node 3's first.
+n 3 paxosctl down || fail "down on node 3"
+pxdisk records /dev/vdc >/tmp/rec.3 || fail "pxdisk on /dev/vdc"
+first=$(head -n 1 /tmp/rec.3 | cut -d' ' -f1)
+[ "$(wc -l </tmp/rec.3)" -gt 10 ] || fail "node 3's disk: $(cat /tmp/rec.3)"
+n 3 paxosctl monitor >"$MON" &
+mon=$!
+# Until the monitor's socket joined the events group.
+i=0
+until n 3 awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' /proc/net/netlink; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "the monitor never joined the events group"
+	sleep 0.1
+done
+blockdev --flushbufs /dev/vdc
+printf '\377' | dd of=/dev/vdc bs=1 seek=$((first + 24)) conv=notrunc,fsync 2>/dev/null ||
+	fail "flipping a byte"
+expect_err 3 "damaged" paxosctl up
+storage 3 | grep -qx "storage: /dev/vdc (corrupt)" || fail "node 3: $(storage 3)"
+[ "$(counter 3 store_corrupt)" = 1 ] || fail "store_corrupt $(counter 3 store_corrupt)"
+[ "$(field 3 state)" = down ] || fail "node 3 is $(field 3 state)"
+sleep 0.5
+grep -q "log node 3 storage corrupt" "$MON" || fail "no storage event: $(cat "$MON")"
+n "$leader" plog write "d1" >/dev/null || fail "the others stopped committing"
+echo "# node 3 refused its damaged disk; nodes 1 and 2 commit"
+echo "ok"
