@@ -12,7 +12,9 @@
 # up again: each restores its log from its disk, the cluster commits
 # again, every acknowledged write after the snapshot is in every log once,
 # at the index it was acknowledged at, and each node's snapshot is the one
-# it took.  (c) A byte flipped in a record before the end of node 3's log:
+# it took.  (b2) 1 MB snapshots until every node has compacted its log
+# into the other half of its disk (a checkpoint); writes, every node down
+# and up again: the same holds.  (c) A byte flipped in a record before the end of node 3's log:
 # up refuses it, and status, the store_corrupt counter and the events
 # group say so; the other two go on committing.  (And before that, a torn
 # last batch on node 2's disk is cut, and node 2 comes up.)
@@ -54,6 +56,26 @@ expect_err() {
 	echo "$out" | grep -q "$what" || fail "$*: \"$out\", expected \"$what\""
 }
 
+# acked_once I: every write in /tmp/acked is in node I's log once, at its index.
+acked_once() {
+	n "$1" plog dump >"/tmp/dump.$1" || fail "dump on node $1"
+	while read -r idx v; do
+		h=$(hex "$v")
+		c=$(grep -c " $h\$" "/tmp/dump.$1" || true)
+		[ "$c" = 1 ] || fail "node $1 holds $v $c times"
+		grep -q "^$idx 1 $h\$" "/tmp/dump.$1" || fail "node $1: $v not at $idx"
+	done </tmp/acked
+}
+# all_restart: every node down, then every node up; a leader in $leader.
+all_restart() {
+	for i in 1 2 3; do
+		n "$i" paxosctl down || fail "down on node $i"
+	done
+	for i in 1 2 3; do
+		n "$i" paxosctl up || fail "up again on node $i"
+	done
+	leader=$(wait_leader 30) || fail "no leader after the restart"
+}
 # Fresh disks: no superblock, so the first up formats them.
 for i in 1 2 3; do
 	dd if=/dev/zero of="$(disk "$i")" bs=4096 count=2 conv=notrunc,fsync 2>/dev/null ||
@@ -111,30 +133,55 @@ for i in 1 2 3; do
 	[ "${w:-0}" -gt 0 ] || fail "node $i wrote nothing (store_writes $w)"
 	echo "# node $i: store_writes $w store_bytes $(counter "$i" store_bytes) store_flushes $(counter "$i" store_flushes)"
 done
-for i in 1 2 3; do
-	n "$i" paxosctl down || fail "down on node $i"
-done
-for i in 1 2 3; do
-	n "$i" paxosctl up || fail "up again on node $i"
-done
-leader=$(wait_leader 30) || fail "no leader after the restart"
+all_restart
 for k in $(seq 1 5); do
 	idx=$(n $((k % 3 + 1)) plog write "c$k") || fail "write c$k after the restart"
 	echo "$idx c$k" >>/tmp/acked
 done
 converge "$leader" 30 1 2 3
 for i in 1 2 3; do
-	n "$i" plog dump >"/tmp/dump.$i" || fail "dump on node $i"
-	while read -r idx v; do
-		h=$(hex "$v")
-		c=$(grep -c " $h\$" "/tmp/dump.$i" || true)
-		[ "$c" = 1 ] || fail "node $i holds $v $c times"
-		grep -q "^$idx 1 $h\$" "/tmp/dump.$i" || fail "node $i: $v not at $idx"
-	done </tmp/acked
+	acked_once "$i"
 	n "$i" plog snapcat "$snap" | md5sum | cmp -s - "/tmp/snap.$i" ||
 		fail "node $i: snapshot $snap is not the one it took"
 	echo "# node $i after the restart: $(wc -l <"/tmp/dump.$i") records, snapshot $snap restored"
 done
+
+# (b2) Compaction: 1 MB snapshots fill the active half, and each node
+# writes a checkpoint into the other one and switches to it; then writes,
+# all down and up again, and they are all there.
+rounds=0
+while [ "$(counter 1 store_checkpoints)" = 0 ] || [ "$(counter 2 store_checkpoints)" = 0 ] ||
+	[ "$(counter 3 store_checkpoints)" = 0 ]; do
+	rounds=$((rounds + 1))
+	[ $rounds -le 100 ] || fail "no checkpoint after 100 snapshots"
+	n "$leader" plog write "e${rounds}a" "e${rounds}b" >/dev/null || fail "write e$rounds"
+	for i in 1 2 3; do
+		c=$(n "$i" plog commit) || fail "commit index on node $i"
+		n "$i" plog snapwrite "$c" 1000000 >/dev/null || fail "snapshot $c on node $i"
+		echo "$c" >"/tmp/lastsnap.$i"
+	done
+done
+: >/tmp/acked
+for k in $(seq 1 10); do
+	idx=$(n $((k % 3 + 1)) plog write "f$k") || fail "write f$k"
+	echo "$idx f$k" >>/tmp/acked
+done
+converge "$leader" 30 1 2 3
+for i in 1 2 3; do
+	echo "# node $i: $(counter "$i" store_checkpoints) checkpoint(s) after $rounds snapshots of 1 MB, store_bytes $(counter "$i" store_bytes)"
+	snapidx=$(cat "/tmp/lastsnap.$i")
+	n "$i" plog snapcat "$snapidx" | md5sum >"/tmp/snap.$i" || fail "snapcat on node $i"
+done
+all_restart
+n "$leader" plog write "g1" >/dev/null || fail "write g1 after the second restart"
+converge "$leader" 30 1 2 3
+for i in 1 2 3; do
+	acked_once "$i"
+	snapidx=$(cat "/tmp/lastsnap.$i")
+	n "$i" plog snapcat "$snapidx" | md5sum | cmp -s - "/tmp/snap.$i" ||
+		fail "node $i: snapshot $snapidx is not the one it took"
+done
+echo "# after the checkpoints and a second restart: every write there once"
 
 # (c) A torn last batch (the block of its END zeroed, as a write the
 # crash cut short would leave it) is cut: node 2 comes up and catches up.
