@@ -17,7 +17,9 @@
 # and up again: the same holds.  (c) A byte flipped in a record before the end of node 3's log:
 # up refuses it, and status, the store_corrupt counter and the events
 # group say so; the other two go on committing.  (And before that, a torn
-# last batch on node 2's disk is cut, and node 2 comes up.)
+# last batch on node 2's disk is cut, and node 2 comes up.)  (e) Node 2's
+# disk removed under it (PCI hot-unplug): its next write fails, its state
+# says failed, store_errors counts, the events group says so.
 set -e
 cd "$(dirname "$0")"
 . ./lib.sh
@@ -76,6 +78,16 @@ all_restart() {
 	done
 	leader=$(wait_leader 30) || fail "no leader after the restart"
 }
+# joined I: node I's monitor joined the events group.
+joined() {
+	i=0
+	until n "$1" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' /proc/net/netlink; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || fail "the monitor never joined the events group"
+		sleep 0.1
+	done
+}
+
 # Fresh disks: no superblock, so the first up formats them.
 for i in 1 2 3; do
 	dd if=/dev/zero of="$(disk "$i")" bs=4096 count=2 conv=notrunc,fsync 2>/dev/null ||
@@ -204,13 +216,7 @@ first=$(head -n 1 /tmp/rec.3 | cut -d' ' -f1)
 [ "$(wc -l </tmp/rec.3)" -gt 10 ] || fail "node 3's disk: $(cat /tmp/rec.3)"
 n 3 paxosctl monitor >"$MON" &
 mon=$!
-# Until the monitor's socket joined the events group.
-i=0
-until n 3 awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' /proc/net/netlink; do
-	i=$((i + 1))
-	[ $i -lt 50 ] || fail "the monitor never joined the events group"
-	sleep 0.1
-done
+joined 3
 blockdev --flushbufs /dev/vdc
 printf '\377' | dd of=/dev/vdc bs=1 seek=$((first + 24)) conv=notrunc,fsync 2>/dev/null ||
 	fail "flipping a byte"
@@ -222,4 +228,26 @@ sleep 0.5
 grep -q "log node 3 storage corrupt" "$MON" || fail "no storage event: $(cat "$MON")"
 n "$leader" plog write "d1" >/dev/null || fail "the others stopped committing"
 echo "# node 3 refused its damaged disk; nodes 1 and 2 commit"
+
+# (e) An I/O error: node 2's disk goes away (its PCI device removed); the
+# next write fails, node 2 says so and answers nobody from then on.
+kill "$mon" 2>/dev/null
+n 2 paxosctl monitor >"$MON" &
+mon=$!
+joined 2
+pci=$(readlink -f /sys/block/vdb/device)/..
+[ -w "$pci/remove" ] || fail "no PCI device to remove under /sys/block/vdb"
+echo 1 >"$pci/remove"
+n "$leader" paxosctl propose --timeout 2s h1 >/dev/null 2>&1 || true
+i=0
+until storage 2 | grep -qx "storage: /dev/vdb (failed)"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "node 2: $(storage 2) after its disk went away"
+	sleep 0.1
+done
+[ "$(counter 2 store_errors)" -ge 1 ] || fail "store_errors $(counter 2 store_errors)"
+sleep 0.5
+grep -q "log node 2 storage failed" "$MON" || fail "no storage event: $(cat "$MON")"
+n 2 paxosctl down || fail "down on node 2 after the error"
+echo "# node 2's disk went away: state failed, store_errors $(counter 2 store_errors)"
 echo "ok"
