@@ -8,11 +8,11 @@
  * A work item (process context) writes what the engine's px_ready()
  * names: under the node lock it stages the records in sbuf, outside it
  * streams them, the snapshot's bytes and an END record to the device
- * with bios, the last one REQ_PREFLUSH | REQ_FUA, and waits; then, under
- * the lock again, px_persisted() lets the answers that waited for it go.
- * What changed meanwhile goes into the next batch (group commit).  At up
- * the records are read back and handed to the engine before its first
- * tick.
+ * with bios, the last one REQ_FUA (and REQ_PREFLUSH after others), and
+ * waits; then, under the lock again, px_persisted() lets the answers
+ * that waited for it go.  What changed meanwhile goes into the next
+ * batch (group commit).  At up the records are read back and handed to
+ * the engine before its first tick.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -244,6 +244,7 @@ struct pxk_store {
 	bool ckpt;		/* a checkpoint, for the other half */
 	struct pxk_snap *snap;	/* whose bytes follow, referenced */
 	u64 batch_seq, batch_n;
+	u32 batch_bios;		/* bios of the batch written so far */
 	/* The tables of the newest snapshot written or staged. */
 	u8 meta[PX_SNAP_META_MAX];
 	u32 meta_len;
@@ -330,9 +331,12 @@ static int pxs_io(struct pxk_store *st, blk_opf_t opf, u64 at, void *buf,
 
 /*
  * Write what the stream holds: whole blocks; with @last, everything,
- * zero-padded to a block, REQ_PREFLUSH | REQ_FUA: the batch's earlier
- * bios were waited for, so the flush makes them durable before its END
- * is written, and FUA makes END durable before the bio completes.
+ * zero-padded to a block, REQ_FUA: durable when the bio completes.  The
+ * batch's earlier bios (if any) were waited for but not flushed: then
+ * REQ_PREFLUSH as well makes them durable before END is written.  Every
+ * earlier batch is durable already, so a batch of one bio needs no flush
+ * before it (on a device without FUA, as virtio-blk, one flush instead
+ * of two).
  */
 static int w_flush(struct pxk_store *st, bool last)
 {
@@ -343,13 +347,14 @@ static int w_flush(struct pxk_store *st, bool last)
 	if (last) {
 		len = round_up(st->wlen, PXS_BLOCK);
 		memset(st->wbuf + st->wlen, 0, len - st->wlen);
-		opf |= REQ_PREFLUSH | REQ_FUA;
+		opf |= REQ_FUA | (st->batch_bios ? REQ_PREFLUSH : 0);
 	}
 	if (!len)
 		return 0;
 	err = pxs_io(st, opf, st->wat, st->wbuf, len);
 	if (err)
 		return err;
+	st->batch_bios++;
 	st->wat += len;
 	st->wlen = last ? 0 : st->wlen - len;
 	memmove(st->wbuf, st->wbuf + len, st->wlen);
@@ -574,6 +579,7 @@ static int write_batch(struct pxk_store *st)
 
 	st->wat = half_at(st, half) + (st->ckpt ? 0 : st->pos);
 	st->wlen = 0;
+	st->batch_bios = 0;
 	err = w_put(st, st->sbuf, st->slen);
 	if (!err && st->snap)
 		err = w_snapdata(st, st->snap);
