@@ -68,6 +68,14 @@ acked_once() {
 		grep -q "^$idx 1 $h\$" "/tmp/dump.$1" || fail "node $1: $v not at $idx"
 	done </tmp/acked
 }
+# acked_writes PREFIX COUNT: writes PREFIX1.. through nodes in turn, each
+# acknowledged one with its index appended to /tmp/acked.
+acked_writes() {
+	for k in $(seq 1 "$2"); do
+		idx=$(n $((k % 3 + 1)) plog write "$1$k") || fail "write $1$k"
+		echo "$idx $1$k" >>/tmp/acked
+	done
+}
 # all_restart: every node down, then every node up; a leader in $leader.
 all_restart() {
 	for i in 1 2 3; do
@@ -135,10 +143,7 @@ for i in 1 2 3; do
 	n "$i" plog snapcat "$snap" | md5sum >"/tmp/snap.$i" || fail "snapcat on node $i"
 done
 : >/tmp/acked
-for k in $(seq 1 30); do
-	idx=$(n $((k % 3 + 1)) plog write "b$k") || fail "write b$k"
-	echo "$idx b$k" >>/tmp/acked
-done
+acked_writes b 30
 converge "$leader" 30 1 2 3
 for i in 1 2 3; do
 	w=$(counter "$i" store_writes)
@@ -146,10 +151,7 @@ for i in 1 2 3; do
 	echo "# node $i: store_writes $w store_bytes $(counter "$i" store_bytes) store_flushes $(counter "$i" store_flushes)"
 done
 all_restart
-for k in $(seq 1 5); do
-	idx=$(n $((k % 3 + 1)) plog write "c$k") || fail "write c$k after the restart"
-	echo "$idx c$k" >>/tmp/acked
-done
+acked_writes c 5
 converge "$leader" 30 1 2 3
 for i in 1 2 3; do
 	acked_once "$i"
@@ -174,10 +176,7 @@ while [ "$(counter 1 store_checkpoints)" = 0 ] || [ "$(counter 2 store_checkpoin
 	done
 done
 : >/tmp/acked
-for k in $(seq 1 10); do
-	idx=$(n $((k % 3 + 1)) plog write "f$k") || fail "write f$k"
-	echo "$idx f$k" >>/tmp/acked
-done
+acked_writes f 10
 converge "$leader" 30 1 2 3
 for i in 1 2 3; do
 	echo "# node $i: $(counter "$i" store_checkpoints) checkpoint(s) after $rounds snapshots of 1 MB, store_bytes $(counter "$i" store_bytes)"
