@@ -29,6 +29,12 @@
 #                          survives a SIGKILL of QEMU.  FILE must be on a
 #                          file system with O_DIRECT.  Not on --kernel debug
 #                          unless its config has CONFIG_VIRTIO_BLK=y.
+#   --serial2 FILE         a virtio-serial port named kpaxos.serial2 (in the
+#                          guest /dev/vportNpM, found by that name under
+#                          /sys/class/virtio-ports) written to FILE on the
+#                          host as the guest writes it: a record that
+#                          outlives a SIGKILL of QEMU
+#   --pidfile FILE         QEMU's process id, for a caller that kills it
 #   KPAXOS_PLANT_FAIL=1    add a test that fails; KPAXOS_KO=path: module to
 #                          use on a Debian kernel instead of kmod/paxos.ko
 #                          (6.1) or the one built for the run (6.12)
@@ -53,6 +59,8 @@ append=
 vm_timeout=1800
 tests=()
 disks=()
+serial2=
+pidfile=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -62,7 +70,9 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--timeout) vm_timeout=$2; shift 2 ;;
 	--disk) disks+=("$2"); shift 2 ;;
-	-h|--help) sed -n '3,45p' "$0"; exit 0 ;;
+	--serial2) serial2=$2; shift 2 ;;
+	--pidfile) pidfile=$2; shift 2 ;;
+	-h|--help) sed -n '3,51p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) tests+=("$1"); shift ;;
 	esac
@@ -154,6 +164,18 @@ for i in "${!disks[@]}"; do
 		-device "virtio-blk-pci,drive=disk$i")
 done
 
+# A second record channel (virtio-serial, so the guest's writes reach
+# FILE without an emulated UART's pace).
+serial_args=()
+if [ -n "$serial2" ]; then
+	: >"$serial2"
+	serial_args=(-device virtio-serial-pci
+		-chardev "file,id=kpxport2,path=$serial2"
+		-device "virtserialport,chardev=kpxport2,name=kpaxos.serial2")
+fi
+qemu_extra=()
+[ -n "$pidfile" ] && qemu_extra=(-pidfile "$pidfile")
+
 # ---------------------------------------------------------------- initramfs
 root=$work/root
 rm -rf "$work"
@@ -220,7 +242,7 @@ done
 # dependencies, and depmod so busybox modprobe resolves them.  6.12 ships
 # them xz-compressed; they are packed decompressed.
 if [ -n "$modsrc" ]; then
-	want=(veth sch_netem udp_tunnel ip6_udp_tunnel bridge virtio_pci virtio_blk)
+	want=(veth sch_netem udp_tunnel ip6_udp_tunnel bridge virtio_pci virtio_blk virtio_console)
 	# And what paxos.ko itself needs (libcrc32c for stable storage).
 	# shellcheck disable=SC2207
 	want+=($(modinfo -F depends "$ko" | tr ',' ' '))
@@ -314,6 +336,7 @@ timeout "$vm_timeout" qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 2048
 	-serial "file:$out/out.b64" \
 	-kernel "$bzimage" -initrd "$work/initramfs.cpio.gz" \
 	${disk_args[@]+"${disk_args[@]}"} \
+	${serial_args[@]+"${serial_args[@]}"} ${qemu_extra[@]+"${qemu_extra[@]}"} \
 	-append "console=ttyS0 panic=-1${append:+ $append}" \
 	</dev/null || qemu_rc=$?
 sleep 0.3

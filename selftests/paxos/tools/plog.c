@@ -5,6 +5,10 @@
  *   plog write VALUE...        write each value, print its index
  *   plog fill PREFIX COUNT     write PREFIX-1..PREFIX-COUNT, print latency
  *                              and commits per second
+ *   plog stream PREFIX [COUNT] write PREFIX-1, PREFIX-2, ... (COUNT, or until
+ *                              an error), one at a time; print "A INDEX
+ *                              VALUE" as each is acknowledged, flushed at
+ *                              once (the power-loss test's record)
  *   plog burst PREFIX COUNT [any]
  *                              the same with non-blocking writes, as many
  *                              outstanding as the node takes; fail unless
@@ -497,6 +501,28 @@ int main(int argc, char **argv)
 		qsort(lat, n, sizeof(double), cmp);
 		printf("fill: %d commits, p50 %.0f us, p99 %.0f us, %.0f commits/s\n",
 		       n, lat[n / 2], lat[n * 99 / 100], n / (t0 / 1e6));
+		return 0;
+	}
+	if (!strcmp(argv[1], "stream") && (argc == 3 || argc == 4)) {
+		long n = argc == 4 ? atol(argv[3]) : 0, k;
+
+		fd = dev(O_RDWR);
+		for (k = 1; !n || k <= n; k++) {
+			int len = snprintf(buf, sizeof(buf), "%s-%ld", argv[2], k);
+
+			if (write(fd, buf, len) != len) {
+				printf("E %s %s\n", buf, ename(errno));
+				fflush(stdout);
+				return 1;
+			}
+			if (ioctl(fd, PAXOS_IOC_LAST_WRITE, &v)) {
+				printf("E %s last-write %s\n", buf, ename(errno));
+				fflush(stdout);
+				return 1;
+			}
+			printf("A %llu %s\n", (unsigned long long)v, buf);
+			fflush(stdout);
+		}
 		return 0;
 	}
 	if (!strcmp(argv[1], "burst") && (argc == 4 || argc == 5))
