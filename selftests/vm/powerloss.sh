@@ -83,8 +83,8 @@ result() {	# ok|not-ok text
 		echo "not ok $((passed + failed)) $2"
 	fi
 }
-# complete PORT: its lines, without a last one the kill cut short.
-complete() {
+# whole_lines PORT: its lines, without a last one the kill cut short.
+whole_lines() {
 	if [ -s "$1" ] && [ -n "$(tail -c 1 "$1")" ]; then sed '$d' "$1"; else cat "$1"; fi
 }
 # wait_line PORT PATTERN SECONDS PID: until PORT has a line matching
@@ -98,10 +98,11 @@ wait_line() {
 	done
 }
 # check PORT: the dumps before its V line against every write acknowledged
-# so far ($out/acked).  Prints "checked C lost L disagree D skipped S" and
-# the first problems.
+# so far ($out/acked).  Prints "checked C lost L disagree D skipped S
+# copies K" (L writes missing or wrong on some node, K node copies; S
+# writes every node holds only in a snapshot) after the first problems.
 check() {
-	complete "$1" | sed -n '/^V /q;/^D /p' >"$out/dumps"
+	whole_lines "$1" | sed -n '/^V /q;/^D /p' >"$out/dumps"
 	awk '
 	BEGIN { for (i = 32; i < 127; i++) hx[sprintf("%c", i)] = sprintf("%02x", i) }
 	function hex(s,   i, r) { r = ""; for (i = 1; i <= length(s); i++) r = r hx[substr(s, i, 1)]; return r }
@@ -109,20 +110,26 @@ check() {
 		if ($2 in ack && ack[$2] != $3) { printf "  two writes acknowledged at %s: %s and %s\n", $2, ack[$2], $3; dis++ }
 		ack[$2] = $3; next
 	}
+	# A snapshot record (type 4) at S: the node holds S and below only
+	# in that snapshot.
+	$4 == 4 { if (!($2 in lo) || $3 + 1 > lo[$2]) lo[$2] = $3 + 1; next }
 	{
-		key = $2 SUBSEP $3; rec[key] = $4 " " $5; nodes[$2] = 1
-		if (!($2 in lo) || $3 + 0 < lo[$2]) lo[$2] = $3 + 0
+		rec[$2 SUBSEP $3] = $4 " " $5
+		if (!($2 in first) || $3 + 0 < first[$2]) first[$2] = $3 + 0
 		at[$3] = at[$3] " " $2
 	}
 	END {
+		for (nd in first) if (!(nd in lo)) lo[nd] = first[nd]
 		for (i in ack) {
-			want = "1 " hex(ack[i]); seen = 0
+			want = "1 " hex(ack[i]); seen = 0; miss = 0
 			for (nd = 1; nd <= 3; nd++) {
 				if (!(nd in lo) || i + 0 < lo[nd]) continue
 				seen = 1
 				if ((nd SUBSEP i) in rec && rec[nd SUBSEP i] == want) continue
-				if (lost++ < 5) printf "  LOST on node %d: %s at %s (holds %s)\n", nd, ack[i], i, ((nd SUBSEP i) in rec) ? rec[nd SUBSEP i] : "nothing"
+				miss = 1
+				if (copies++ < 6) printf "  LOST on node %d: %s at %s (holds %s)\n", nd, ack[i], i, ((nd SUBSEP i) in rec) ? rec[nd SUBSEP i] : "nothing"
 			}
+			lost += miss
 			if (seen) checked++; else skipped++
 		}
 		for (i in at) {
@@ -132,7 +139,7 @@ check() {
 					if (dis++ < 5) printf "  DISAGREE at %s: node %s %s, node %s %s\n", i, ns[a], rec[ns[a] SUBSEP i], ns[b], rec[ns[b] SUBSEP i]
 				}
 		}
-		printf "checked %d lost %d disagree %d skipped %d\n", checked, lost, dis, skipped
+		printf "checked %d lost %d disagree %d skipped %d copies %d\n", checked, lost, dis, skipped, copies
 	}' "$out/acked" "$out/dumps"
 }
 
@@ -167,10 +174,10 @@ for k in $(seq 1 $((kills + 1))); do
 		c=$(check "$port")
 		summary=$(echo "$c" | tail -n 1)
 		echo "$c" | sed '$d'
-		read -r _ nchk _ nlost _ ndis _ nskip <<<"$summary"
+		read -r _ nchk _ nlost _ ndis _ nskip _ ncop <<<"$summary"
 		total_lost=$((total_lost + nlost))
 		total_dis=$((total_dis + ndis))
-		what="kill point $((k - 1)) (after ${delay}ms): boot $k up ($up), $(wc -l <"$out/acked") acknowledged, $nchk checked, $nlost lost, $ndis disagree, $nskip below a snapshot"
+		what="kill point $((k - 1)) (after ${delay}ms): boot $k up ($up), $(wc -l <"$out/acked") acknowledged, $nchk checked, $nlost lost ($ncop copies missing), $ndis disagree, $nskip below a snapshot"
 		if [ "$nlost" = 0 ] && [ "$ndis" = 0 ]; then result ok "$what"; else result not-ok "$what"; fi
 	fi
 	if [ "$load" = 0 ]; then
@@ -193,9 +200,9 @@ for k in $(seq 1 $((kills + 1))); do
 	sleep "$((delay / 1000)).$(printf '%03d' $((delay % 1000)))"
 	kill -9 "$(cat "$out/qemu.$k.pid")"
 	wait "$vm"
-	complete "$port" | grep '^A ' >>"$out/acked"
+	whole_lines "$port" | grep '^A ' >>"$out/acked"
 	errs=$(grep -c '^E ' "$port" || true)
-	echo "# boot $k: killed ${delay}ms into the load, $(complete "$port" | grep -c '^A ') writes acknowledged$([ "$errs" = 0 ] || echo ", $errs writer errors"), $((SECONDS - tb))s"
+	echo "# boot $k: killed ${delay}ms into the load, $(whole_lines "$port" | grep -c '^A ') writes acknowledged$([ "$errs" = 0 ] || echo ", $errs writer errors"), $((SECONDS - tb))s"
 done
 for k in $(seq $((passed + failed + 1)) $((kills + 1))); do
 	result not-ok "not reached"
