@@ -9,6 +9,13 @@
 #   make check-storage-debug
 #                 cluster_storage.sh on the debug kernel, three disks (not
 #                 in check: 7 to 8 minutes there)
+#   make bench-storage
+#                 durable commits (a disk a node) against the disk's flush
+#                 latency and the network's floor (results/bench-storage.*)
+#   make powerloss
+#                 SIGKILL of the VM under load, POWERLOSS_KILLS (5) times,
+#                 restart from the disks, every acknowledged write checked;
+#                 make powerloss-plant: the same with a planted bug (fails)
 #   make soak     a 3-node cluster in a VM under load for SOAK_SECONDS (600),
 #                 slab and vmalloc use at the start and the end (not in check)
 #   make install  paxos.ko, paxosctl, paxosd, man pages, paxos@.service
@@ -63,6 +70,23 @@ check-storage-debug: all
 	selftests/vm/run.sh --kernel debug --timeout 1800 --out build/vm/storage-debug \
 		--disk $(STORAGE_DISKS)/a.img:64M --disk $(STORAGE_DISKS)/b.img:64M \
 		--disk $(STORAGE_DISKS)/c.img:64M cluster_storage.sh
+
+BS_DISKS = $(foreach i,1 2 3 4,--disk build/bench-storage.disks/disk$(i):64M)
+.PHONY: bench-storage
+bench-storage: all
+	rm -rf build/bench-storage.disks
+	mkdir -p build/bench-storage.disks results
+	selftests/vm/run.sh $(BS_DISKS) --cmd selftests/bench/bench_storage.sh \
+		--out build/bench-storage --timeout 1800
+	cp build/bench-storage/bench-storage.json build/bench-storage/bench-storage.txt results/
+
+POWERLOSS_KILLS ?= 5
+.PHONY: powerloss powerloss-plant
+powerloss: all
+	selftests/vm/powerloss.sh --kills $(POWERLOSS_KILLS) $(if $(SEED),--seed $(SEED))
+powerloss-plant: all
+	selftests/vm/powerloss.sh --kills $(POWERLOSS_KILLS) $(if $(SEED),--seed $(SEED)) --plant \
+		--out build/powerloss-plant
 
 SOAK_SECONDS ?= 600
 .PHONY: soak

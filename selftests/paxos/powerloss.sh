@@ -81,11 +81,11 @@ while [ "$w" -le "$WRITERS" ]; do
 	w=$((w + 1))
 done
 # The log keeps room: under strict retention a full ring refuses writes,
-# so each node takes a snapshot PL_BEHIND (300) entries below its commit
+# so each node takes a snapshot PL_BEHIND (200) entries below its commit
 # index whenever that moved 100 past its last one (an "S NODE INDEX"
 # record).  The newest writes, those a kill can lose, stay in the log
 # for the next boot to check.
-behind=${PL_BEHIND:-300}
+behind=${PL_BEHIND:-200}
 for i in 1 2 3; do echo 0 >"/tmp/lastsnap.$i"; done
 (
 	while :; do

@@ -8,7 +8,8 @@
  *   plog stream PREFIX [COUNT] write PREFIX-1, PREFIX-2, ... (COUNT, or until
  *                              an error), one at a time; print "A INDEX
  *                              VALUE" as each is acknowledged, flushed at
- *                              once (the power-loss test's record)
+ *                              once (the power-loss test's record); a
+ *                              write refused for a full log is retried
  *   plog burst PREFIX COUNT [any]
  *                              the same with non-blocking writes, as many
  *                              outstanding as the node takes; fail unless
@@ -511,6 +512,12 @@ int main(int argc, char **argv)
 			int len = snprintf(buf, sizeof(buf), "%s-%ld", argv[2], k);
 
 			if (write(fd, buf, len) != len) {
+				/* A full log has room again after a snapshot. */
+				if (errno == ENOSPC) {
+					usleep(10000);
+					k--;
+					continue;
+				}
 				printf("E %s %s\n", buf, ename(errno));
 				fflush(stdout);
 				return 1;

@@ -1,0 +1,140 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench-storage`, inside the VM: durable commit latency and
+# throughput of three nodes with a disk each (/dev/vda, /dev/vdb,
+# /dev/vdc) next to the disk's own flush latency (flushlat dev on
+# /dev/vdd, a fourth disk of the same kind: a 4 KiB O_DIRECT|O_DSYNC
+# write) and the network's floor (udpping between the nodes'
+# namespaces).  All three are measured in turn, BENCH_ROUNDS (5) rounds
+# in the same run, and each figure is the median over the rounds, as in
+# bench.sh; receive processing steered to CPU 1 and clients on CPU 0 the
+# same way (BENCH_STEER=0: not).  Prints one table, writes
+# /out/bench-storage.json and /out/bench-storage.txt.
+#
+#   target A: durable p50 at depth 1 <= ping-pong p50 + 1.2 x flush p50
+#   target B: commits/s at depth 64 >= 10 x commits/s at depth 1
+#
+# Under strict retention (which storage needs) a log nobody snapshots
+# stops when its ring is full: every node takes a 4 KiB snapshot 300
+# entries below its commit index as the benchmark runs, as an
+# application would.
+set -e
+cd "$(dirname "$0")/../paxos"
+. ./lib.sh
+ROUNDS=${BENCH_ROUNDS:-5}
+SECS=${BENCH_SECONDS:-2}
+OUT=/out
+mkdir -p $OUT
+snapper=
+trap '[ -n "$snapper" ] && kill "$snapper" 2>/dev/null; killall -q udpping 2>/dev/null; cleanup' EXIT
+STEER=${BENCH_STEER:-1}
+[ "$(nproc)" -ge 2 ] || STEER=0
+if [ "$STEER" = 1 ]; then
+	CLIENT="taskset 1"
+	NODE="taskset 2"
+else
+	CLIENT=""
+	NODE=""
+fi
+BENCH="timeout 120 $CLIENT /kpaxos/tools/paxosbench/paxosbench"
+
+for d in vda vdb vdc vdd; do
+	[ -b "/dev/$d" ] || { echo "bench-storage: no /dev/$d (run.sh --disk FILE x4)"; exit 1; }
+done
+load_module
+echo Y >/sys/module/paxos/parameters/strict_retention
+echo 1048576 >/sys/module/paxos/parameters/snapshot_max
+# Fresh disks: the first up formats them.
+for d in vda vdb vdc; do
+	dd if=/dev/zero of=/dev/$d bs=4096 count=2 conv=notrunc,fsync 2>/dev/null
+done
+q=/sys/block/vda/queue
+echo "# disks: write_cache $(cat $q/write_cache), fua $(cat $q/fua); kernel $(uname -r)"
+
+make_cluster 3
+if [ "$STEER" = 1 ]; then
+	for ns in $(ip netns list | sed -n 's/^\(px[a-z0-9]*\).*/\1/p'); do
+		ip netns exec "$ns" sh -c \
+			'for q in /sys/class/net/*/queues/rx-*/rps_cpus; do echo 2 >"$q"; done'
+	done
+fi
+for i in 1 2 3; do
+	configure_steps "$i"
+	n "$i" paxosctl log set retain 1MiB || fail "log set retain on node $i"
+	n "$i" paxosctl storage set "/dev/vd$(echo abc | cut -c"$i")" || fail "storage set on node $i"
+	n "$i" paxosctl up || fail "up on node $i"
+done
+leader=$(wait_leader 60) || fail "no leader"
+other=$((leader % 3 + 1))
+n "$other" $NODE udpping server 7600 &
+(
+	for i in 1 2 3; do echo 0 >"/tmp/lastsnap.$i"; done
+	while :; do
+		for i in 1 2 3; do
+			c=$(n "$i" plog commit 2>/dev/null) || continue
+			s=$((c - 300))
+			if [ "$s" -gt $(($(cat "/tmp/lastsnap.$i") + 200)) ] &&
+				n "$i" plog snapwrite "$s" 4096 >/dev/null 2>&1; then
+				echo "$s" >"/tmp/lastsnap.$i"
+			fi
+		done
+		sleep 0.2
+	done
+) &
+snapper=$!
+sleep 0.5
+
+udp_p50() { sed -n 's/.*p50 \([0-9.]*\) us.*/\1/p'; }
+kv() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+col() { awk -v c="$1" 'NR > 1 {print $c}' | sed -n "${2}p"; }
+median() { grep -v '^0$' "$1" | sort -n | awk '{v[NR] = $1} END {if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; else print 0}'; }
+range() { grep -v '^0$' "$1" | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo "-" hi}'; }
+
+rm -f $OUT/s-*.txt
+for r in $(seq 1 "$ROUNDS"); do
+	v=$(n "$leader" $CLIENT udpping client "10.0.0.$other" 7600 -n 1000 | udp_p50) || true
+	echo "${v:-0}" >>$OUT/s-floor.txt
+	f=$($CLIENT flushlat dev /dev/vdd -n 200 -w 10) || true
+	v=$(echo "$f" | kv p50_us); echo "${v:-0}" >>$OUT/s-flush.txt
+	v=$(echo "$f" | kv p99_us); echo "${v:-0}" >>$OUT/s-flush99.txt
+	t=$(n "$leader" $BENCH --label durable --depth 1,64 --size 64 --seconds "$SECS") || true
+	v=$(echo "$t" | col 6 1); echo "${v:-0}" >>$OUT/s-p50.txt
+	v=$(echo "$t" | col 7 1); echo "${v:-0}" >>$OUT/s-p99.txt
+	v=$(echo "$t" | col 5 1); echo "${v:-0}" >>$OUT/s-rate1.txt
+	v=$(echo "$t" | col 5 2); echo "${v:-0}" >>$OUT/s-rate64.txt
+	paste $OUT/s-floor.txt $OUT/s-flush.txt $OUT/s-p50.txt | tail -n 1 |
+		awk '$1 > 0 && $2 > 0 && $3 > 0 {print $3 / ($1 + 1.2 * $2)}' >>$OUT/s-ratioA.txt
+	paste $OUT/s-rate1.txt $OUT/s-rate64.txt | tail -n 1 |
+		awk '$1 > 0 && $2 > 0 {print $2 / $1}' >>$OUT/s-ratioB.txt
+	echo "round $r: floor $(tail -n1 $OUT/s-floor.txt) flush $(tail -n1 $OUT/s-flush.txt)" \
+		"durable p50 $(tail -n1 $OUT/s-p50.txt) p99 $(tail -n1 $OUT/s-p99.txt) us;" \
+		"commits/s depth 1 $(tail -n1 $OUT/s-rate1.txt) depth 64 $(tail -n1 $OUT/s-rate64.txt)"
+done
+for i in 1 2 3; do
+	echo "# node $i: $(n "$i" paxosctl status | sed -n 's/^  \(store_writes\|store_flushes\|store_bytes\) /\1=/p' | tr '\n' ' ')"
+done
+
+floor=$(median $OUT/s-floor.txt); flush=$(median $OUT/s-flush.txt); flush99=$(median $OUT/s-flush99.txt)
+p50=$(median $OUT/s-p50.txt); p99=$(median $OUT/s-p99.txt)
+rate1=$(median $OUT/s-rate1.txt); rate64=$(median $OUT/s-rate64.txt)
+ra=$(median $OUT/s-ratioA.txt); rb=$(median $OUT/s-ratioB.txt)
+budget=$(awk -v a="$floor" -v b="$flush" 'BEGIN {printf "%.0f", a + 1.2 * b}')
+verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = op == "le" ? v <= t : v >= t; print ok ? "met" : "missed"}'; }
+{
+	echo
+	echo "== durable commits, 3 nodes with a disk each (virtio-blk, cache=none), 64-byte values;"
+	echo "   median of $ROUNDS rounds (range); times in us; emulated (TCG) VM: absolute"
+	echo "   figures are many times a real machine's, the ratios are what compare"
+	printf '  %-44s %10s  (%s)\n' "UDP ping-pong RTT p50 (floor)" "$floor" "$(range $OUT/s-floor.txt)"
+	printf '  %-44s %10s  (%s)\n' "device flush p50 (flushlat dev, 4 KiB)" "$flush" "$(range $OUT/s-flush.txt)"
+	printf '  %-44s %10s  (%s)\n' "device flush p99" "$flush99" "$(range $OUT/s-flush99.txt)"
+	printf '  %-44s %10s  (%s)\n' "durable commit p50, depth 1" "$p50" "$(range $OUT/s-p50.txt)"
+	printf '  %-44s %10s  (%s)\n' "durable commit p99, depth 1" "$p99" "$(range $OUT/s-p99.txt)"
+	printf '  %-44s %10s  (%s)\n' "commits/s, depth 1" "$rate1" "$(range $OUT/s-rate1.txt)"
+	printf '  %-44s %10s  (%s)\n' "commits/s, depth 64" "$rate64" "$(range $OUT/s-rate64.txt)"
+	echo "targets (median of the rounds' ratios):"
+	printf '  %-44s %10s  budget %s us: %s\n' "A: p50 / (floor + 1.2 x flush), <= 1" "$ra" "$budget" "$(verdict "$ra" 1 le)"
+	printf '  %-44s %10s  %s\n' "B: commits/s depth 64 / depth 1, >= 10" "$rb" "$(verdict "$rb" 10 ge)"
+} | tee $OUT/bench-storage.txt
+echo "{\"rounds\":$ROUNDS,\"seconds\":$SECS,\"steered\":$STEER,\"floor_rtt_p50_us\":$floor,\"flush_p50_us\":$flush,\"flush_p99_us\":$flush99,\"durable_p50_us\":$p50,\"durable_p99_us\":$p99,\"commits_per_s_depth1\":$rate1,\"commits_per_s_depth64\":$rate64,\"target_a_ratio\":$ra,\"target_a_budget_us\":$budget,\"target_b_ratio\":$rb}" >$OUT/bench-storage.json
