@@ -8,7 +8,8 @@
 # write) and the network's floor (udpping between the nodes'
 # namespaces).  All three are measured in turn, BENCH_ROUNDS (5) rounds
 # in the same run, and each figure is the median over the rounds, as in
-# bench.sh; receive processing steered to CPU 1 and clients on CPU 0 the
+# bench.sh, with a cluster of three nodes without disks (nodes 4-6) for
+# comparison; receive processing steered to CPU 1 and clients on CPU 0 the
 # same way (BENCH_STEER=0: not).  Prints one table, writes
 # /out/bench-storage.json and /out/bench-storage.txt.
 #
@@ -16,9 +17,8 @@
 #   target B: commits/s at depth 64 >= 10 x commits/s at depth 1
 #
 # Under strict retention (which storage needs) a log nobody snapshots
-# stops when its ring is full: every node takes a 4 KiB snapshot 300
-# entries below its commit index as the benchmark runs, as an
-# application would.
+# stops when its ring is full: every node takes a 4 KiB snapshot at its
+# commit index before each paxosbench run, as an application would.
 set -e
 cd "$(dirname "$0")/../paxos"
 . ./lib.sh
@@ -26,8 +26,7 @@ ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SECONDS:-2}
 OUT=/out
 mkdir -p $OUT
-snapper=
-trap '[ -n "$snapper" ] && kill "$snapper" 2>/dev/null; killall -q udpping 2>/dev/null; cleanup' EXIT
+trap 'killall -q udpping 2>/dev/null; cleanup' EXIT
 STEER=${BENCH_STEER:-1}
 [ "$(nproc)" -ge 2 ] || STEER=0
 if [ "$STEER" = 1 ]; then
@@ -52,37 +51,36 @@ done
 q=/sys/block/vda/queue
 echo "# disks: write_cache $(cat $q/write_cache), fua $(cat $q/fua); kernel $(uname -r)"
 
-make_cluster 3
+# Nodes 1-3 with storage; nodes 4-6, a cluster of their own without, for
+# what the same commits cost here without the disks.
+make_cluster 6
 if [ "$STEER" = 1 ]; then
 	for ns in $(ip netns list | sed -n 's/^\(px[a-z0-9]*\).*/\1/p'); do
 		ip netns exec "$ns" sh -c \
 			'for q in /sys/class/net/*/queues/rx-*/rps_cpus; do echo 2 >"$q"; done'
 	done
 fi
-for i in 1 2 3; do
-	configure_steps "$i"
+for i in 1 2 3 4 5 6; do
+	if [ "$i" -le 3 ]; then configure_steps "$i" 1 3; else configure_steps "$i" 4 6; fi
 	n "$i" paxosctl log set retain 1MiB || fail "log set retain on node $i"
-	n "$i" paxosctl storage set "/dev/vd$(echo abc | cut -c"$i")" || fail "storage set on node $i"
+	if [ "$i" -le 3 ]; then
+		n "$i" paxosctl storage set "/dev/vd$(echo abc | cut -c"$i")" ||
+			fail "storage set on node $i"
+	fi
 	n "$i" paxosctl up || fail "up on node $i"
 done
-leader=$(wait_leader 60) || fail "no leader"
+leader=$(wait_leader 60 0 1 3) || fail "no leader among nodes 1-3"
+mleader=$(wait_leader 60 0 4 6) || fail "no leader among nodes 4-6"
 other=$((leader % 3 + 1))
 n "$other" $NODE udpping server 7600 &
-(
-	for i in 1 2 3; do echo 0 >"/tmp/lastsnap.$i"; done
-	while :; do
-		for i in 1 2 3; do
-			c=$(n "$i" plog commit 2>/dev/null) || continue
-			s=$((c - 300))
-			if [ "$s" -gt $(($(cat "/tmp/lastsnap.$i") + 200)) ] &&
-				n "$i" plog snapwrite "$s" 4096 >/dev/null 2>&1; then
-				echo "$s" >"/tmp/lastsnap.$i"
-			fi
-		done
-		sleep 0.2
+# snap: every node takes a 4 KiB snapshot at its commit index, so that
+# its log has room again (between the measurements, not during them).
+snap() {
+	for i in 1 2 3 4 5 6; do
+		c=$(n "$i" plog commit) || fail "commit index on node $i"
+		n "$i" plog snapwrite "$c" 4096 >/dev/null || fail "snapshot $c on node $i"
 	done
-) &
-snapper=$!
+}
 sleep 0.5
 
 udp_p50() { sed -n 's/.*p50 \([0-9.]*\) us.*/\1/p'; }
@@ -98,18 +96,27 @@ for r in $(seq 1 "$ROUNDS"); do
 	f=$($CLIENT flushlat dev /dev/vdd -n 200 -w 10) || true
 	v=$(echo "$f" | kv p50_us); echo "${v:-0}" >>$OUT/s-flush.txt
 	v=$(echo "$f" | kv p99_us); echo "${v:-0}" >>$OUT/s-flush99.txt
-	t=$(n "$leader" $BENCH --label durable --depth 1,64 --size 64 --seconds "$SECS") || true
+	snap
+	t=$(n "$leader" $BENCH --label durable --depth 1 --size 64 --seconds "$SECS") || true
 	v=$(echo "$t" | col 6 1); echo "${v:-0}" >>$OUT/s-p50.txt
 	v=$(echo "$t" | col 7 1); echo "${v:-0}" >>$OUT/s-p99.txt
 	v=$(echo "$t" | col 5 1); echo "${v:-0}" >>$OUT/s-rate1.txt
-	v=$(echo "$t" | col 5 2); echo "${v:-0}" >>$OUT/s-rate64.txt
+	snap
+	t=$(n "$leader" $BENCH --label durable --depth 64 --size 64 --seconds "$SECS") || true
+	v=$(echo "$t" | col 5 1); echo "${v:-0}" >>$OUT/s-rate64.txt
+	v=$(echo "$t" | col 6 1); echo "${v:-0}" >>$OUT/s-p50-64.txt
+	snap
+	t=$(n "$mleader" $BENCH --label memory --depth 1 --size 64 --seconds "$SECS") || true
+	v=$(echo "$t" | col 6 1); echo "${v:-0}" >>$OUT/s-mem-p50.txt
+	v=$(echo "$t" | col 5 1); echo "${v:-0}" >>$OUT/s-mem-rate1.txt
 	paste $OUT/s-floor.txt $OUT/s-flush.txt $OUT/s-p50.txt | tail -n 1 |
 		awk '$1 > 0 && $2 > 0 && $3 > 0 {print $3 / ($1 + 1.2 * $2)}' >>$OUT/s-ratioA.txt
 	paste $OUT/s-rate1.txt $OUT/s-rate64.txt | tail -n 1 |
 		awk '$1 > 0 && $2 > 0 {print $2 / $1}' >>$OUT/s-ratioB.txt
 	echo "round $r: floor $(tail -n1 $OUT/s-floor.txt) flush $(tail -n1 $OUT/s-flush.txt)" \
 		"durable p50 $(tail -n1 $OUT/s-p50.txt) p99 $(tail -n1 $OUT/s-p99.txt) us;" \
-		"commits/s depth 1 $(tail -n1 $OUT/s-rate1.txt) depth 64 $(tail -n1 $OUT/s-rate64.txt)"
+		"commits/s depth 1 $(tail -n1 $OUT/s-rate1.txt) depth 64 $(tail -n1 $OUT/s-rate64.txt);" \
+		"no disk: p50 $(tail -n1 $OUT/s-mem-p50.txt) us, commits/s $(tail -n1 $OUT/s-mem-rate1.txt)"
 done
 for i in 1 2 3; do
 	echo "# node $i: $(n "$i" paxosctl status | sed -n 's/^  \(store_writes\|store_flushes\|store_bytes\) /\1=/p' | tr '\n' ' ')"
@@ -133,8 +140,11 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = op == "le" ? v <= t 
 	printf '  %-44s %10s  (%s)\n' "durable commit p99, depth 1" "$p99" "$(range $OUT/s-p99.txt)"
 	printf '  %-44s %10s  (%s)\n' "commits/s, depth 1" "$rate1" "$(range $OUT/s-rate1.txt)"
 	printf '  %-44s %10s  (%s)\n' "commits/s, depth 64" "$rate64" "$(range $OUT/s-rate64.txt)"
+	printf '  %-44s %10s  (%s)\n' "durable commit p50, depth 64" "$(median $OUT/s-p50-64.txt)" "$(range $OUT/s-p50-64.txt)"
+	printf '  %-44s %10s  (%s)\n' "no disk: commit p50, depth 1" "$(median $OUT/s-mem-p50.txt)" "$(range $OUT/s-mem-p50.txt)"
+	printf '  %-44s %10s  (%s)\n' "no disk: commits/s, depth 1" "$(median $OUT/s-mem-rate1.txt)" "$(range $OUT/s-mem-rate1.txt)"
 	echo "targets (median of the rounds' ratios):"
 	printf '  %-44s %10s  budget %s us: %s\n' "A: p50 / (floor + 1.2 x flush), <= 1" "$ra" "$budget" "$(verdict "$ra" 1 le)"
 	printf '  %-44s %10s  %s\n' "B: commits/s depth 64 / depth 1, >= 10" "$rb" "$(verdict "$rb" 10 ge)"
 } | tee $OUT/bench-storage.txt
-echo "{\"rounds\":$ROUNDS,\"seconds\":$SECS,\"steered\":$STEER,\"floor_rtt_p50_us\":$floor,\"flush_p50_us\":$flush,\"flush_p99_us\":$flush99,\"durable_p50_us\":$p50,\"durable_p99_us\":$p99,\"commits_per_s_depth1\":$rate1,\"commits_per_s_depth64\":$rate64,\"target_a_ratio\":$ra,\"target_a_budget_us\":$budget,\"target_b_ratio\":$rb}" >$OUT/bench-storage.json
+echo "{\"rounds\":$ROUNDS,\"seconds\":$SECS,\"steered\":$STEER,\"floor_rtt_p50_us\":$floor,\"flush_p50_us\":$flush,\"flush_p99_us\":$flush99,\"durable_p50_us\":$p50,\"durable_p99_us\":$p99,\"commits_per_s_depth1\":$rate1,\"commits_per_s_depth64\":$rate64,\"target_a_ratio\":$ra,\"target_a_budget_us\":$budget,\"target_b_ratio\":$rb,\"nodisk_p50_us\":$(median $OUT/s-mem-p50.txt),\"nodisk_commits_per_s_depth1\":$(median $OUT/s-mem-rate1.txt)}" >$OUT/bench-storage.json
