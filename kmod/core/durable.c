@@ -14,10 +14,15 @@
  */
 #include "core_int.h"
 
+/*
+ * Whether state an answer vouches for changed: the promise, an entry,
+ * the snapshot.  A trim alone (log.first moved) is not: it goes to the
+ * device with the next write.  A leader trims as it commits, and a write
+ * of the trim alone would hold the next entry behind a whole flush.
+ */
 bool px_dur_dirty(const struct px_node *n)
 {
 	return n->dur_hi || n->promised != n->dur_promised ||
-	       n->log.first != n->dur_first ||
 	       (n->have_snap && memcmp(&n->snap, &n->dur_snap, sizeof(n->snap)));
 }
 
