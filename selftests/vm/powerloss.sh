@@ -20,8 +20,8 @@
 #   --kills N   kill points (default 5)
 #   --seed S    seed of the random delays (default: from the clock; printed)
 #   --plant     use paxos.ko built with selftests/vm/powerloss-plant.patch
-#               (no vote waits for the disk), in DIR/plant: the test must
-#               fail
+#               (no vote waits for the disk), in DIR/kmod-KERNEL-plant:
+#               the test must fail
 #   --out DIR   disks, ports and each VM's artifacts (build/powerloss)
 # PL_WRITERS (3) writers in the guest.  One line per kill point and one
 # for the last boot, "ok"/"not ok"; the last line is "N passed, M failed";
@@ -53,22 +53,26 @@ out=$(cd "$out" && pwd)
 rm -f "$out"/disk? "$out"/port.* "$out"/acked "$out"/*.pid
 echo "powerloss: seed $seed, $kills kill points, kernel $kernel$([ $plant = 1 ] && echo ', PLANTED BUG')"
 
+# The module for every boot, built once: with the plant, or for 6.12
+# (run.sh would rebuild it at every boot).
 ko=
-if [ "$plant" = 1 ]; then
+if [ "$plant" = 1 ] || [ "$kernel" = debian612 ]; then
 	case "$kernel" in
 	debian) kv=6.1 ;;
 	debian612) kv=6.12 ;;
 	*) echo "powerloss: --plant on debian or debian612 only" >&2; exit 2 ;;
 	esac
 	kdir=/lib/modules/$("$top/scripts/kver.sh" "$kv")/build
-	pd=$out/plant
+	pd=$out/kmod-$kernel$([ "$plant" = 1 ] && echo -plant)
 	rm -rf "$pd"
 	mkdir -p "$pd"
 	cp -r "$top/kmod" "$top/uapi" "$pd/"
 	find "$pd" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
-	(cd "$pd" && patch -s -p1 <"$top/selftests/vm/powerloss-plant.patch") ||
-		{ echo "powerloss: the plant does not apply" >&2; exit 1; }
-	make -s -C "$kdir" M="$pd/kmod" modules >&2 || { echo "powerloss: plant build failed" >&2; exit 1; }
+	if [ "$plant" = 1 ]; then
+		(cd "$pd" && patch -s -p1 <"$top/selftests/vm/powerloss-plant.patch") ||
+			{ echo "powerloss: the plant does not apply" >&2; exit 1; }
+	fi
+	make -s -C "$kdir" M="$pd/kmod" modules >&2 || { echo "powerloss: module build failed" >&2; exit 1; }
 	ko=$pd/kmod/paxos.ko
 fi
 
