@@ -35,6 +35,7 @@
 #                          host as the guest writes it: a record that
 #                          outlives a SIGKILL of QEMU
 #   --pidfile FILE         QEMU's process id, for a caller that kills it
+#   --skip TEST            leave TEST out of the default list (repeatable)
 #   KPAXOS_PLANT_FAIL=1    add a test that fails; KPAXOS_KO=path: module to
 #                          use on a Debian kernel instead of kmod/paxos.ko
 #                          (6.1) or the one built for the run (6.12)
@@ -58,6 +59,7 @@ out=
 append=
 vm_timeout=1800
 tests=()
+skips=()
 disks=()
 serial2=
 pidfile=
@@ -72,7 +74,8 @@ while [ $# -gt 0 ]; do
 	--disk) disks+=("$2"); shift 2 ;;
 	--serial2) serial2=$2; shift 2 ;;
 	--pidfile) pidfile=$2; shift 2 ;;
-	-h|--help) sed -n '3,51p' "$0"; exit 0 ;;
+	--skip) skips+=("$2"); shift 2 ;;
+	-h|--help) sed -n '3,52p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) tests+=("$1"); shift ;;
 	esac
@@ -280,6 +283,7 @@ if [ -z "$cmd" ] && [ ${#tests[@]} -eq 0 ]; then
 	for f in "$top"/selftests/paxos/basic_* "$top"/selftests/paxos/cluster_*; do
 		[ -f "$f" ] && [ -x "$f" ] || continue
 		case "$f" in *.c|*.o|*.d) continue ;; esac
+		case " ${skips[*]:-} " in *" $(basename "$f") "*) continue ;; esac
 		tests+=("$(basename "$f")")
 	done
 fi
