@@ -173,6 +173,7 @@ void px_handle_heartbeat(struct px_node *n, u32 from, u64 ballot,
 	n->hb_ack_ballot = ballot;
 	n->hb_ack_seq = m->seq;
 	ack.commit = n->log.commit;
+	ack.conf_unknown = n->conf_unknown;
 	px_begin(n, &w, ballot);
 	px_wire_hb_ack(&w, &ack);
 	px_send(n, from, &w);

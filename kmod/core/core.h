@@ -101,6 +101,24 @@ struct px_config {
 	 * it, and never runs the recovery protocol.
 	 */
 	bool durable;
+	/*
+	 * The initial configuration (index 0): the first @nvoters members
+	 * vote, the rest learn (0: every member votes).  Changes go through
+	 * the log (px_config_change()).
+	 */
+	u32 nvoters;
+};
+
+/* A member of a configuration, as px_config_change() and the log carry it. */
+#define PX_MEMBER_VOTER		1
+#define PX_MEMBER_LEARNER	2
+
+struct px_member_spec {
+	u32 id;			/* 1..PAXOS_MAX_NODE_ID, in the member table */
+	u8 flags;		/* PX_MEMBER_VOTER or PX_MEMBER_LEARNER */
+	u8 family;		/* address: 0 none, 4 IPv4, 6 IPv6 */
+	u16 port;
+	u8 addr[16];		/* opaque to the engine; IPv4 in the first 4 */
 };
 
 enum px_event_type {
@@ -127,6 +145,12 @@ enum px_event_type {
 	 * px_session_result() says for a client write.
 	 */
 	PX_EV_DECIDED,
+	/*
+	 * A configuration entry at index a was delivered (commit() reported
+	 * it, type PX_ENTRY_CONFIG, its payload as conf.h says): b 1 it is
+	 * the configuration, 2 it is joint (old and new lists).
+	 */
+	PX_EV_CONFIG,
 };
 
 struct px_event {
@@ -211,6 +235,14 @@ struct px_status {
 	bool strict;		/* cfg.snapshots */
 	u64 behind;		/* px_behind() */
 	u32 pending;		/* our proposals not yet decided */
+	/* The configuration: the newest known chosen, and what follows. */
+	u64 config_index;	/* where it was chosen; 0: the initial one */
+	u32 nvoters, nlearners;
+	u32 voters[PX_MAX_NODES], learners[PX_MAX_NODES];
+	bool config_joint;	/* C_old,new: voters lists both old and new */
+	bool config_pending;	/* a configuration entry is not chosen yet,
+				 * or the leader has a change to make */
+	bool config_unknown;	/* entries skipped: it may be stale */
 };
 
 struct px_node;
@@ -268,6 +300,18 @@ void px_set_retain_bytes(struct px_node *n, u64 bytes);
  * -EAGAIN (not the leader), -EBUSY (a transfer is under way).
  */
 int px_transfer(struct px_node *n, u32 id, u64 now);
+/*
+ * Change the configuration to the @count members of @m (voters and
+ * learners; ids from the member table), on the leader.  New voters join
+ * as learners and vote once caught up; a change of voters goes through
+ * joint consensus, C_old,new then C_new; a leader left out hands over.
+ * 0 (under way: PX_EV_CONFIG reports each entry delivered), -EINVAL (a
+ * bad set), -EAGAIN (not the leader), -EBUSY (a change is under way),
+ * -EOPNOTSUPP (without cfg.durable: a node that forgot its votes could
+ * not tell which configuration it voted in).
+ */
+int px_config_change(struct px_node *n, const struct px_member_spec *m,
+		     u32 count, u64 now);
 /* Application trim: entries below @index may be dropped. */
 int px_trim(struct px_node *n, u64 index);
 /*
@@ -328,7 +372,7 @@ struct px_entry_view {
 	u32 len;
 };
 
-#define PX_SNAP_META_MAX	(8 + PX_MAX_NODES * 28 + 4 + 256 * 24)
+#define PX_SNAP_META_MAX	(8 + PX_MAX_NODES * 28 + 4 + 256 * 24 + 16 + 440)
 
 bool px_ready(struct px_node *n, struct px_ready *r);
 void px_persisted(struct px_node *n, u64 token, u64 now);

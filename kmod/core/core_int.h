@@ -10,6 +10,7 @@
 #define _PX_CORE_INT_H
 
 #include "core.h"
+#include "conf.h"
 #include "dedup.h"
 #include "log.h"
 #include "quorum.h"
@@ -72,6 +73,10 @@ struct px_snap_in {
 	u64 chunks;		/* chunks stored */
 	u64 sum;		/* sum of the chunks stored */
 	u64 moved_ns;		/* when the last chunk was taken */
+	/* the sender's configuration, from the chunk at offset 0 */
+	bool conf_have;
+	u64 conf_index;
+	struct px_conf conf;
 };
 
 struct px_pending {
@@ -243,6 +248,17 @@ struct px_node {
 	struct px_defer defer[PX_MAX_DEFER];
 	u32 defer_head, ndefer;
 	u8 dur_meta[PX_SNAP_META_MAX];
+
+	/* the configuration (member.c) */
+	struct px_conf conf;		/* the newest known chosen */
+	u64 conf_index;			/* where; 0: the initial one */
+	bool conf_unknown;		/* entries skipped since: maybe stale */
+	u64 conf_top;			/* highest config slot above commit */
+	u16 conf_voters;		/* every voter n->quorum counts */
+	bool conf_want;			/* leader: a change asked for */
+	bool conf_hold;			/* leader: a config entry waits to go */
+	struct px_conf conf_target;	/* ... to this list */
+	u8 conf_buf[PX_CONF_MAX];
 
 	u64 catchup_sent;
 	u64 counters[PX_CTR_MAX];
@@ -454,6 +470,21 @@ void px_serve_sessions(struct px_node *n, u32 from, u64 index);
 bool px_handle_sessions(struct px_node *n, const struct px_sess_table *m);
 bool px_sessions_staged(struct px_node *n, u32 from, u64 index);
 void px_sessions_install(struct px_node *n);
+
+/* member.c: configuration changes */
+void px_conf_init(struct px_node *n);
+void px_conf_refresh(struct px_node *n);
+void px_conf_chosen(struct px_node *n, const struct px_slot *s);
+void px_conf_skipped(struct px_node *n);
+void px_conf_installed(struct px_node *n, u64 conf);
+bool px_conf_voter(const struct px_node *n);
+u32 px_conf_next(struct px_node *n, u8 *buf);
+int px_conf_change(struct px_node *n, const struct px_member_spec *m,
+		   u32 count);
+bool px_conf_removed(const struct px_node *n);
+void px_conf_tell(struct px_node *n, u32 to);
+void px_conf_told(struct px_node *n, u32 from, u64 ballot,
+		  const struct px_conf_msg *m);
 
 /* recovery.c: rejoining after memory loss */
 void px_recovery_start(struct px_node *n);

@@ -124,7 +124,8 @@ static u64 get(const u8 **p, u32 bytes)
 	return v;
 }
 
-#define META_MAGIC	0x70786d31	/* "pxm1" */
+#define META_MAGIC1	0x70786d31	/* "pxm1": no configuration */
+#define META_MAGIC	0x70786d32	/* "pxm2" */
 #define META_DD		28		/* origin, incarnation, base, bits */
 #define META_SESS	24		/* id, seq, index */
 
@@ -135,7 +136,7 @@ static u64 get(const u8 **p, u32 bytes)
 static u32 meta_encode(const struct px_node *n, u8 *buf)
 {
 	u8 *p = put(buf, META_MAGIC, 4);
-	u32 i;
+	u32 i, len;
 
 	p = put(p, n->n, 4);
 	for (i = 0; i < n->n; i++) {
@@ -150,16 +151,46 @@ static u32 meta_encode(const struct px_node *n, u8 *buf)
 		p = put(p, n->snap_sess.s[i].seq, 8);
 		p = put(p, n->snap_sess.s[i].index, 8);
 	}
-	return (u32)(p - buf);
+	/* The configuration known chosen, maybe newer: its index, a flag. */
+	p = put(p, n->conf_index, 8);
+	p = put(p, n->conf_unknown, 1);
+	len = px_conf_encode(&n->conf, p + 2);
+	p = put(p, len, 2);
+	return (u32)(p + len - buf);
+}
+
+/* The configuration section of a "pxm2" blob: 0 or -EINVAL. */
+static int meta_conf(struct px_node *n, const u8 *p, const u8 *end)
+{
+	struct px_conf c;
+	u64 index;
+	u32 len;
+	u8 unknown;
+
+	if (end - p < 11)
+		return -EINVAL;
+	index = get(&p, 8);
+	unknown = (u8)get(&p, 1);
+	len = (u32)get(&p, 2);
+	if (unknown > 1 || (u64)(end - p) != len || px_conf_decode(&c, p, len))
+		return -EINVAL;
+	n->conf = c;
+	n->conf_index = index;
+	n->conf_unknown = unknown;
+	px_conf_refresh(n);
+	return 0;
 }
 
 /* The tables of a snapshot restored from storage: 0 or -EINVAL. */
 int px_dur_meta_decode(struct px_node *n, const void *buf, u32 len)
 {
 	const u8 *p = buf, *end = p + len;
-	u32 i, cnt;
+	u32 i, cnt, magic;
 
-	if (len < 12 || get(&p, 4) != META_MAGIC)
+	if (len < 12)
+		return -EINVAL;
+	magic = (u32)get(&p, 4);
+	if (magic != META_MAGIC && magic != META_MAGIC1)
 		return -EINVAL;
 	cnt = (u32)get(&p, 4);
 	if (cnt != n->n || (u64)(end - p) < (u64)cnt * META_DD + 4)
@@ -175,7 +206,8 @@ int px_dur_meta_decode(struct px_node *n, const void *buf, u32 len)
 		d->bits = get(&p, 8);
 	}
 	cnt = (u32)get(&p, 4);
-	if (cnt > PX_MAX_SESSIONS || (u64)(end - p) != (u64)cnt * META_SESS)
+	if (cnt > PX_MAX_SESSIONS || (u64)(end - p) < (u64)cnt * META_SESS ||
+	    (magic == META_MAGIC1 && (u64)(end - p) != (u64)cnt * META_SESS))
 		return -EINVAL;
 	n->snap_sess.n = cnt;
 	for (i = 0; i < cnt; i++) {
@@ -187,7 +219,7 @@ int px_dur_meta_decode(struct px_node *n, const void *buf, u32 len)
 		    (i && n->snap_sess.s[i].id <= n->snap_sess.s[i - 1].id))
 			return -EINVAL;
 	}
-	return 0;
+	return magic == META_MAGIC ? meta_conf(n, p, end) : 0;
 }
 
 /* ------------------------------------------------------------ the API */

@@ -61,6 +61,9 @@ void px_step_down(struct px_node *n)
 		px_set_leader(n, 0, 0);
 	n->lease_until = 0;
 	n->xfer_to = 0;
+	/* A change asked of us is dropped: a joint one the next leader ends. */
+	n->conf_want = false;
+	n->conf_hold = false;
 	if (n->grant_to == n->cfg.self_id)
 		n->grant_to = 0;
 	/* Proposals others forwarded to us are retried by their origins. */
@@ -131,6 +134,9 @@ void px_check_elected(struct px_node *n)
 	u16 done = 0;
 	u32 i;
 
+	/* A snapshot installed meanwhile: our quorum may be stale. */
+	if (n->conf_unknown)
+		return;
 	for (i = 0; i < n->n; i++)
 		if (n->peers[i].done)
 			done |= px_bit(i);
@@ -275,7 +281,7 @@ void px_handle_timeout_now(struct px_node *n, u32 from, u64 ballot,
 	n->released = ballot;
 	if (n->grant_to == n->leader)
 		n->grant_to = 0;
-	if (m->target == n->cfg.self_id)
+	if (m->target == n->cfg.self_id && px_conf_voter(n))
 		px_start_election(n);
 }
 
@@ -308,6 +314,11 @@ static void prevote_check(struct px_node *n)
  */
 static void start_prevote(struct px_node *n)
 {
+	/* A learner, or a node that may not know the configuration: never. */
+	if (!px_conf_voter(n)) {
+		px_reset_election(n);
+		return;
+	}
 	n->pv_active = true;
 	n->pv_ballot = (n->max_round + 1) << 32 | n->cfg.self_id;
 	n->pv_yes = px_self_bit(n);

@@ -39,13 +39,12 @@ static int node_setup(struct px_node *n, const struct px_config *cfg)
 		return -EINVAL;
 	if (!c.retain_bytes)
 		c.retain_bytes = PX_DEFAULT_RETAIN_BYTES;
-	if (c.drift_ppm >= PX_PPM)
+	if (c.drift_ppm >= PX_PPM || c.nvoters > c.nmembers)
 		return -EINVAL;
 	if (c.lease_ns && c.lease_ns <= 2 * c.heartbeat_ns)
 		return -EINVAL;		/* heartbeats could not renew it */
 	n->cfg = c;
 	n->n = c.nmembers;
-	px_quorum_init(&n->quorum, (u16)(px_bit(c.nmembers) - 1));
 	for (i = 0; i < c.nmembers; i++) {
 		n->peers[i].id = c.members[i];
 		n->peers[i].nfrag = -1;
@@ -54,6 +53,7 @@ static int node_setup(struct px_node *n, const struct px_config *cfg)
 		if (c.members[i] == c.self_id)
 			n->self = i;
 	}
+	px_conf_init(n);
 	n->grant_ns = c.lease_ns + c.lease_ns / PX_PPM * c.drift_ppm;
 	n->guard_ns = c.lease_ns - c.lease_ns / PX_PPM * c.drift_ppm;
 	/* A lease must also cover the time messages spend in transit. */
@@ -122,6 +122,8 @@ int px_restore_entry(struct px_node *n, u64 index,
 			 e->len, &s))
 		return -EINVAL;
 	px_ballot_seen(n, e->ballot);
+	if (e->type == PX_ENTRY_CONFIG)
+		px_conf_refresh(n);
 	return 0;
 }
 
@@ -358,6 +360,9 @@ static void step_follower(struct px_node *n, u32 from, const struct px_msg *m)
 	case PX_MSG_TIMEOUT_NOW:
 		px_handle_timeout_now(n, from, m->h.ballot, &m->timeout_now);
 		break;
+	case PX_MSG_CONFIG:
+		px_conf_told(n, from, m->h.ballot, &m->conf);
+		break;
 	}
 }
 
@@ -514,6 +519,31 @@ static void settle(struct px_node *n)
 		px_barriers_check(n);
 }
 
+/*
+ * A leader the configuration in effect leaves out hands over to the
+ * voter most up to date that answers (px_transfer), and as a learner
+ * never campaigns again.
+ */
+static void leave(struct px_node *n)
+{
+	u64 best = 0;
+	u32 i, to = 0;
+
+	if (n->role != PX_ROLE_LEADER || n->xfer_to || !px_conf_removed(n))
+		return;
+	for (i = 0; i < n->n; i++) {
+		const struct px_peer *p = &n->peers[i];
+
+		if (i == n->self || !(n->conf_voters & px_bit(i)) ||
+		    !p->reachable || (to && p->match < best))
+			continue;
+		to = p->id;
+		best = p->match;
+	}
+	if (to)
+		px_transfer_start(n, to);
+}
+
 static const u8 rx_ctr[__PX_MSG_MAX] = {
 	[PX_MSG_PREPARE] = PAXOS_CTR_RX_PREPARE,
 	[PX_MSG_PROMISE] = PAXOS_CTR_RX_PROMISE,
@@ -540,6 +570,7 @@ void px_receive(struct px_node *n, const void *buf, size_t len, u64 now)
 	n->peers[from].last_heard = now;
 	px_ctr(n, rx_ctr[m.h.type] ? rx_ctr[m.h.type] : PAXOS_CTR_RX_OTHER);
 	step(n, from, &m);
+	leave(n);
 	if (n->role == PX_ROLE_LEADER && n->xfer_to)
 		px_transfer_check(n);
 	if (n->role == PX_ROLE_LEADER)
@@ -632,6 +663,7 @@ void px_tick(struct px_node *n, u64 now)
 	lease_tick(n);
 	px_sessions_ready(n);
 	px_barriers_tick(n);
+	leave(n);
 	px_pending_flush(n);
 	settle(n);
 }
@@ -764,6 +796,63 @@ u64 px_next_deadline(const struct px_node *n)
 	return d > n->now ? d : n->now + 1;
 }
 
+static void config_status(const struct px_node *n, struct px_status *st)
+{
+	const struct px_conf *c = &n->conf;
+	u32 l, i, j;
+
+	st->config_index = n->conf_index;
+	st->config_joint = c->nlists == 2;
+	st->config_pending = n->conf_top > n->log.commit || n->conf_want ||
+			     c->nlists == 2;
+	st->config_unknown = n->conf_unknown;
+	for (l = 0; l < c->nlists; l++) {
+		for (i = 0; i < c->count[l]; i++) {
+			u32 id = c->m[l][i].id;
+			bool v = c->m[l][i].flags == PX_MEMBER_VOTER;
+
+			for (j = 0; j < st->nvoters && st->voters[j] != id; j++)
+				;
+			if (j < st->nvoters)
+				continue;
+			if (v)
+				st->voters[st->nvoters++] = id;
+		}
+	}
+	for (l = 0; l < c->nlists; l++)
+		for (i = 0; i < c->count[l]; i++) {
+			u32 id = c->m[l][i].id;
+
+			for (j = 0; j < st->nvoters && st->voters[j] != id; j++)
+				;
+			if (j < st->nvoters)
+				continue;
+			for (j = 0; j < st->nlearners && st->learners[j] != id;
+			     j++)
+				;
+			if (j == st->nlearners)
+				st->learners[st->nlearners++] = id;
+		}
+}
+
+int px_config_change(struct px_node *n, const struct px_member_spec *m,
+		     u32 count, u64 now)
+{
+	int err;
+
+	n->now = now;
+	n->restoring = false;
+	if (!n->cfg.durable)
+		return -EOPNOTSUPP;
+	if (n->role != PX_ROLE_LEADER || n->xfer_to)
+		return -EAGAIN;
+	err = px_conf_change(n, m, count);
+	if (!err)
+		px_leader_flush(n);
+	settle(n);
+	return err;
+}
+
 void px_get_status(const struct px_node *n, struct px_status *st, u64 now)
 {
 	u32 i, k = 0;
@@ -801,6 +890,7 @@ void px_get_status(const struct px_node *n, struct px_status *st, u64 now)
 	st->strict = n->cfg.snapshots;
 	st->behind = n->behind;
 	st->pending = n->npending;
+	config_status(n, st);
 }
 
 u64 px_first_index(const struct px_node *n)

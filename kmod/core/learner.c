@@ -151,6 +151,9 @@ struct px_slot *px_store(struct px_node *n, u64 index, u64 ballot,
 		px_ctr(n, PAXOS_CTR_DROP_NO_MEMORY);
 	if (s)
 		px_dur_mark(n, index);
+	/* A configuration entry stored, or one replaced. */
+	if (type == PX_ENTRY_CONFIG || (n->conf_top && index <= n->conf_top))
+		px_conf_refresh(n);
 	return s;
 }
 
@@ -238,6 +241,8 @@ void px_deliver(struct px_node *n)
 		}
 		px_ctr(n, PAXOS_CTR_COMMITS);
 		n->ops->commit(n->ctx, s->index, s->type, &s->id, s->data, s->len);
+		if (s->type == PX_ENTRY_CONFIG)
+			px_conf_chosen(n, s);
 	}
 	px_autotrim(n);
 }

@@ -17,13 +17,31 @@ static u32 popcount(u32 v)
 	return c;
 }
 
+void px_quorum_clear(struct px_quorum *q)
+{
+	memset(q, 0, sizeof(*q));
+}
+
 void px_quorum_init(struct px_quorum *q, u16 voters)
 {
-	q->nsets = 1;
-	q->set[0] = voters;
-	q->need[0] = (u8)(popcount(voters) / 2 + 1);
-	q->set[1] = 0;
-	q->need[1] = 0;
+	px_quorum_clear(q);
+	px_quorum_add(q, voters, (u8)(popcount(voters) / 2 + 1));
+}
+
+void px_quorum_add(struct px_quorum *q, u16 set, u8 need)
+{
+	u32 i;
+
+	for (i = 0; i < q->nsets; i++)
+		if (q->set[i] == set && q->need[i] == need)
+			return;
+	if (q->nsets == PX_QUORUM_SETS) {
+		q->need[0] = 0xff;	/* more than any set holds */
+		return;
+	}
+	q->set[q->nsets] = set;
+	q->need[q->nsets] = need;
+	q->nsets++;
 }
 
 bool px_quorum_has(const struct px_quorum *q, u16 votes)
@@ -72,7 +90,11 @@ u64 px_quorum_value(const struct px_quorum *q, const u64 *v)
 
 bool px_quorum_covers(const struct px_quorum *q, u16 self, u16 heard)
 {
-	u16 all = q->set[0] | (q->nsets > 1 ? q->set[1] : 0);
+	u16 all = 0;
+	u32 i;
+
+	for (i = 0; i < q->nsets; i++)
+		all |= q->set[i];
 
 	/* Those not heard, with @self, must not be a quorum by themselves. */
 	return !px_quorum_has(q, (all & ~heard) | self);

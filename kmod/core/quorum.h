@@ -10,13 +10,26 @@
 
 #include "core.h"
 
+/*
+ * Sets: a joint configuration's two, and those of configuration entries
+ * a candidate finds accepted; past PX_QUORUM_SETS, nothing is a quorum.
+ */
+#define PX_QUORUM_SETS	4
+
 struct px_quorum {
-	u8 nsets;		/* 1, or 2 in a joint configuration */
-	u16 set[2];		/* voters, as member masks */
-	u8 need[2];		/* a majority of each */
+	u8 nsets;
+	u16 set[PX_QUORUM_SETS];	/* voters, as member masks */
+	u8 need[PX_QUORUM_SETS];	/* a majority of each */
 };
 
 void px_quorum_init(struct px_quorum *q, u16 voters);
+void px_quorum_clear(struct px_quorum *q);
+/*
+ * One more set that a quorum needs @need of (a majority of the set's
+ * voters, some of them maybe not in the member table); a set already
+ * there is not added twice.
+ */
+void px_quorum_add(struct px_quorum *q, u16 set, u8 need);
 /* Whether the members in @votes make a quorum. */
 bool px_quorum_has(const struct px_quorum *q, u16 votes);
 /* The highest x that a quorum of members has reached: v[member] >= x. */

@@ -151,6 +151,8 @@ void px_handle_hb_ack(struct px_node *n, u32 from, const struct px_hb_ack *m)
 		return;
 	if (m->seq > p->hb_acked)
 		p->hb_acked = m->seq;
+	if (m->conf_unknown)
+		px_conf_tell(n, from);
 	q = px_hb_quorum_round(n);
 	/*
 	 * A majority granted us a lease when round q reached them, which was
@@ -189,9 +191,39 @@ static bool in_flight(const struct px_node *n, const struct px_prop_id *id)
 	return false;
 }
 
+/*
+ * Closed while a configuration entry is in flight or waits for the log
+ * to drain: nothing goes past one until it is chosen.
+ */
 static bool window_open(const struct px_node *n)
 {
-	return n->next_index - n->log.commit <= n->cfg.window;
+	return n->next_index - n->log.commit <= n->cfg.window &&
+	       n->conf_top <= n->log.commit && !n->conf_hold;
+}
+
+/* A configuration entry to propose: once nothing else is in flight. */
+static void conf_step(struct px_node *n)
+{
+	static const struct px_prop_id none;
+	struct px_slot *s;
+	u32 len;
+
+	n->conf_hold = false;
+	if (n->xfer_to)
+		return;
+	len = px_conf_next(n, n->conf_buf);
+	if (!len)
+		return;
+	if (n->next_index != n->log.commit + 1) {
+		n->conf_hold = true;
+		return;
+	}
+	s = px_store(n, n->next_index, n->ballot, PX_ENTRY_CONFIG, &none,
+		     n->conf_buf, len);
+	if (!s)
+		return;
+	s->acks = px_own_vote(n);
+	n->next_index++;
 }
 
 static void append_slot(struct px_node *n, const struct px_prop_id *id,
@@ -507,6 +539,7 @@ void px_leader_flush(struct px_node *n)
 
 	if (n->role != PX_ROLE_LEADER)
 		return;
+	conf_step(n);
 	while (n->qlen && window_open(n)) {
 		struct px_queued *q = &n->queue[n->qhead];
 

@@ -91,11 +91,15 @@ static bool send_chunk(struct px_node *n, u32 to_idx, u64 off)
 		.csum = n->snap.csum,
 		.offset = off,
 		.len = (u32)px_min64(PX_SNAP_CHUNK, n->snap.size - off),
+		.conf = n->conf_unknown ? 0 : n->conf_index + 1,
+		.conf_data = n->conf_buf,
 	};
 	struct px_wbuf w;
 	u8 *data;
 
 	px_dedup_export(n->snap_dd, n->n, &c.dd);
+	if (!off && c.conf)
+		c.conf_len = (u16)px_conf_encode(&n->conf, n->conf_buf);
 	px_begin(n, &w, n->promised);
 	data = px_wire_snap_chunk(&w, &c);
 	if (n->ops->snap_read(n->ctx, &n->snap, off, data, c.len)) {
@@ -306,6 +310,7 @@ static void install(struct px_node *n, const struct px_snap_chunk *m)
 	memcpy(n->snap_dd, n->dedup, sizeof(n->dedup));
 	n->snap = *s;
 	n->have_snap = true;
+	px_conf_installed(n, m->conf);
 	px_sessions_install(n);
 	n->ops->snap_install(n->ctx, s);
 	px_ctr(n, PAXOS_CTR_SNAP_INSTALLED);
@@ -320,6 +325,7 @@ static void snap_in_empty(struct px_snap_in *in)
 	in->have = 0;
 	in->chunks = 0;
 	in->sum = 0;
+	in->conf_have = false;
 }
 
 /*
@@ -377,6 +383,11 @@ static int snap_store(struct px_node *n, const struct px_snap_chunk *m)
 		return err;
 	in->chunks++;
 	in->sum += px_snap_chunk_sum(m->offset, m->data, m->len);
+	if (!m->offset && m->conf_len) {
+		in->conf_have = !px_conf_decode(&in->conf, m->conf_data,
+						m->conf_len);
+		in->conf_index = m->conf - 1;
+	}
 	in->moved_ns = n->now;
 	px_ctr_add(n, PAXOS_CTR_SNAP_RX_BYTES, m->len);
 	if (m->offset != in->next) {

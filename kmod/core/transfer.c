@@ -256,6 +256,7 @@ static void behind(struct px_node *n, const struct px_catchup *m)
 	if (n->cfg.snapshots)
 		return;
 	px_log_restart(&n->log, m->first);
+	px_conf_skipped(n);
 	/* Which proposals the skipped entries held, as the sender knows. */
 	px_dedup_import(n->dedup, n->n, &m->dd);
 	memcpy(n->dedup_first, n->dedup, sizeof(n->dedup));

@@ -210,6 +210,31 @@ static void rd_entries(struct rd *r, struct px_entries *es)
 	r->p = q;
 }
 
+/* The optional trailer: the sender's configuration index, and itself. */
+static void rd_snap_conf(struct rd *r, struct px_snap_chunk *c)
+{
+	c->conf = 0;
+	c->conf_len = 0;
+	c->conf_data = NULL;
+	if (r->end - r->p < 8)
+		return;
+	c->conf = rd_u64(r);
+	if (r->p == r->end)
+		return;
+	if (!rd_need(r, 2, PX_WE_SHORT))
+		return;
+	c->conf_len = get16(r->p);
+	r->p += 2;
+	if (!c->conf || !c->conf_len || c->conf_len > PX_WIRE_CONF_MAX) {
+		r->err = -PX_WE_BAD_FIELD;
+		return;
+	}
+	if (!rd_need(r, c->conf_len, PX_WE_OVERRUN))
+		return;
+	c->conf_data = r->p;
+	r->p += c->conf_len;
+}
+
 static void rd_snap_chunk(struct rd *r, struct px_snap_chunk *c)
 {
 	c->index = rd_u64(r);
@@ -234,6 +259,7 @@ static void rd_snap_chunk(struct rd *r, struct px_snap_chunk *c)
 		return;
 	c->data = r->p;
 	r->p += c->len;
+	rd_snap_conf(r, c);
 }
 
 /* Sessions strictly increasing, each with a write committed. */
@@ -296,6 +322,40 @@ static void rd_vote(struct rd *r, struct px_msg *m)
 		r->err = -PX_WE_BAD_FIELD;
 }
 
+/* The payload is the engine's to check (conf.h); here only its bound. */
+static void rd_conf(struct rd *r, struct px_conf_msg *c)
+{
+	c->index = rd_u64(r);
+	c->commit = rd_u64(r);
+	c->len = 0;
+	c->data = NULL;
+	if (!rd_need(r, 2, PX_WE_SHORT))
+		return;
+	c->len = get16(r->p);
+	r->p += 2;
+	if (!c->len || c->len > PX_WIRE_CONF_MAX || c->index > c->commit) {
+		r->err = -PX_WE_BAD_FIELD;
+		return;
+	}
+	if (!rd_need(r, c->len, PX_WE_OVERRUN))
+		return;
+	c->data = r->p;
+	r->p += c->len;
+}
+
+/* The trailing configuration flag is optional: older nodes omit it. */
+static void rd_hb_ack(struct rd *r, struct px_hb_ack *a)
+{
+	a->seq = rd_u64(r);
+	a->commit = rd_u64(r);
+	a->conf_unknown = 0;
+	if (!r->err && r->p < r->end) {
+		a->conf_unknown = *r->p++;
+		if (a->conf_unknown > 1)
+			r->err = -PX_WE_BAD_FIELD;
+	}
+}
+
 static void rd_body(struct rd *r, struct px_msg *m)
 {
 	switch (m->h.type) {
@@ -327,8 +387,7 @@ static void rd_body(struct rd *r, struct px_msg *m)
 		m->heartbeat.all_have = rd_u64(r);
 		break;
 	case PX_MSG_HEARTBEAT_ACK:
-		m->hb_ack.seq = rd_u64(r);
-		m->hb_ack.commit = rd_u64(r);
+		rd_hb_ack(r, &m->hb_ack);
 		break;
 	case PX_MSG_FORWARD:
 		rd_entries(r, &m->forward.ents);
@@ -374,6 +433,9 @@ static void rd_body(struct rd *r, struct px_msg *m)
 		break;
 	case PX_MSG_SESS:
 		rd_sess(r, &m->sess);
+		break;
+	case PX_MSG_CONFIG:
+		rd_conf(r, &m->conf);
 		break;
 	}
 }
@@ -625,6 +687,7 @@ void px_wire_hb_ack(struct px_wbuf *w, const struct px_hb_ack *m)
 	wr_type(w, PX_MSG_HEARTBEAT_ACK);
 	wr_u64(w, m->seq);
 	wr_u64(w, m->commit);
+	wr_u8(w, m->conf_unknown);
 }
 
 void px_wire_forward(struct px_wbuf *w)
@@ -692,6 +755,12 @@ u8 *px_wire_snap_chunk(struct px_wbuf *w, const struct px_snap_chunk *m)
 	w->len += 4;
 	data = w->p + w->len;
 	w->len += m->len;
+	wr_u64(w, m->conf);
+	if (m->conf_len) {
+		wr_u16(w, m->conf_len);
+		memcpy(w->p + w->len, m->conf_data, m->conf_len);
+		w->len += m->conf_len;
+	}
 	return data;
 }
 
@@ -741,6 +810,16 @@ void px_wire_timeout_now(struct px_wbuf *w, const struct px_timeout_now *m)
 {
 	wr_type(w, PX_MSG_TIMEOUT_NOW);
 	wr_u64(w, m->target);
+}
+
+void px_wire_conf(struct px_wbuf *w, const struct px_conf_msg *m)
+{
+	wr_type(w, PX_MSG_CONFIG);
+	wr_u64(w, m->index);
+	wr_u64(w, m->commit);
+	wr_u16(w, m->len);
+	memcpy(w->p + w->len, m->data, m->len);
+	w->len += m->len;
 }
 
 /* The most an entry of @len bytes takes: callers plan with this. */

@@ -77,6 +77,7 @@ enum px_msg_type {
 	PX_MSG_PREVOTE,
 	PX_MSG_PREVOTE_REPLY,
 	PX_MSG_TIMEOUT_NOW,
+	PX_MSG_CONFIG,
 	__PX_MSG_MAX
 };
 
@@ -192,6 +193,12 @@ struct px_heartbeat {
 struct px_hb_ack {
 	u64 seq;
 	u64 commit;
+	/*
+	 * 1: the sender skipped entries since it last delivered a
+	 * configuration, and may not know the one in effect (the leader
+	 * proposes it again).  A trailing byte, absent from older senders.
+	 */
+	u8 conf_unknown;
 };
 
 /* A follower's own proposals, for the leader (entry index 0). */
@@ -248,6 +255,15 @@ struct px_snap_chunk {
 	struct px_ddvec dd;
 	u32 len;
 	const u8 *data;
+	/*
+	 * The sender's configuration: the index of the newest it knows
+	 * chosen, plus 1; 0 if it may not know it.  A trailing u64, absent
+	 * from older senders (0); the chunk at offset 0 then carries the
+	 * configuration (conf.h), u16 length and bytes.
+	 */
+	u64 conf;
+	u16 conf_len;
+	const u8 *conf_data;
 };
 
 /*
@@ -305,6 +321,20 @@ struct px_timeout_now {
 	u64 target;		/* node id */
 };
 
+/*
+ * The leader's configuration, for a member that may not know it (its
+ * HEARTBEAT_ACK said so): chosen at @index, the leader's commit index
+ * @commit, the payload (conf.h) in @len bytes.
+ */
+#define PX_WIRE_CONF_MAX	512
+
+struct px_conf_msg {
+	u64 index;
+	u64 commit;
+	u16 len;
+	const u8 *data;
+};
+
 struct px_msg {
 	struct px_hdr h;
 	union {
@@ -328,6 +358,7 @@ struct px_msg {
 		struct px_prevote prevote;
 		struct px_prevote_reply prevote_reply;
 		struct px_timeout_now timeout_now;
+		struct px_conf_msg conf;
 	};
 };
 
@@ -386,6 +417,7 @@ void px_wire_snap_ack(struct px_wbuf *w, const struct px_snap_ack *m);
 void px_wire_sess_req(struct px_wbuf *w, const struct px_sess_req *m);
 /* @t NULL: PX_SESS_GONE. */
 void px_wire_sess(struct px_wbuf *w, u64 index, const struct px_sessions *t);
+void px_wire_conf(struct px_wbuf *w, const struct px_conf_msg *m);
 void px_wire_prevote(struct px_wbuf *w, const struct px_prevote *m);
 void px_wire_prevote_reply(struct px_wbuf *w, const struct px_prevote_reply *m);
 void px_wire_timeout_now(struct px_wbuf *w, const struct px_timeout_now *m);

@@ -56,7 +56,7 @@ static size_t build(int t, unsigned char *buf, size_t cap)
 		ents = false;
 		break;
 	case PX_MSG_HEARTBEAT_ACK:
-		px_wire_hb_ack(&w, &(struct px_hb_ack){ 3, 1 });
+		px_wire_hb_ack(&w, &(struct px_hb_ack){ 3, 1, 0 });
 		ents = false;
 		break;
 	case PX_MSG_FORWARD:

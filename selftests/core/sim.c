@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "conf.h"
 #include "wire.h"
 
 #define MS 1000000ULL
@@ -87,7 +88,7 @@ struct dentry {
 	u8 type;
 	struct px_prop_id id;
 	u32 len;
-	u8 value[24];
+	u8 value[PX_CONF_MAX];	/* a value, or a configuration */
 };
 
 /*
@@ -177,6 +178,7 @@ static struct sim {
 	bool durable;		/* every node has stable storage */
 	u64 flushes, power_losses, torn;
 	u64 transfers, transferred;	/* started; the target then led */
+	u64 conf_changes;		/* px_config_change() took */
 	u32 xfer_target;		/* node index + 1; 0 none */
 	u64 ref[MAX_INDEX];	/* reference state after index i */
 	u64 ref_upto;
@@ -196,6 +198,24 @@ static u64 flap_totals[3];	/* seeds flapped, cuts, seeds never settled */
 /* seeds with stable storage, flushes, power losses, torn writes */
 static u64 disk_totals[4];
 static u64 xfer_totals[2];	/* transfers started, targets that then led */
+/* seeds that changed configurations, changes asked, entries, checked */
+static u64 conf_totals[4];
+
+/*
+ * Who accepted what (stable storage seeds): per index, the ACCEPTEDs
+ * sent in up to 4 ballots, as masks of node indexes.  When an index is
+ * first delivered, a quorum of the configuration that governs it (the
+ * newest configuration entry delivered below it) must have accepted it
+ * in one ballot, its leader included.
+ */
+#define VOTE_BALLOTS 4
+static struct votes {
+	u64 ballot[VOTE_BALLOTS];
+	u16 mask[VOTE_BALLOTS];
+} votes[MAX_INDEX];
+static u64 votes_hi;
+static struct px_conf gov;	/* the newest configuration delivered */
+static u64 gov_index;
 
 static u64 rnd(void)
 {
@@ -253,6 +273,7 @@ static u64 to_real(u32 i, u64 t)
 }
 
 static void note_vote(u32 from, const void *buf, size_t len);
+static void check_chosen(u64 k, u8 type, const void *data, u32 len);
 
 static void net_send(void *ctx, u32 to, const void *buf, size_t len)
 {
@@ -408,6 +429,7 @@ static void on_commit(void *ctx, u64 index, enum px_entry_type type,
 	}
 	c = &S.chosen[index];
 	if (!c->set) {
+		check_chosen(index, (u8)type, data, len);
 		c->set = true;
 		c->type = type;
 		c->origin = type == PX_ENTRY_DATA ? id->origin : 0;
@@ -736,6 +758,73 @@ static void flush_done(u32 i)
 }
 
 /* A PROMISE or ACCEPTED node @from sends: its disk must keep it. */
+static void vote(u64 k, u64 ballot, u32 from)
+{
+	struct votes *v = &votes[k];
+	u32 i, low = 0;
+
+	if (k > votes_hi)
+		votes_hi = k;
+	for (i = 0; i < VOTE_BALLOTS; i++) {
+		if (v->ballot[i] == ballot) {
+			v->mask[i] |= 1u << from;
+			return;
+		}
+		if (v->ballot[i] < v->ballot[low])
+			low = i;
+	}
+	if (ballot < v->ballot[low])
+		return;
+	v->ballot[low] = ballot;
+	v->mask[low] = 1u << from;
+}
+
+/* Whether the nodes in @mask make a quorum of every list of @c. */
+static bool conf_quorum(const struct px_conf *c, u16 mask)
+{
+	u32 l, i, yes;
+
+	for (l = 0; l < c->nlists; l++) {
+		for (i = 0, yes = 0; i < c->count[l]; i++)
+			yes += c->m[l][i].flags == PX_MEMBER_VOTER &&
+			       c->m[l][i].id <= S.n &&
+			       (mask & (1u << (c->m[l][i].id - 1)));
+		if (yes < px_conf_voters(c, l) / 2 + 1)
+			return false;
+	}
+	return true;
+}
+
+/* Index @k is delivered for the first time: was it chosen by a quorum? */
+static void check_chosen(u64 k, u8 type, const void *data, u32 len)
+{
+	struct px_conf c;
+	u32 i;
+
+	if (!S.durable || k >= MAX_INDEX)
+		return;
+	conf_totals[3]++;
+	for (i = 0; i < VOTE_BALLOTS; i++) {
+		u32 owner = (u32)votes[k].ballot[i];
+
+		if (votes[k].ballot[i] && owner && owner <= S.n &&
+		    conf_quorum(&gov, votes[k].mask[i] | 1u << (owner - 1)))
+			break;
+	}
+	if (i == VOTE_BALLOTS)
+		for (i = 0; i < VOTE_BALLOTS; i++)
+			trace("votes at %llu: ballot %llx mask %x", (unsigned long long)k,
+			      (unsigned long long)votes[k].ballot[i], votes[k].mask[i]);
+	if (i == VOTE_BALLOTS)
+		failf("quorum", "index %llu chosen without a quorum of the configuration at %llu",
+		      (unsigned long long)k, (unsigned long long)gov_index);
+	if (type == PX_ENTRY_CONFIG && !px_conf_decode(&c, data, len)) {
+		gov = c;
+		gov_index = k;
+		conf_totals[2]++;
+	}
+}
+
 static void note_vote(u32 from, const void *buf, size_t len)
 {
 	struct disk *d = S.nodes[from].disk;
@@ -748,6 +837,8 @@ static void note_vote(u32 from, const void *buf, size_t len)
 		d->promised_sent = m.h.ballot;
 	if (m.h.type != PX_MSG_ACCEPTED)
 		return;
+	for (k = m.accepted.lo; k <= m.accepted.hi && k < MAX_INDEX; k++)
+		vote(k, m.h.ballot, from);
 	/* A vote for what some node delivered already chooses nothing new. */
 	for (k = m.accepted.lo; k <= m.accepted.hi && k < MAX_INDEX; k++)
 		if (!S.chosen[k].set && m.h.ballot > d->voted[k])
@@ -830,6 +921,14 @@ static void disk_restore(u32 i)
 	}
 	if (px_restore_promise(sn->px, d->promised))
 		failf("storage", "n%u: promise refused on restore", sn->id);
+	if (S.trace) {
+		struct px_status st;
+
+		px_get_status(sn->px, &st, local(i));
+		trace("n%u config %llu unknown %d voters %u pending %d", sn->id,
+		      (unsigned long long)st.config_index, st.config_unknown,
+		      st.nvoters, st.config_pending);
+	}
 	trace("n%u restored: snapshot %llu, entries to %llu, promise %llx", sn->id,
 	      (unsigned long long)d->snap.index, (unsigned long long)d->hi,
 	      (unsigned long long)d->promised);
@@ -1020,6 +1119,57 @@ static void check_leases(void)
 		failf("lease", "nodes %u and %u both hold a valid lease", who[0], who[1]);
 }
 
+/*
+ * The leader is asked to change the configuration: a member added as a
+ * voter, one removed (the leader too), or one replaced by another.
+ */
+static void config_change(void)
+{
+	struct px_member_spec m[9];
+	struct px_status st;
+	u32 i, l, a, b, nv = 0;
+	u64 what = rndn(3);
+
+	for (l = 0; l < S.n; l++) {
+		if (!S.nodes[l].up)
+			continue;
+		px_get_status(S.nodes[l].px, &st, local(l));
+		if (st.role == PX_ROLE_LEADER && !st.config_pending)
+			break;
+	}
+	if (l == S.n)
+		return;
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < S.n; i++) {
+		m[i].id = i + 1;
+		m[i].flags = PX_MEMBER_LEARNER;
+		m[i].family = 4;
+		m[i].addr[0] = 10;
+		m[i].addr[3] = (u8)(i + 1);
+		m[i].port = 7000;
+	}
+	for (i = 0; i < st.nvoters; i++)
+		m[st.voters[i] - 1].flags = PX_MEMBER_VOTER;
+	nv = st.nvoters;
+	a = (u32)rndn(S.n);	/* to add */
+	b = rndn(3) ? (u32)rndn(S.n) : l;	/* to remove: often the leader */
+	if (what != 1 && m[a].flags == PX_MEMBER_LEARNER) {
+		m[a].flags = PX_MEMBER_VOTER;
+		nv++;
+	}
+	if (what != 0 && m[b].flags == PX_MEMBER_VOTER && nv > 2)
+		m[b].flags = PX_MEMBER_LEARNER;
+	if (!rndn(4))
+		m[(u32)rndn(S.n)].port = 7001;	/* an address changes */
+	S.cur = l;
+	if (!px_config_change(S.nodes[l].px, m, S.n, local(l))) {
+		S.conf_changes++;
+		trace("n%u changes the configuration: add n%u, remove n%u (%llu)",
+		      S.nodes[l].id, a + 1, b + 1, (unsigned long long)what);
+	}
+	after(l);
+}
+
 static void random_fault(void)
 {
 	u32 a = (u32)rndn(S.n), b = (u32)rndn(S.n);
@@ -1099,6 +1249,8 @@ static void random_fault(void)
 		}
 		S.power_losses++;
 		trace("power loss");
+	} else if (S.durable) {
+		config_change();
 	}
 }
 
@@ -1245,6 +1397,23 @@ static int run(u64 seed, u32 n)
 	/* Half the strict seeds with stable storage on every node. */
 	S.durable = S.snap_mode == 2 && (seed >> 1) % 2;
 	S.cfg.durable = S.durable;
+	/*
+	 * With stable storage, configurations change: some members start
+	 * as learners, and faults include changes (random_fault()).
+	 */
+	S.cfg.nvoters = S.durable ? n - 2 * (u32)rndn(n / 2) : 0;
+	memset(votes, 0, (votes_hi + 1) * sizeof(votes[0]));
+	votes_hi = 0;
+	memset(&gov, 0, sizeof(gov));
+	gov.nlists = 1;
+	gov.count[0] = (u8)n;
+	for (i = 0; i < n; i++) {
+		gov.m[0][i].id = i + 1;
+		gov.m[0][i].flags = !S.cfg.nvoters || i < S.cfg.nvoters ?
+				    PX_MEMBER_VOTER : PX_MEMBER_LEARNER;
+	}
+	gov_index = 0;
+	conf_totals[0] += S.durable;
 	for (i = 0; i < n && S.durable; i++)
 		disk_reset(&S.nodes[i]);
 	/*
@@ -1361,6 +1530,19 @@ static int run(u64 seed, u32 n)
 	for (i = 0; i < NCLIENTS && !S.fail; i++) {
 		struct client *c = &S.clients[i];
 
+		if (c->cseq && !c->index && S.trace) {
+			struct px_status st;
+			u32 j;
+
+			for (j = 0; j < S.n; j++) {
+				if (!S.nodes[j].up)
+					continue;
+				px_get_status(S.nodes[j].px, &st, local(j));
+				trace("n%u role %d unknown %d cidx %llu voters %u",
+				      S.nodes[j].id, st.role, st.config_unknown,
+				      (unsigned long long)st.config_index, st.nvoters);
+			}
+		}
 		if (c->cseq && !c->index)
 			failf("liveness", "client write %llu/%llu never committed",
 			      (unsigned long long)c->session,
@@ -1433,6 +1615,7 @@ static int run(u64 seed, u32 n)
 	xfer_totals[0] += S.transfers;
 	xfer_totals[1] += S.transferred;
 	disk_totals[0] += S.durable;
+	conf_totals[1] += S.conf_changes;
 	disk_totals[1] += S.flushes;
 	disk_totals[2] += S.power_losses;
 	disk_totals[3] += S.torn;
@@ -1500,6 +1683,11 @@ int main(int argc, char **argv)
 		       (unsigned long long)disk_totals[1],
 		       (unsigned long long)disk_totals[2],
 		       (unsigned long long)disk_totals[3]);
+		printf("sim: configurations changed in %llu seeds: %llu changes asked, %llu configuration entries, %llu entries checked for a quorum of theirs\n",
+		       (unsigned long long)conf_totals[0],
+		       (unsigned long long)conf_totals[1],
+		       (unsigned long long)conf_totals[2],
+		       (unsigned long long)conf_totals[3]);
 	}
 	return fails ? 1 : 0;
 }

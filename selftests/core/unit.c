@@ -155,7 +155,7 @@ static void roundtrip(u8 t)
 		px_wire_heartbeat(&w, &m.heartbeat);
 		break;
 	case PX_MSG_HEARTBEAT_ACK:
-		m.hb_ack = (struct px_hb_ack){ 8, 16 };
+		m.hb_ack = (struct px_hb_ack){ 8, 16, 1 };
 		px_wire_hb_ack(&w, &m.hb_ack);
 		break;
 	case PX_MSG_FORWARD:
@@ -191,7 +191,7 @@ static void roundtrip(u8 t)
 		px_wire_barrier_reply(&w, &m.barrier_reply);
 		break;
 	case PX_MSG_SNAP_CHUNK:
-		m.snap_chunk = (struct px_snap_chunk){ 40, 8197, 77, 8192, dd, 5, NULL };
+		m.snap_chunk = (struct px_snap_chunk){ 40, 8197, 77, 8192, dd, 5, NULL, 9, 3, (const u8 *)"cfg" };
 		memcpy(px_wire_snap_chunk(&w, &m.snap_chunk), "snapz", 5);
 		break;
 	case PX_MSG_SNAP_ACK:
@@ -216,6 +216,10 @@ static void roundtrip(u8 t)
 	case PX_MSG_TIMEOUT_NOW:
 		m.timeout_now.target = 3;
 		px_wire_timeout_now(&w, &m.timeout_now);
+		break;
+	case PX_MSG_CONFIG:
+		m.conf = (struct px_conf_msg){ 5, 9, 3, (const u8 *)"cfg" };
+		px_wire_conf(&w, &m.conf);
 		break;
 	}
 	if (ents)
@@ -249,7 +253,7 @@ static void roundtrip(u8 t)
 		      d.heartbeat.all_have == 12);
 		break;
 	case PX_MSG_HEARTBEAT_ACK:
-		CHECK(d.hb_ack.seq == 8 && d.hb_ack.commit == 16);
+		CHECK(d.hb_ack.seq == 8 && d.hb_ack.commit == 16 && d.hb_ack.conf_unknown == 1);
 		break;
 	case PX_MSG_CATCHUP_REQ:
 		CHECK(d.catchup_req.from == 17);
@@ -279,6 +283,8 @@ static void roundtrip(u8 t)
 		CHECK(d.snap_chunk.index == 40 && d.snap_chunk.size == 8197 &&
 		      d.snap_chunk.csum == 77 && d.snap_chunk.offset == 8192);
 		CHECK(d.snap_chunk.dd.n == 1 && d.snap_chunk.dd.dd[0].bits == 5);
+		CHECK(d.snap_chunk.conf == 9 && d.snap_chunk.conf_len == 3 &&
+		      !memcmp(d.snap_chunk.conf_data, "cfg", 3));
 		CHECK(d.snap_chunk.len == 5 && !memcmp(d.snap_chunk.data, "snapz", 5));
 		/* A chunk past the snapshot's end is refused. */
 		buf[PX_HDR_LEN + 8 + 6] = 0;	/* size 100 < offset */
@@ -336,6 +342,14 @@ static void roundtrip(u8 t)
 		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
 		buf[w.len - 1] = 3;
 		break;
+	case PX_MSG_CONFIG:
+		CHECK(d.conf.index == 5 && d.conf.commit == 9 &&
+		      d.conf.len == 3 && !memcmp(d.conf.data, "cfg", 3));
+		/* Chosen above the commit index it comes with: refused. */
+		buf[PX_HDR_LEN] = 10;
+		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
+		buf[PX_HDR_LEN] = 5;
+		break;
 	}
 	if (ents) {
 		const struct px_entries *es = t == PX_MSG_PROMISE ? &d.promise.ents :
@@ -356,8 +370,15 @@ static void roundtrip(u8 t)
 		buf[w.frag_off] |= 0x80;
 		CHECK(px_wire_decode(buf, w.len, &d) == -PX_WE_BAD_FIELD);
 	}
-	/* One byte short fails, whatever the type. */
-	CHECK(px_wire_decode(buf, w.len - 1, &d) < 0);
+	/*
+	 * One byte short fails, whatever the type, but for a HEARTBEAT_ACK
+	 * without its trailing configuration flag, as older nodes send it.
+	 */
+	if (t == PX_MSG_HEARTBEAT_ACK)
+		CHECK(px_wire_decode(buf, w.len - 1, &d) == 0 &&
+		      !d.hb_ack.conf_unknown);
+	else
+		CHECK(px_wire_decode(buf, w.len - 1, &d) < 0);
 }
 
 static void test_wire_types(void)
@@ -458,6 +479,8 @@ static struct {
 	int room_ev[5];
 	u64 behind_ev[5];	/* the last PX_EV_BEHIND: a */
 	u64 skipped_ev[5];	/* ... and b */
+	int config_ev[5];	/* PX_EV_CONFIG */
+	int config_del[5];	/* entries of type PX_ENTRY_CONFIG delivered */
 	struct px_config cfg;
 } C;
 
@@ -487,6 +510,8 @@ static void u_commit(void *ctx, u64 index, enum px_entry_type type,
 
 	(void)data;
 	(void)len;
+	if (type == PX_ENTRY_CONFIG)
+		C.config_del[me]++;
 	if (!C.ndel[me])
 		C.first_del[me] = index;
 	if (index < 512)
@@ -503,6 +528,8 @@ static void u_event(void *ctx, const struct px_event *ev)
 		C.barrier_done[me]++;
 		C.barrier_index[me] = ev->b;
 	}
+	if (ev->type == PX_EV_CONFIG)
+		C.config_ev[me]++;
 	if (ev->type == PX_EV_LOG_FULL && ev->a)
 		C.full_ev[me]++;
 	if (ev->type == PX_EV_LOG_FULL && !ev->a)
@@ -561,9 +588,14 @@ static void u_start(u32 i)
 		       i + 1, C.now, &C.px[i]);
 }
 
-/* Retention of the next u_cluster(): byte bound (0: default), strict. */
+/*
+ * Retention of the next u_cluster(): byte bound (0: default), strict;
+ * stable storage (a disk that writes at once and never fails), voters.
+ */
 static u64 u_retain_bytes;
 static bool u_strict;
+static bool u_durable;
+static u32 u_nvoters;
 
 static void u_cluster(u32 n, u64 lease_ns)
 {
@@ -586,7 +618,9 @@ static void u_cluster(u32 n, u64 lease_ns)
 	C.cfg.retain = 32;
 	C.cfg.preferred_leader = 1;
 	C.cfg.retain_bytes = u_retain_bytes;
-	C.cfg.snapshots = u_strict;
+	C.cfg.snapshots = u_strict || u_durable;
+	C.cfg.durable = u_durable;
+	C.cfg.nvoters = u_nvoters;
 	for (i = 0; i < n; i++)
 		u_start(i);
 }
@@ -614,6 +648,12 @@ static void u_run(u64 ms)
 		for (i = 0; i < C.n; i++)
 			if (C.px[i] && px_next_deadline(C.px[i]) <= C.now)
 				px_tick(C.px[i], C.now);
+		for (i = 0; i < C.n && C.cfg.durable; i++) {
+			struct px_ready r;
+
+			while (C.px[i] && px_ready(C.px[i], &r))
+				px_persisted(C.px[i], r.token, C.now);
+		}
 	}
 }
 
@@ -1504,6 +1544,152 @@ static void test_durable(void)
 	px_node_destroy(px);
 }
 
+/* The configuration payload: what it encodes decodes; nothing else does. */
+static void test_conf_codec(void)
+{
+	struct px_conf c = { .nlists = 2, .count = { 3, 2 } }, d;
+	u8 buf[PX_CONF_MAX + 8], bad[PX_CONF_MAX + 8];
+	u32 len, i, off;
+
+	for (i = 0; i < 3; i++)
+		c.m[0][i] = (struct px_member_spec){ .id = i + 1,
+			.flags = PX_MEMBER_VOTER, .family = 4, .port = 7000 + i,
+			.addr = { 10, 0, 0, (u8)(i + 1) } };
+	c.m[1][0] = (struct px_member_spec){ .id = 2, .flags = PX_MEMBER_VOTER,
+		.family = 6, .port = 1, .addr = { 0xfe, 0x80, [15] = 1 } };
+	c.m[1][1] = (struct px_member_spec){ .id = 0xffff,
+		.flags = PX_MEMBER_LEARNER };
+	len = px_conf_encode(&c, buf);
+	CHECK(len == 2 + 1 + 3 * 24 + 1 + 2 * 24 && len <= PX_CONF_MAX);
+	CHECK(px_conf_decode(&d, buf, len) == 0 && !memcmp(&c, &d, sizeof(c)));
+	CHECK(px_conf_voters(&d, 0) == 3 && px_conf_voters(&d, 1) == 1);
+	CHECK(px_conf_votes(&d, 1, 2) && !px_conf_votes(&d, 1, 0xffff) &&
+	      !px_conf_votes(&d, 1, 1) && !px_conf_votes(&d, 2, 2));
+	/* Short, long, or one byte wrong: refused. */
+	for (i = 0; i < len; i++)
+		CHECK(px_conf_decode(&d, buf, i) == -EINVAL);
+	memcpy(bad, buf, len);
+	bad[len] = 0;
+	CHECK(px_conf_decode(&d, bad, len + 1) == -EINVAL);
+	off = 3 + 24 + 24;	/* list 0, member 2 (id 3) */
+	{
+		static const struct { u32 at; u8 v; } w[] = {
+			{ 0, 2 }, { 1, 0 }, { 1, 3 }, { 2, 0 }, { 2, 10 },
+			{ 3 + 24, 1 },			/* id 1 twice */
+			{ 3 + 24, 0 },			/* id 0 */
+			{ 3 + 24 + 2, 1 },		/* id 0x10002 */
+			{ 3 + 4, 0 }, { 3 + 4, 3 },	/* flags */
+			{ 3 + 5, 5 },			/* family */
+			{ 3 + 8 + 4, 1 },		/* IPv4 with more */
+		};
+
+		for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+			memcpy(bad, buf, len);
+			bad[w[i].at] = w[i].v;
+			CHECK(px_conf_decode(&d, bad, len) == -EINVAL);
+		}
+	}
+	/* No voter in a list. */
+	memcpy(bad, buf, len);
+	bad[3 + 3 * 24 + 1 + 4] = PX_MEMBER_LEARNER;
+	CHECK(px_conf_decode(&d, bad, len) == -EINVAL);
+	/* No address with a port. */
+	memcpy(bad, buf, len);
+	bad[off + 5] = 0;
+	memset(bad + off + 8, 0, 16);
+	CHECK(px_conf_decode(&d, bad, len) == -EINVAL);
+	bad[off + 6] = 0;
+	bad[off + 7] = 0;
+	CHECK(px_conf_decode(&d, bad, len) == 0);
+	CHECK(px_conf_check(c.m[0], 0) == -EINVAL);
+	CHECK(px_conf_check(c.m[1], 2) == 0);
+	CHECK(px_conf_check(c.m[1] + 1, 1) == -EINVAL);	/* a learner only */
+}
+
+static u32 u_config(u32 i, u32 *voters, u32 *nl)
+{
+	struct px_status st;
+
+	px_get_status(C.px[i], &st, C.now);
+	memcpy(voters, st.voters, sizeof(st.voters));
+	*nl = st.nlearners;
+	return st.config_pending ? 0 : st.nvoters;
+}
+
+/*
+ * Configuration changes on 5 members, 3 of them voters: a learner joins
+ * the voters, the leader leaves them and hands over; a learner never
+ * leads, nor does a member the configuration leaves out.
+ */
+static void test_config(void)
+{
+	struct px_member_spec m[5];
+	struct px_status st;
+	u32 v[PX_MAX_NODES], nl, i, ms;
+	int l, l2;
+
+	u_durable = true;
+	u_nvoters = 3;
+	u_cluster(5, 100 * MS);
+	u_durable = false;
+	u_nvoters = 0;
+	u_run(1500);
+	l = u_leader();
+	CHECK(l >= 0 && l < 3);
+	if (l < 0)
+		return;
+	CHECK(u_config(4, v, &nl) == 3 && nl == 2);
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < 5; i++) {
+		m[i].id = i + 1;
+		m[i].flags = i < 4 ? PX_MEMBER_VOTER : PX_MEMBER_LEARNER;
+	}
+	CHECK(px_config_change(C.px[(l + 1) % 3], m, 5, C.now) == -EAGAIN);
+	m[4].id = 9;	/* not in the member table */
+	CHECK(px_config_change(C.px[l], m, 5, C.now) == -EINVAL);
+	m[4].id = 5;
+	CHECK(px_config_change(C.px[l], m, 0, C.now) == -EINVAL);
+	CHECK(px_config_change(C.px[l], m, 5, C.now) == 0);
+	CHECK(px_config_change(C.px[l], m, 5, C.now) == -EBUSY);
+	CHECK(px_propose(C.px[l], NULL, "during", 6, C.now) == 0);
+	for (ms = 0; ms < 1000 && u_config(4, v, &nl) != 4; ms++)
+		u_run(1);
+	for (i = 0; i < 5; i++) {
+		CHECK(u_config(i, v, &nl) == 4 && nl == 1);
+		CHECK(C.config_ev[i] == 2 && C.config_del[i] == 2);
+	}
+	CHECK(u_leader() == l);
+	/* The leader leaves: C_old,new, C_new, then it hands over. */
+	m[l].flags = PX_MEMBER_LEARNER;
+	CHECK(px_config_change(C.px[l], m, 5, C.now) == 0);
+	for (ms = 0; ms < 1000; ms++) {
+		u_run(1);
+		l2 = u_leader();
+		CHECK(l2 != 4);
+		if (l2 >= 0 && l2 != l)
+			break;
+	}
+	u_run(300);
+	l2 = u_leader();
+	CHECK(l2 >= 0 && l2 != l && l2 != 4);
+	CHECK(px_propose(C.px[l2], NULL, "after", 5, C.now) == 0);
+	u_run(300);
+	for (i = 0; i < 5; i++) {
+		CHECK(u_config(i, v, &nl) == 3 && nl == 2);
+		px_get_status(C.px[i], &st, C.now);
+		CHECK(st.commit_index >= 8 && C.config_ev[i] == 4);
+	}
+	CHECK(u_role(l) == PX_ROLE_FOLLOWER);
+	/* The old leader, a learner now, never campaigns: cut the rest off. */
+	for (i = 0; i < 5; i++)
+		C.cut[i] = i != (u32)l;
+	u_run(1000);
+	CHECK(u_role(l) == PX_ROLE_FOLLOWER);
+	for (i = 0; i < 5; i++)
+		px_node_destroy(C.px[i]);
+	memset(C.cut, 0, sizeof(C.cut));
+}
+
 int main(void)
 {
 	test_wire();
@@ -1526,6 +1712,8 @@ int main(void)
 	test_news();
 	test_durable();
 	test_transfer();
+	test_conf_codec();
+	test_config();
 	free(C.q);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Configuration changes through the log (Documentation/protocol.rst,
+ * "Configuration changes").  The configuration governing index i is the
+ * newest configuration entry chosen below i; a leader proposes one only
+ * with nothing else in flight and proposes nothing past it until it is
+ * chosen.  The quorum a node counts with is that of every configuration
+ * that may govern what it decides: the newest it knows chosen, and every
+ * configuration entry its log holds above its commit point (accepted,
+ * not known chosen).  A change of voters goes through C_old,new (both
+ * majorities) to C_new; members that only learn never count.
+ */
+#include "core_int.h"
+
+/* Entries a new voter may lag the commit point when it is promoted. */
+#define PX_CONF_CATCHUP		8
+
+void px_conf_init(struct px_node *n)
+{
+	const struct px_config *c = &n->cfg;
+	u32 i;
+
+	memset(&n->conf, 0, sizeof(n->conf));
+	n->conf.nlists = 1;
+	n->conf.count[0] = (u8)c->nmembers;
+	for (i = 0; i < c->nmembers; i++) {
+		n->conf.m[0][i].id = c->members[i];
+		n->conf.m[0][i].flags = !c->nvoters || i < c->nvoters ?
+					PX_MEMBER_VOTER : PX_MEMBER_LEARNER;
+	}
+	n->conf_index = 0;
+	px_conf_refresh(n);
+}
+
+/* Add the voters of list @l of @c to @q, once. */
+static void add_set(const struct px_node *n, struct px_quorum *q,
+		    const struct px_conf *c, u32 l)
+{
+	u32 i, v = px_conf_voters(c, l);
+	u16 set = 0;
+	int k;
+
+	for (i = 0; i < c->count[l]; i++) {
+		if (c->m[l][i].flags != PX_MEMBER_VOTER)
+			continue;
+		k = px_peer_index(n, c->m[l][i].id);
+		if (k >= 0)
+			set |= px_bit((u32)k);
+	}
+	px_quorum_add(q, set, (u8)(v / 2 + 1));
+}
+
+static void add_conf(const struct px_node *n, struct px_quorum *q,
+		     const struct px_conf *c)
+{
+	u32 l;
+
+	for (l = 0; l < c->nlists; l++)
+		add_set(n, q, c, l);
+}
+
+/*
+ * The quorum of every configuration that may govern what we decide, and
+ * the highest configuration slot above the commit point.
+ */
+void px_conf_refresh(struct px_node *n)
+{
+	struct px_conf c;
+	u64 i;
+	u32 k;
+
+	px_quorum_clear(&n->quorum);
+	add_conf(n, &n->quorum, &n->conf);
+	n->conf_top = 0;
+	for (i = n->log.commit + 1; i <= n->log.top; i++) {
+		const struct px_slot *s = px_slot(n, i);
+
+		if (!s || s->type != PX_ENTRY_CONFIG ||
+		    px_conf_decode(&c, s->data, s->len))
+			continue;
+		add_conf(n, &n->quorum, &c);
+		n->conf_top = i;
+	}
+	n->conf_voters = 0;
+	for (k = 0; k < n->quorum.nsets; k++)
+		n->conf_voters |= n->quorum.set[k];
+}
+
+/* Entry @s, a configuration, is delivered: it governs what follows. */
+void px_conf_chosen(struct px_node *n, const struct px_slot *s)
+{
+	struct px_conf c;
+
+	if (px_conf_decode(&c, s->data, s->len)) {
+		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
+		return;
+	}
+	n->conf = c;
+	n->conf_index = s->index;
+	n->conf_unknown = false;
+	px_conf_refresh(n);
+	px_emit(n, PX_EV_CONFIG, s->index, c.nlists, 0);
+}
+
+/*
+ * Our log continues past entries we never saw (a snapshot, a skip): one
+ * may have changed the configuration.  Until we deliver one, we neither
+ * campaign nor lead by a configuration that may be stale.
+ */
+void px_conf_skipped(struct px_node *n)
+{
+	n->conf_unknown = true;
+	px_conf_refresh(n);
+}
+
+/*
+ * A snapshot is installed.  Its first chunk carried the configuration
+ * its sender knew, the newest chosen up to its commit index: if not
+ * above the snapshot's index, it is the one in effect there.  Else, if
+ * the sender's (@conf - 1; 0: it may not know) is ours, we keep ours.
+ */
+void px_conf_installed(struct px_node *n, u64 conf)
+{
+	const struct px_snap_in *in = &n->snap_in;
+
+	if (in->conf_have && in->conf_index <= n->snap.index) {
+		n->conf = in->conf;
+		n->conf_index = in->conf_index;
+		n->conf_unknown = false;
+		px_conf_refresh(n);
+		px_emit(n, PX_EV_CONFIG, n->conf_index, n->conf.nlists, 0);
+	} else if (conf && conf - 1 == n->conf_index) {
+		n->conf_unknown = false;
+		px_conf_refresh(n);
+	} else {
+		px_conf_skipped(n);
+	}
+}
+
+/* Whether we may campaign: a voter of a configuration in effect. */
+bool px_conf_voter(const struct px_node *n)
+{
+	return !n->conf_unknown && (n->conf_voters & px_self_bit(n));
+}
+
+static bool same_list(const struct px_conf *a, u32 la, const struct px_conf *b,
+		      u32 lb)
+{
+	u32 i, j;
+
+	if (a->count[la] != b->count[lb])
+		return false;
+	for (i = 0; i < a->count[la]; i++) {
+		for (j = 0; j < b->count[lb]; j++)
+			if (!memcmp(&a->m[la][i], &b->m[lb][j],
+				    sizeof(a->m[la][i])))
+				break;
+		if (j == b->count[lb])
+			return false;
+	}
+	return true;
+}
+
+static bool same_voters(const struct px_conf *a, u32 la,
+			const struct px_conf *b, u32 lb)
+{
+	u32 i;
+
+	if (px_conf_voters(a, la) != px_conf_voters(b, lb))
+		return false;
+	for (i = 0; i < a->count[la]; i++)
+		if (a->m[la][i].flags == PX_MEMBER_VOTER &&
+		    !px_conf_votes(b, lb, a->m[la][i].id))
+			return false;
+	return true;
+}
+
+/* Whether member @id has (about) everything chosen, or is us. */
+static bool caught_up(const struct px_node *n, u32 id)
+{
+	int k = px_peer_index(n, id);
+	const struct px_peer *p;
+
+	if (k < 0)
+		return false;
+	if ((u32)k == n->self)
+		return true;
+	p = &n->peers[k];
+	return px_max64(p->match, p->accepted) + PX_CONF_CATCHUP >=
+	       n->log.commit;
+}
+
+/*
+ * The target's new voters that lag, added to the current list as
+ * learners: true if that changed @c (propose it first).
+ */
+static bool add_learners(const struct px_node *n, struct px_conf *c,
+			 bool *wait)
+{
+	const struct px_conf *t = &n->conf_target;
+	bool added = false;
+	u32 i, j;
+
+	*wait = false;
+	for (i = 0; i < t->count[0]; i++) {
+		const struct px_member_spec *m = &t->m[0][i];
+
+		if (m->flags != PX_MEMBER_VOTER || px_conf_votes(c, 0, m->id) ||
+		    caught_up(n, m->id))
+			continue;
+		*wait = true;
+		for (j = 0; j < c->count[0] && c->m[0][j].id != m->id; j++)
+			;
+		if (j < c->count[0] || c->count[0] == PX_MAX_NODES)
+			continue;
+		c->m[0][j] = *m;
+		c->m[0][j].flags = PX_MEMBER_LEARNER;
+		c->count[0]++;
+		added = true;
+	}
+	return added;
+}
+
+/*
+ * Leader: the configuration entry to propose next into @buf, or 0.  It
+ * goes once nothing else is in flight, and nothing follows it until it
+ * is chosen: the pause that keeps one configuration per index range.  C_old,new is followed by C_new; a change of voters waits
+ * for new voters to catch up as learners, then goes joint; a change that
+ * keeps the voters (learners, addresses) goes at once.
+ */
+u32 px_conf_next(struct px_node *n, u8 *buf)
+{
+	struct px_conf c = n->conf;
+	bool wait;
+
+	if (n->conf_top > n->log.commit)
+		return 0;
+	if (c.nlists == 2) {
+		c.nlists = 1;
+		c.count[0] = c.count[1];
+		memcpy(c.m[0], c.m[1], sizeof(c.m[0]));
+		return px_conf_encode(&c, buf);
+	}
+	if (n->conf_want && same_list(&c, 0, &n->conf_target, 0))
+		n->conf_want = false;
+	if (!n->conf_want)
+		return 0;
+	if (same_voters(&c, 0, &n->conf_target, 0)) {
+		c = n->conf_target;
+		return px_conf_encode(&c, buf);
+	}
+	if (add_learners(n, &c, &wait))
+		return px_conf_encode(&c, buf);
+	if (wait)
+		return 0;
+	c.nlists = 2;
+	c.count[1] = n->conf_target.count[0];
+	memcpy(c.m[1], n->conf_target.m[0], sizeof(c.m[1]));
+	return px_conf_encode(&c, buf);
+}
+
+/* A change asked of the leader: 0, -EINVAL or -EBUSY (see core.h). */
+int px_conf_change(struct px_node *n, const struct px_member_spec *m,
+		   u32 count)
+{
+	u32 i;
+
+	if (px_conf_check(m, count))
+		return -EINVAL;
+	for (i = 0; i < count; i++)
+		if (px_peer_index(n, m[i].id) < 0)
+			return -EINVAL;	/* not in the member table */
+	if (n->conf_want || n->conf.nlists == 2 ||
+	    n->conf_top > n->log.commit)
+		return -EBUSY;
+	memset(&n->conf_target, 0, sizeof(n->conf_target));
+	n->conf_target.nlists = 1;
+	n->conf_target.count[0] = (u8)count;
+	memcpy(n->conf_target.m[0], m, count * sizeof(*m));
+	n->conf_want = true;
+	return 0;
+}
+
+/* Leader: whether the configuration in effect leaves us out. */
+bool px_conf_removed(const struct px_node *n)
+{
+	return n->conf.nlists == 1 && n->conf_top <= n->log.commit &&
+	       !px_conf_votes(&n->conf, 0, n->cfg.self_id);
+}
+
+/* Leader: member @to skipped entries and may not know the configuration. */
+void px_conf_tell(struct px_node *n, u32 to)
+{
+	struct px_conf_msg m = {
+		.index = n->conf_index, .commit = n->log.commit,
+		.data = n->conf_buf,
+	};
+	struct px_wbuf w;
+
+	if (n->conf_unknown)
+		return;
+	m.len = (u16)px_conf_encode(&n->conf, n->conf_buf);
+	px_begin(n, &w, n->ballot);
+	px_wire_conf(&w, &m);
+	px_send(n, to, &w);
+}
+
+/*
+ * The leader we follow tells us its configuration.  It is the newest
+ * chosen up to its commit index; if we delivered up to it (so that no
+ * older one governs what we lack) and no further than that commit
+ * index (so that no newer one is chosen below ours), it is ours.
+ */
+void px_conf_told(struct px_node *n, u32 from, u64 ballot,
+		  const struct px_conf_msg *m)
+{
+	struct px_conf c;
+
+	if (!n->conf_unknown || n->leader != n->peers[from].id ||
+	    n->leader_ballot != ballot || m->index > n->log.commit ||
+	    n->log.commit > m->commit || m->index < n->conf_index)
+		return;
+	if (px_conf_decode(&c, m->data, m->len)) {
+		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
+		return;
+	}
+	n->conf = c;
+	n->conf_index = m->index;
+	n->conf_unknown = false;
+	px_conf_refresh(n);
+	px_emit(n, PX_EV_CONFIG, m->index, c.nlists, 0);
+}
