@@ -240,8 +240,8 @@ struct px_status {
 	u32 nvoters, nlearners;
 	u32 voters[PX_MAX_NODES], learners[PX_MAX_NODES];
 	bool config_joint;	/* C_old,new: voters lists both old and new */
-	bool config_pending;	/* a configuration entry is not chosen yet,
-				 * or the leader has a change to make */
+	/* A configuration entry not chosen yet, or a change to make. */
+	bool config_pending;
 	bool config_unknown;	/* entries skipped: it may be stale */
 };
 

@@ -224,8 +224,9 @@ static bool add_learners(const struct px_node *n, struct px_conf *c,
 /*
  * Leader: the configuration entry to propose next into @buf, or 0.  It
  * goes once nothing else is in flight, and nothing follows it until it
- * is chosen: the pause that keeps one configuration per index range.  C_old,new is followed by C_new; a change of voters waits
- * for new voters to catch up as learners, then goes joint; a change that
+ * is chosen: the pause that keeps one configuration per index range.
+ * C_old,new is followed by C_new; a change of voters waits for new
+ * voters to catch up as learners, then goes joint; a change that
  * keeps the voters (learners, addresses) goes at once.
  */
 u32 px_conf_next(struct px_node *n, u8 *buf)
