@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf.h"
 #include "wire.h"
 
 static void out(const char *name, const void *b, size_t l)
@@ -116,6 +117,17 @@ static size_t build(int t, unsigned char *buf, size_t cap)
 		px_wire_timeout_now(&w, &(struct px_timeout_now){ 2 });
 		ents = false;
 		break;
+	case PX_MSG_CONFIG: {
+		static const struct px_conf c = { 1, { 2 }, { {
+			{ 1, PX_MEMBER_VOTER, 4, 7000, { 10, 0, 0, 1 } },
+			{ 2, PX_MEMBER_LEARNER, 0, 0, { 0 } } } } };
+		u8 p[PX_CONF_MAX];
+
+		px_wire_conf(&w, &(struct px_conf_msg){ 3, 5,
+			(u16)px_conf_encode(&c, p), p });
+		ents = false;
+		break;
+	}
 	}
 	/* Odd types carry a client write (a session after the header). */
 	e.id.session = t % 2 ? 0x1234 : 0;
