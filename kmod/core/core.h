@@ -296,7 +296,7 @@ void px_set_retain_bytes(struct px_node *n, u64 bytes);
  * waits until @id has all it has, gives up its lease and tells @id
  * to start phase 1 at once (about a round trip, not a lease).  Not done
  * within two election timeouts, it is given up (the leader steps down if
- * it had let go of its lease).  0, -EINVAL (not a member, or us),
+ * it had let go of its lease).  0, -EINVAL (not a voter, or us),
  * -EAGAIN (not the leader), -EBUSY (a transfer is under way).
  */
 int px_transfer(struct px_node *n, u32 id, u64 now);

@@ -211,7 +211,8 @@ int px_transfer_start(struct px_node *n, u32 id)
 {
 	int to = px_peer_index(n, id);
 
-	if (to < 0 || (u32)to == n->self)
+	/* A learner would not campaign: the target must vote. */
+	if (to < 0 || (u32)to == n->self || !(n->conf_voters & px_bit(to)))
 		return -EINVAL;
 	if (n->role != PX_ROLE_LEADER)
 		return -EAGAIN;
