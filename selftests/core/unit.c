@@ -1628,6 +1628,15 @@ static void test_config(void)
 	u32 v[PX_MAX_NODES], nl, i, ms;
 	int l, l2;
 
+	/* Without stable storage: refused. */
+	memset(m, 0, sizeof(m));
+	m[0] = (struct px_member_spec){ .id = 1, .flags = PX_MEMBER_VOTER };
+	l = u_elect(0, 1 * MS);
+	if (l >= 0)
+		CHECK(px_config_change(C.px[l], m, 1, C.now) == -EOPNOTSUPP);
+	for (i = 0; i < 3; i++)
+		px_node_destroy(C.px[i]);
+
 	u_durable = true;
 	u_nvoters = 3;
 	u_cluster(5, 100 * MS);
@@ -1639,6 +1648,7 @@ static void test_config(void)
 	if (l < 0)
 		return;
 	CHECK(u_config(4, v, &nl) == 3 && nl == 2);
+	CHECK(px_transfer(C.px[l], 5, C.now) == -EINVAL);	/* a learner */
 	memset(m, 0, sizeof(m));
 	for (i = 0; i < 5; i++) {
 		m[i].id = i + 1;
