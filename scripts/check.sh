@@ -136,7 +136,7 @@ for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udppi
 done
 
 # Three fresh disks for a VM's run (cluster_storage.sh gives one to each
-# node; without them it is skipped): sparse files, so they cost nothing.
+# node; without them it is skipped): 64 MiB files of zeros.
 vm_disks() {	# name: sets disk_args
 	local d=$top/build/vm/$1.disks
 	rm -rf "$d"
