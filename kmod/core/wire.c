@@ -210,6 +210,26 @@ static void rd_entries(struct rd *r, struct px_entries *es)
 	r->p = q;
 }
 
+/*
+ * A configuration payload: u16 length, then that many bytes, at most
+ * PX_WIRE_CONF_MAX and never none; @bad, a field before it out of range.
+ */
+static void rd_conf_blob(struct rd *r, bool bad, u16 *len, const u8 **data)
+{
+	if (!rd_need(r, 2, PX_WE_SHORT))
+		return;
+	*len = get16(r->p);
+	r->p += 2;
+	if (bad || !*len || *len > PX_WIRE_CONF_MAX) {
+		r->err = -PX_WE_BAD_FIELD;
+		return;
+	}
+	if (!rd_need(r, *len, PX_WE_OVERRUN))
+		return;
+	*data = r->p;
+	r->p += *len;
+}
+
 /* The optional trailer: the sender's configuration index, and itself. */
 static void rd_snap_conf(struct rd *r, struct px_snap_chunk *c)
 {
@@ -221,18 +241,7 @@ static void rd_snap_conf(struct rd *r, struct px_snap_chunk *c)
 	c->conf = rd_u64(r);
 	if (r->p == r->end)
 		return;
-	if (!rd_need(r, 2, PX_WE_SHORT))
-		return;
-	c->conf_len = get16(r->p);
-	r->p += 2;
-	if (!c->conf || !c->conf_len || c->conf_len > PX_WIRE_CONF_MAX) {
-		r->err = -PX_WE_BAD_FIELD;
-		return;
-	}
-	if (!rd_need(r, c->conf_len, PX_WE_OVERRUN))
-		return;
-	c->conf_data = r->p;
-	r->p += c->conf_len;
+	rd_conf_blob(r, !c->conf, &c->conf_len, &c->conf_data);
 }
 
 static void rd_snap_chunk(struct rd *r, struct px_snap_chunk *c)
@@ -329,18 +338,7 @@ static void rd_conf(struct rd *r, struct px_conf_msg *c)
 	c->commit = rd_u64(r);
 	c->len = 0;
 	c->data = NULL;
-	if (!rd_need(r, 2, PX_WE_SHORT))
-		return;
-	c->len = get16(r->p);
-	r->p += 2;
-	if (!c->len || c->len > PX_WIRE_CONF_MAX || c->index > c->commit) {
-		r->err = -PX_WE_BAD_FIELD;
-		return;
-	}
-	if (!rd_need(r, c->len, PX_WE_OVERRUN))
-		return;
-	c->data = r->p;
-	r->p += c->len;
+	rd_conf_blob(r, c->index > c->commit, &c->len, &c->data);
 }
 
 /* The trailing configuration flag is optional: older nodes omit it. */
