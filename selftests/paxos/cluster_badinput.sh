@@ -55,7 +55,7 @@ before=$(total)
 inject 10.0.0.2 $PORT 10.0.0.1 $PORT random 200
 reaches $((before + 200)) total || fail "random: drops $before -> $after"
 echo "random: drops $before -> $after"
-n 2 plog write "still committing" >/dev/null || fail "cluster stopped committing"
+pw 2 "still committing" || fail "cluster stopped committing"
 
 # With a cluster key, a wrong MAC is dropped and counted.
 key=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
@@ -63,7 +63,7 @@ for i in 1 2 3; do
 	n "$i" paxosctl key set $key
 done
 expect_drop drop_bad_mac badmac 10.0.0.2 20
-n 3 plog write "committing with a key" >/dev/null || fail "no commits with a key"
+pw 3 "committing with a key" || fail "no commits with a key"
 [ "$(field 1 key)" = set ] || fail "key not reported"
 
 # Netlink: missing, oversized, wrong-type attributes (basic_genl covers
@@ -80,4 +80,4 @@ echo "oversized propose refused: $(echo "$msg" | head -n 1)"
 [ "$(n 1 plog errno big)" = EMSGSIZE ] || fail "oversized write"
 [ "$(n 1 plog errno smallread)" = EMSGSIZE ] || fail "read into a tiny buffer"
 n 1 paxosctl status | sed -n '/^counters:/,$p' | grep drop_
-n 1 plog write "final" >/dev/null || fail "cluster stopped committing"
+pw 1 "final" || fail "cluster stopped committing"

@@ -16,7 +16,7 @@ leader=$(wait_leader 30) || fail "no leader within 30 s"
 echo "leader: node $leader"
 
 for i in 1 2 3; do
-	n "$i" plog write "hello from $i" "second from $i" >/dev/null ||
+	pw "$i" "hello from $i" "second from $i" ||
 		fail "write on node $i"
 done
 # Binary values too: every byte value, through the device.

@@ -89,7 +89,7 @@ ip netns exec pxsw tc qdisc add dev "pxs$v" root netem loss "$LOSS%" ||
 [ "$(field "$v" commit_index)" -lt "$s" ] || fail "node $v already at $s"
 t0=$(now_ms)
 ip -n "pxn$v" link set eth0 up
-n "$leader" plog write mark >/dev/null || fail "write mark"
+pw "$leader" mark || fail "write mark"
 # Installing the snapshot moves node v's commit index to s at once.
 end=$(($(date +%s) + WAIT))
 until [ "$(field "$v" commit_index)" -ge "$s" ]; do

@@ -63,7 +63,7 @@ takeover() {
 	# lease minus the heartbeat that last renewed it.
 	[ "$took" -ge $((LEASE - HEARTBEAT)) ] ||
 		fail "$how: takeover after $took ms, before the lease allows"
-	n "$leader" plog write "after-$how" >/dev/null || fail "$how: write after takeover"
+	pw "$leader" "after-$how" || fail "$how: write after takeover"
 	n "$leader" plog dump >/tmp/after
 	# What was committed before is a prefix of the log after.
 	head -n "$(wc -l </tmp/before)" /tmp/after | cmp -s - /tmp/before ||

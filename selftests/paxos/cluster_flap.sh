@@ -44,7 +44,7 @@ writer() {
 
 start_cluster 3
 leader=$(wait_leader 30) || fail "no leader"
-n "$leader" plog write warm >/dev/null || fail "first write"
+pw "$leader" warm || fail "first write"
 # The start is over once one node led for 3 s with no election: the
 # last node to finish recovering may still have started one.
 k=0

@@ -72,7 +72,7 @@ grep -E '^(listen:|member) ' /tmp/st.1 | sed 's/^/  /'
 # Values written on every node.
 vals=""
 for i in 1 2 3; do
-	n "$i" plog write "v6-$i-1" "v6-$i-2" "v6-$i-3" >/dev/null ||
+	pw "$i" "v6-$i-1" "v6-$i-2" "v6-$i-3" ||
 		fail "writes on node $i"
 	vals="$vals v6-$i-1 v6-$i-2 v6-$i-3"
 done
@@ -109,14 +109,14 @@ leader=$(wait_leader 60 "$old") || fail "no new leader within 60 s of taking $ol
 echo "[$(cut -d' ' -f1 /proc/uptime)s] failover: node $old -> node $leader"
 nodes=$(echo 1 2 3 | tr ' ' '\n' | grep -vx "$old" | tr '\n' ' ')
 for i in $nodes; do
-	n "$i" plog write "after-$i" >/dev/null || fail "write after the failover on $i"
+	pw "$i" "after-$i" || fail "write after the failover on $i"
 	vals="$vals after-$i"
 done
 check_once
 
 # The old leader comes back, recovers over IPv6 and catches up.
 n "$old" paxosctl up || fail "up on $old"
-n "$old" plog write "back-$old" >/dev/null || fail "write on $old after it came back"
+pw "$old" "back-$old" || fail "write on $old after it came back"
 vals="$vals back-$old"
 nodes="1 2 3"
 check_once

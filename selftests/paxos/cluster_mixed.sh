@@ -92,7 +92,7 @@ wput() {
 		n 3 paxosd propose --sock $D/sock "$@" >/dev/null ||
 			fail "propose $* through paxosd"
 	else
-		n "$w" plog write "$@" >/dev/null || fail "write $* on node $w"
+		pw "$w" "$@" || fail "write $* on node $w"
 	fi
 	vals="$vals $*"
 }

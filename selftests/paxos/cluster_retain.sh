@@ -122,7 +122,7 @@ for _ in 1 2 3; do
 	snapshot_all 1 2 3
 done
 [ $more -ge 150 ] || fail "$more writes in three rounds"
-n "$leader" plog write "$VALUE" >/dev/null || fail "no write after the last snapshot"
+pw "$leader" "$VALUE" || fail "no write after the last snapshot"
 echo "$more more writes in three rounds, a snapshot whenever full; at most $most of $BOUND bytes held on any node; evicted $(counter "$leader" evicted)"
 kill "$mon"
 mon=

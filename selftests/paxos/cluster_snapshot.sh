@@ -147,7 +147,7 @@ for i in "$leader" "$other"; do
 	wait_first "$i" $((s2 + 1))
 done
 ip -n "pxn$cut" link set eth0 up
-n "$leader" plog write mark-1 >/dev/null || fail "write mark-1"
+pw "$leader" mark-1 || fail "write mark-1"
 sync_nodes 1 2 3
 wait "$bg" || fail "reader on node $cut: $(cat /tmp/snapbg)"
 got=$(tail -n 1 /tmp/snapbg)
@@ -165,7 +165,7 @@ inc0=$(field "$victim" incarnation)
 n "$victim" paxosctl down
 n "$victim" paxosctl up
 [ "$(field "$victim" incarnation)" != "$inc0" ] || fail "same incarnation after restart"
-n "$leader" plog write mark-2 >/dev/null || fail "write mark-2"
+pw "$leader" mark-2 || fail "write mark-2"
 sync_nodes 1 2 3
 for i in 1 2 3; do
 	got=$(state "$i" "$top") || fail "node $i: $got"

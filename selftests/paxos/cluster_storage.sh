@@ -134,7 +134,7 @@ done
 # (b) Writes, a snapshot, writes; all down, all up.
 leader=$(wait_leader 30) || fail "no leader"
 for k in $(seq 1 20); do
-	n $((k % 3 + 1)) plog write "a$k" >/dev/null || fail "write a$k"
+	pw $((k % 3 + 1)) "a$k" || fail "write a$k"
 done
 converge "$leader" 30 1 2 3
 snap=$(n "$leader" plog commit)
@@ -168,7 +168,7 @@ while [ "$(counter 1 store_checkpoints)" = 0 ] || [ "$(counter 2 store_checkpoin
 	[ "$(counter 3 store_checkpoints)" = 0 ]; do
 	rounds=$((rounds + 1))
 	[ $rounds -le 100 ] || fail "no checkpoint after 100 snapshots"
-	n "$leader" plog write "e${rounds}a" "e${rounds}b" >/dev/null || fail "write e$rounds"
+	pw "$leader" "e${rounds}a" "e${rounds}b" || fail "write e$rounds"
 	for i in 1 2 3; do
 		c=$(n "$i" plog commit) || fail "commit index on node $i"
 		n "$i" plog snapwrite "$c" 1000000 >/dev/null || fail "snapshot $c on node $i"
@@ -184,7 +184,7 @@ for i in 1 2 3; do
 	n "$i" plog snapcat "$snapidx" | md5sum >"/tmp/snap.$i" || fail "snapcat on node $i"
 done
 all_restart
-n "$leader" plog write "g1" >/dev/null || fail "write g1 after the second restart"
+pw "$leader" "g1" || fail "write g1 after the second restart"
 converge "$leader" 30 1 2 3
 for i in 1 2 3; do
 	acked_once "$i"
@@ -205,7 +205,7 @@ dd if=/dev/zero of=/dev/vdb bs=4096 seek=$((end / 4096)) count=1 conv=notrunc,fs
 	fail "zeroing the last batch's END"
 n 2 paxosctl up || fail "node 2 refused a torn tail"
 storage 2 | grep -qx "storage: /dev/vdb (ok)" || fail "node 2: $(storage 2)"
-n "$leader" plog write "t1" >/dev/null || fail "write t1"
+pw "$leader" "t1" || fail "write t1"
 converge "$leader" 30 1 2 3
 
 # (d) A damaged record before the tail: node 3's first.
@@ -225,7 +225,7 @@ storage 3 | grep -qx "storage: /dev/vdc (corrupt)" || fail "node 3: $(storage 3)
 [ "$(field 3 state)" = down ] || fail "node 3 is $(field 3 state)"
 sleep 0.5
 grep -q "log node 3 storage corrupt" "$MON" || fail "no storage event: $(cat "$MON")"
-n "$leader" plog write "d1" >/dev/null || fail "the others stopped committing"
+pw "$leader" "d1" || fail "the others stopped committing"
 echo "# node 3 refused its damaged disk; nodes 1 and 2 commit"
 
 # (e) An I/O error: node 2's disk goes away (its PCI device removed); the

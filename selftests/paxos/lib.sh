@@ -42,6 +42,14 @@ else
 	n() { i=$1; shift; ip netns exec "pxn$i" "$@"; }
 fi
 field() { n "$1" paxosctl status | sed -n "s/^$2: //p"; }
+# pw NODE VALUE...: plog write on NODE, quiet; what failed said on stderr.
+pw() {
+	_pn=$1
+	shift
+	_po=$(n "$_pn" plog write "$@") && return 0
+	echo "# plog write on node $_pn: $_po" >&2
+	return 1
+}
 # hex VALUE: VALUE as plog dump prints it.
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 now_ms() { cut -d' ' -f1 /proc/uptime | tr -d . | sed 's/$/0/'; }
