@@ -117,6 +117,17 @@ bool px_conf_votes(const struct px_conf *c, u32 l, u32 id)
 	return false;
 }
 
+bool px_conf_names(const struct px_conf *c, u32 id)
+{
+	u32 l, i;
+
+	for (l = 0; l < c->nlists; l++)
+		for (i = 0; i < c->count[l]; i++)
+			if (c->m[l][i].id == id)
+				return true;
+	return false;
+}
+
 u32 px_conf_voters(const struct px_conf *c, u32 l)
 {
 	u32 i, v = 0;

@@ -37,6 +37,8 @@ u32 px_conf_encode(const struct px_conf *c, u8 *buf);
 int px_conf_decode(struct px_conf *c, const void *buf, u32 len);
 /* Whether node @id votes in list @l of @c. */
 bool px_conf_votes(const struct px_conf *c, u32 l, u32 id);
+/* Whether a list of @c names node @id. */
+bool px_conf_names(const struct px_conf *c, u32 id);
 /* The voters of list @l. */
 u32 px_conf_voters(const struct px_conf *c, u32 l);
 

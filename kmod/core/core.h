@@ -104,7 +104,9 @@ struct px_config {
 	/*
 	 * The initial configuration (index 0): the first @nvoters members
 	 * vote, the rest learn (0: every member votes).  Changes go through
-	 * the log (px_config_change()).
+	 * the log (px_config_change()); the member table follows them.  A
+	 * node joining a running cluster lists itself after the voters, a
+	 * learner until the entries it receives say otherwise.
 	 */
 	u32 nvoters;
 };
@@ -114,7 +116,7 @@ struct px_config {
 #define PX_MEMBER_LEARNER	2
 
 struct px_member_spec {
-	u32 id;			/* 1..PAXOS_MAX_NODE_ID, in the member table */
+	u32 id;			/* 1..PAXOS_MAX_NODE_ID */
 	u8 flags;		/* PX_MEMBER_VOTER or PX_MEMBER_LEARNER */
 	u8 family;		/* address: 0 none, 4 IPv4, 6 IPv6 */
 	u16 port;
@@ -302,16 +304,33 @@ void px_set_retain_bytes(struct px_node *n, u64 bytes);
 int px_transfer(struct px_node *n, u32 id, u64 now);
 /*
  * Change the configuration to the @count members of @m (voters and
- * learners; ids from the member table), on the leader.  New voters join
- * as learners and vote once caught up; a change of voters goes through
- * joint consensus, C_old,new then C_new; a leader left out hands over.
- * 0 (under way: PX_EV_CONFIG reports each entry delivered), -EINVAL (a
- * bad set), -EAGAIN (not the leader), -EBUSY (a change is under way),
- * -EOPNOTSUPP (without cfg.durable: a node that forgot its votes could
- * not tell which configuration it voted in).
+ * learners), on the leader.  An id the member table lacks is added to
+ * it (a new node: create it with itself a learner, see px_config); one
+ * that no configuration that may be in effect names any longer is
+ * dropped.  New voters join as learners and vote once caught up; a
+ * change of voters goes through joint consensus, C_old,new then C_new;
+ * a leader left out hands over.  0 (under way: PX_EV_CONFIG reports each
+ * entry delivered), -EINVAL (a bad set), -ENOSPC (the old and new
+ * members together more than PX_MAX_NODES), -EAGAIN (not the leader),
+ * -EBUSY (a change is under way), -EOPNOTSUPP (without cfg.durable: a
+ * node that forgot its votes could not tell which configuration it
+ * voted in).
  */
 int px_config_change(struct px_node *n, const struct px_member_spec *m,
 		     u32 count, u64 now);
+/*
+ * The member table: its ids (us too) into @m, PX_MAX_NODES at most,
+ * each with the flags and address of the newest configuration naming
+ * it (a change asked for, then the log above the commit point, then the
+ * one chosen); family 0 if none does (a member added because it wrote
+ * to us, or one of the initial configuration).  Returns the count.
+ */
+u32 px_get_members(const struct px_node *n, struct px_member_spec *m);
+/*
+ * The newest configuration known chosen: its last list (the new one
+ * while joint) into @m; returns the count.
+ */
+u32 px_get_config(const struct px_node *n, struct px_member_spec *m);
 /* Application trim: entries below @index may be dropped. */
 int px_trim(struct px_node *n, u64 index);
 /*
@@ -382,7 +401,7 @@ int px_durable_entry(struct px_node *n, u64 index, struct px_entry_view *e);
  * Restart from storage, right after px_node_create() and before any other
  * call: the snapshot (if any) with its @meta, then the entries after it
  * in index order, and the promise.  0 or -EINVAL (a call out of place,
- * @meta not from this membership, an entry the log cannot hold).
+ * @meta malformed, an entry the log cannot hold).
  */
 int px_restore_snap(struct px_node *n, const struct px_snap *s,
 		    const void *meta, u32 len);

@@ -257,6 +257,7 @@ struct px_node {
 	u16 conf_voters;		/* every voter n->quorum counts */
 	bool conf_want;			/* leader: a change asked for */
 	bool conf_hold;			/* leader: a config entry waits to go */
+	bool conf_prune;		/* one was delivered: px_conf_settle() */
 	struct px_conf conf_target;	/* ... to this list */
 	u8 conf_buf[PX_CONF_MAX];
 
@@ -341,7 +342,7 @@ static inline int px_peer_index(const struct px_node *n, u32 id)
 static inline bool px_committed(const struct px_node *n,
 				const struct px_prop_id *id)
 {
-	return px_dedup_done(n->dedup, n->n, id);
+	return px_dedup_done(n->dedup, id);
 }
 
 /* output.c: datagrams and events to the caller */
@@ -360,6 +361,8 @@ struct px_slot *px_store(struct px_node *n, u64 index, u64 ballot,
 void px_deliver(struct px_node *n);
 bool px_learn(struct px_node *n, u64 commit, u64 ballot);
 void px_dedup_upto(struct px_node *n, struct px_dedup *t, u64 end);
+void px_dd_mark(const struct px_node *n, struct px_dedup *t,
+		const struct px_prop_id *id);
 void px_trim_log(struct px_node *n, u64 below);
 void px_autotrim(struct px_node *n);
 u64 px_covered(const struct px_node *n);
@@ -482,6 +485,8 @@ u32 px_conf_next(struct px_node *n, u8 *buf);
 int px_conf_change(struct px_node *n, const struct px_member_spec *m,
 		   u32 count);
 bool px_conf_removed(const struct px_node *n);
+int px_member_add(struct px_node *n, u32 id);
+void px_conf_settle(struct px_node *n);
 void px_conf_tell(struct px_node *n, u32 to);
 void px_conf_told(struct px_node *n, u32 from, u64 ballot,
 		  const struct px_conf_msg *m);

@@ -6,23 +6,34 @@
 #include "dedup.h"
 
 /* The table index of @origin, or -1. */
-static int find(const struct px_dedup *t, u32 n, u32 origin)
+static int find(const struct px_dedup *t, u32 origin)
 {
 	u32 i;
 
-	for (i = 0; i < n; i++)
-		if (t[i].origin == origin)
+	for (i = 0; i < PX_MAX_NODES; i++)
+		if (t[i].incarnation && t[i].origin == origin)
 			return (int)i;
 	return -1;
 }
 
-bool px_dedup_done(const struct px_dedup *t, u32 n, const struct px_prop_id *id)
+/* A free entry, or -1. */
+static int find_free(const struct px_dedup *t)
 {
-	int i = find(t, n, id->origin);
+	u32 i;
+
+	for (i = 0; i < PX_MAX_NODES; i++)
+		if (!t[i].incarnation)
+			return (int)i;
+	return -1;
+}
+
+bool px_dedup_done(const struct px_dedup *t, const struct px_prop_id *id)
+{
+	int i = find(t, id->origin);
 	const struct px_dedup *d;
 
 	if (i < 0)
-		return true;	/* not a member: never proposed legitimately */
+		return false;	/* nothing of it committed that we know of */
 	d = &t[i];
 	if (id->incarnation < d->incarnation)
 		return true;	/* its origin restarted; nobody waits for it */
@@ -35,23 +46,29 @@ bool px_dedup_done(const struct px_dedup *t, u32 n, const struct px_prop_id *id)
 	return d->bits & (1ULL << (id->seq - d->base));
 }
 
-void px_dedup_mark(struct px_dedup *t, u32 n, const struct px_prop_id *id)
+bool px_dedup_mark(struct px_dedup *t, const struct px_prop_id *id)
 {
-	int i = find(t, n, id->origin);
+	int i = find(t, id->origin);
 	struct px_dedup *d;
 
-	if (i < 0)
-		return;
+	if (!id->incarnation)
+		return true;
+	if (i < 0) {
+		i = find_free(t);
+		if (i < 0)
+			return false;
+		t[i].origin = id->origin;
+	}
 	d = &t[i];
 	if (id->incarnation > d->incarnation) {
 		d->incarnation = id->incarnation;
 		d->base = 0;
 		d->bits = 0;
 	} else if (id->incarnation < d->incarnation) {
-		return;
+		return true;
 	}
 	if (id->seq < d->base)
-		return;
+		return true;
 	/*
 	 * An origin gives out sequence number s only once s - PX_MAX_PENDING
 	 * has committed (px_propose), so a number 64 below one that
@@ -68,14 +85,23 @@ void px_dedup_mark(struct px_dedup *t, u32 n, const struct px_prop_id *id)
 		d->bits >>= 1;
 		d->base++;
 	}
+	return true;
 }
 
-void px_dedup_export(const struct px_dedup *t, u32 n, struct px_ddvec *out)
+void px_dedup_evict(struct px_dedup *t, u32 origin)
+{
+	int i = find(t, origin);
+
+	if (i >= 0)
+		memset(&t[i], 0, sizeof(t[i]));
+}
+
+void px_dedup_export(const struct px_dedup *t, struct px_ddvec *out)
 {
 	u32 i;
 
 	out->n = 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < PX_MAX_NODES; i++) {
 		struct px_dd *dd = &out->dd[out->n];
 
 		if (!t[i].incarnation)
@@ -88,20 +114,19 @@ void px_dedup_export(const struct px_dedup *t, u32 n, struct px_ddvec *out)
 	}
 }
 
-void px_dedup_import(struct px_dedup *t, u32 n, const struct px_ddvec *in)
+void px_dedup_import(struct px_dedup *t, const struct px_ddvec *in)
 {
 	u32 i;
 
-	for (i = 0; i < n; i++) {
-		t[i].incarnation = 0;
-		t[i].base = 0;
-		t[i].bits = 0;
-	}
+	memset(t, 0, PX_MAX_NODES * sizeof(*t));
 	for (i = 0; i < in->n; i++) {
-		int k = find(t, n, in->dd[i].origin);
+		int k = find(t, in->dd[i].origin);
 
 		if (k < 0)
+			k = find_free(t);
+		if (k < 0 || !in->dd[i].incarnation)
 			continue;
+		t[k].origin = in->dd[i].origin;
 		t[k].incarnation = in->dd[i].incarnation;
 		t[k].base = in->dd[i].base;
 		t[k].bits = in->dd[i].bits;

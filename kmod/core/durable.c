@@ -138,8 +138,12 @@ static u32 meta_encode(const struct px_node *n, u8 *buf)
 	u8 *p = put(buf, META_MAGIC, 4);
 	u32 i, len;
 
-	p = put(p, n->n, 4);
-	for (i = 0; i < n->n; i++) {
+	for (i = 0, len = 0; i < PX_MAX_NODES; i++)
+		len += !!n->snap_dd[i].incarnation;
+	p = put(p, len, 4);
+	for (i = 0; i < PX_MAX_NODES; i++) {
+		if (!n->snap_dd[i].incarnation)
+			continue;
 		p = put(p, n->snap_dd[i].origin, 4);
 		p = put(p, n->snap_dd[i].incarnation, 8);
 		p = put(p, n->snap_dd[i].base, 8);
@@ -193,14 +197,13 @@ int px_dur_meta_decode(struct px_node *n, const void *buf, u32 len)
 	if (magic != META_MAGIC && magic != META_MAGIC1)
 		return -EINVAL;
 	cnt = (u32)get(&p, 4);
-	if (cnt != n->n || (u64)(end - p) < (u64)cnt * META_DD + 4)
+	if (cnt > PX_MAX_NODES || (u64)(end - p) < (u64)cnt * META_DD + 4)
 		return -EINVAL;
+	memset(n->snap_dd, 0, sizeof(n->snap_dd));
 	for (i = 0; i < cnt; i++) {
 		struct px_dedup *d = &n->snap_dd[i];
 
-		d->origin = n->dedup[i].origin;
-		if ((u32)get(&p, 4) != d->origin)
-			return -EINVAL;	/* another membership */
+		d->origin = (u32)get(&p, 4);
 		d->incarnation = get(&p, 8);
 		d->base = get(&p, 8);
 		d->bits = get(&p, 8);

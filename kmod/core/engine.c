@@ -48,8 +48,6 @@ static int node_setup(struct px_node *n, const struct px_config *cfg)
 	for (i = 0; i < c.nmembers; i++) {
 		n->peers[i].id = c.members[i];
 		n->peers[i].nfrag = -1;
-		n->dedup[i].origin = c.members[i];
-		n->dedup_first[i].origin = c.members[i];
 		if (c.members[i] == c.self_id)
 			n->self = i;
 	}
@@ -274,7 +272,8 @@ static int check_sender(struct px_node *n, const struct px_msg *m)
 		px_ctr(n, PAXOS_CTR_DROP_WRONG_CLUSTER);
 		return -1;
 	}
-	from = px_peer_index(n, m->h.sender);
+	/* One we do not know yet: a member of a configuration we lack. */
+	from = px_member_add(n, m->h.sender);
 	if (from < 0 || (u32)from == n->self) {
 		px_ctr(n, PAXOS_CTR_DROP_UNKNOWN_SENDER);
 		return -1;
@@ -515,6 +514,7 @@ static void step(struct px_node *n, u32 from, const struct px_msg *m)
 /* After every event: what it made due. */
 static void settle(struct px_node *n)
 {
+	px_conf_settle(n);
 	if (n->nbarriers)
 		px_barriers_check(n);
 }

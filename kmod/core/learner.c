@@ -8,6 +8,28 @@
  */
 #include "core_int.h"
 
+/*
+ * Mark proposal @id committed in @t.  A table full of origins loses the
+ * one with the lowest id that the configuration in effect does not name
+ * (members come and go): a choice every node makes alike.
+ */
+void px_dd_mark(const struct px_node *n, struct px_dedup *t,
+		const struct px_prop_id *id)
+{
+	u32 i, gone = 0;
+
+	if (px_dedup_mark(t, id))
+		return;
+	for (i = 0; i < PX_MAX_NODES; i++)
+		if (!px_conf_names(&n->conf, t[i].origin) &&
+		    (!gone || t[i].origin < gone))
+			gone = t[i].origin;
+	if (!gone)
+		return;
+	px_dedup_evict(t, gone);
+	px_dedup_mark(t, id);
+}
+
 /* Mark in @t the proposals of the retained entries from first to @end - 1. */
 void px_dedup_upto(struct px_node *n, struct px_dedup *t, u64 end)
 {
@@ -17,7 +39,7 @@ void px_dedup_upto(struct px_node *n, struct px_dedup *t, u64 end)
 		struct px_slot *s = px_slot(n, i);
 
 		if (s && s->id.origin)
-			px_dedup_mark(t, n->n, &s->id);
+			px_dd_mark(n, t, &s->id);
 	}
 }
 
@@ -236,7 +258,7 @@ void px_deliver(struct px_node *n)
 			s->type = PX_ENTRY_NOOP;
 		}
 		if (s->id.origin) {
-			px_dedup_mark(n->dedup, n->n, &s->id);
+			px_dd_mark(n, n->dedup, &s->id);
 			px_pending_done(n, &s->id);
 		}
 		px_ctr(n, PAXOS_CTR_COMMITS);

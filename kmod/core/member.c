@@ -15,6 +15,135 @@
 /* Entries a new voter may lag the commit point when it is promoted. */
 #define PX_CONF_CATCHUP		8
 
+/*
+ * The member table (peers[]) follows the configurations: an id that one
+ * of them names is added, and one that none that may be in effect names
+ * is dropped once a configuration is delivered.  A member we do not know
+ * that writes to us (a leader our stale configuration does not name) is
+ * added too, until then.  Duplicate suppression does not depend on it
+ * (px_dd_mark()): nodes may differ in their tables for a while.
+ */
+
+/* Add node @id to the member table: its index, or -1 if it is full. */
+int px_member_add(struct px_node *n, u32 id)
+{
+	int k = px_peer_index(n, id);
+	struct px_peer *p;
+
+	if (k >= 0)
+		return k;
+	if (!id || id > PAXOS_MAX_NODE_ID || n->n == PX_MAX_NODES)
+		return -1;
+	p = &n->peers[n->n];
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	p->nfrag = -1;
+	return (int)n->n++;
+}
+
+/* Mask @m with bit @from moved to @to. */
+static u16 move_bit(u16 m, u32 from, u32 to)
+{
+	u16 had = m & px_bit(from);
+
+	m &= (u16)~(px_bit(from) | px_bit(to));
+	return had ? (u16)(m | px_bit(to)) : m;
+}
+
+/* Drop member @k (not us): the last one takes its index. */
+static void member_drop(struct px_node *n, u32 k)
+{
+	u32 last = n->n - 1, i;
+	u64 x;
+
+	n->peers[k] = n->peers[last];
+	memset(&n->peers[last], 0, sizeof(n->peers[last]));
+	for (x = n->log.first; x && x <= n->log.top; x++) {
+		struct px_slot *s = px_slot(n, x);
+
+		if (!s)
+			continue;
+		s->acks = move_bit(s->acks & (u16)~px_bit(k), last, k);
+		s->sent_to = move_bit(s->sent_to & (u16)~px_bit(k), last, k);
+	}
+	n->pv_yes = move_bit(n->pv_yes & (u16)~px_bit(k), last, k);
+	for (i = 0; i < PX_MAX_DEFER; i++) {
+		if (n->defer[i].to == k)
+			n->defer[i].to = n->self;	/* px_send() skips it */
+		if (n->defer[i].to == last)
+			n->defer[i].to = k;
+	}
+	if (n->self == last)
+		n->self = k;
+	n->n--;
+	if (n->behind_ask >= n->n)
+		n->behind_ask = n->self;
+	if (n->sess_ask_to >= n->n)
+		n->sess_ask_to = n->self;
+}
+
+/* Whether a configuration that may govern what we decide names @id. */
+static bool named(const struct px_node *n, u32 id)
+{
+	struct px_conf c;
+	u64 i;
+
+	if (px_conf_names(&n->conf, id) ||
+	    (n->conf_want && px_conf_names(&n->conf_target, id)))
+		return true;
+	for (i = n->log.commit + 1; i <= n->log.top; i++) {
+		const struct px_slot *s = px_log_slot(&n->log, i);
+
+		if (s && s->type == PX_ENTRY_CONFIG &&
+		    !px_conf_decode(&c, s->data, s->len) &&
+		    px_conf_names(&c, id))
+			return true;
+	}
+	return false;
+}
+
+/* Drop the members no configuration that may be in effect names. */
+static void prune(struct px_node *n)
+{
+	u32 k = 0;
+
+	if (n->conf_unknown)
+		return;
+	while (k < n->n) {
+		if (k != n->self && !named(n, n->peers[k].id))
+			member_drop(n, k);
+		else
+			k++;
+	}
+}
+
+/*
+ * At the end of a call into the engine (no member index held by a
+ * caller up the stack): drop the members a configuration delivered
+ * since left out.
+ */
+void px_conf_settle(struct px_node *n)
+{
+	if (!n->conf_prune)
+		return;
+	n->conf_prune = false;
+	prune(n);
+	px_conf_refresh(n);
+}
+
+/* Add the members of @c to the table, room made if need be. */
+static void add_members(struct px_node *n, const struct px_conf *c)
+{
+	u32 l, i;
+
+	for (l = 0; l < c->nlists; l++)
+		for (i = 0; i < c->count[l]; i++)
+			if (px_member_add(n, c->m[l][i].id) < 0) {
+				prune(n);
+				px_member_add(n, c->m[l][i].id);
+			}
+}
+
 void px_conf_init(struct px_node *n)
 {
 	const struct px_config *c = &n->cfg;
@@ -33,7 +162,7 @@ void px_conf_init(struct px_node *n)
 }
 
 /* Add the voters of list @l of @c to @q, once. */
-static void add_set(const struct px_node *n, struct px_quorum *q,
+static void add_set(struct px_node *n, struct px_quorum *q,
 		    const struct px_conf *c, u32 l)
 {
 	u32 i, v = px_conf_voters(c, l);
@@ -50,11 +179,12 @@ static void add_set(const struct px_node *n, struct px_quorum *q,
 	px_quorum_add(q, set, (u8)(v / 2 + 1));
 }
 
-static void add_conf(const struct px_node *n, struct px_quorum *q,
+static void add_conf(struct px_node *n, struct px_quorum *q,
 		     const struct px_conf *c)
 {
 	u32 l;
 
+	add_members(n, c);
 	for (l = 0; l < c->nlists; l++)
 		add_set(n, q, c, l);
 }
@@ -69,6 +199,8 @@ void px_conf_refresh(struct px_node *n)
 	u64 i;
 	u32 k;
 
+	if (n->conf_want)
+		add_members(n, &n->conf_target);
 	px_quorum_clear(&n->quorum);
 	add_conf(n, &n->quorum, &n->conf);
 	n->conf_top = 0;
@@ -98,6 +230,7 @@ void px_conf_chosen(struct px_node *n, const struct px_slot *s)
 	n->conf = c;
 	n->conf_index = s->index;
 	n->conf_unknown = false;
+	n->conf_prune = true;
 	px_conf_refresh(n);
 	px_emit(n, PX_EV_CONFIG, s->index, c.nlists, 0);
 }
@@ -127,6 +260,7 @@ void px_conf_installed(struct px_node *n, u64 conf)
 		n->conf = in->conf;
 		n->conf_index = in->conf_index;
 		n->conf_unknown = false;
+		prune(n);
 		px_conf_refresh(n);
 		px_emit(n, PX_EV_CONFIG, n->conf_index, n->conf.nlists, 0);
 	} else if (conf && conf - 1 == n->conf_index) {
@@ -260,25 +394,29 @@ u32 px_conf_next(struct px_node *n, u8 *buf)
 	return px_conf_encode(&c, buf);
 }
 
-/* A change asked of the leader: 0, -EINVAL or -EBUSY (see core.h). */
+/* A change asked of the leader: 0, -EINVAL, -EBUSY or -ENOSPC (core.h). */
 int px_conf_change(struct px_node *n, const struct px_member_spec *m,
 		   u32 count)
 {
-	u32 i;
+	u32 i, more = 0;
 
 	if (px_conf_check(m, count))
 		return -EINVAL;
-	for (i = 0; i < count; i++)
-		if (px_peer_index(n, m[i].id) < 0)
-			return -EINVAL;	/* not in the member table */
 	if (n->conf_want || n->conf.nlists == 2 ||
 	    n->conf_top > n->log.commit)
 		return -EBUSY;
+	for (i = 0; i < count; i++)
+		if (!px_conf_names(&n->conf, m[i].id))
+			more++;
+	if (n->conf.count[0] + more > PX_MAX_NODES)
+		return -ENOSPC;	/* the old and new members, together */
+	prune(n);
 	memset(&n->conf_target, 0, sizeof(n->conf_target));
 	n->conf_target.nlists = 1;
 	n->conf_target.count[0] = (u8)count;
 	memcpy(n->conf_target.m[0], m, count * sizeof(*m));
 	n->conf_want = true;
+	px_conf_refresh(n);
 	return 0;
 }
 
@@ -328,6 +466,64 @@ void px_conf_told(struct px_node *n, u32 from, u64 ballot,
 	n->conf = c;
 	n->conf_index = m->index;
 	n->conf_unknown = false;
+	n->conf_prune = true;
 	px_conf_refresh(n);
 	px_emit(n, PX_EV_CONFIG, m->index, c.nlists, 0);
+}
+
+/* The spec of @id in @c, or NULL; the last list first. */
+static const struct px_member_spec *spec_of(const struct px_conf *c, u32 id)
+{
+	u32 l, i;
+
+	for (l = c->nlists; l-- > 0;)
+		for (i = 0; i < c->count[l]; i++)
+			if (c->m[l][i].id == id)
+				return &c->m[l][i];
+	return NULL;
+}
+
+/* The newest spec of member @id (px_get_members()), or NULL. */
+static const struct px_member_spec *newest_spec(const struct px_node *n,
+						u32 id, struct px_conf *tmp)
+{
+	const struct px_member_spec *m = NULL;
+	u64 i;
+
+	if (n->conf_want)
+		m = spec_of(&n->conf_target, id);
+	for (i = n->log.top; !m && i > n->log.commit; i--) {
+		const struct px_slot *s = px_log_slot(&n->log, i);
+
+		if (s && s->type == PX_ENTRY_CONFIG &&
+		    !px_conf_decode(tmp, s->data, s->len))
+			m = spec_of(tmp, id);
+	}
+	return m ? m : spec_of(&n->conf, id);
+}
+
+u32 px_get_members(const struct px_node *n, struct px_member_spec *m)
+{
+	const struct px_member_spec *s;
+	struct px_conf tmp;
+	u32 k;
+
+	for (k = 0; k < n->n; k++) {
+		s = newest_spec(n, n->peers[k].id, &tmp);
+		memset(&m[k], 0, sizeof(m[k]));
+		if (s)
+			m[k] = *s;
+		m[k].id = n->peers[k].id;
+		if (!s)
+			m[k].flags = PX_MEMBER_LEARNER;
+	}
+	return n->n;
+}
+
+u32 px_get_config(const struct px_node *n, struct px_member_spec *m)
+{
+	u32 l = n->conf.nlists - 1;
+
+	memcpy(m, n->conf.m[l], n->conf.count[l] * sizeof(*m));
+	return n->conf.count[l];
 }

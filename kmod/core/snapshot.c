@@ -97,7 +97,7 @@ static bool send_chunk(struct px_node *n, u32 to_idx, u64 off)
 	struct px_wbuf w;
 	u8 *data;
 
-	px_dedup_export(n->snap_dd, n->n, &c.dd);
+	px_dedup_export(n->snap_dd, &c.dd);
 	if (!off && c.conf)
 		c.conf_len = (u16)px_conf_encode(&n->conf, n->conf_buf);
 	px_begin(n, &w, n->promised);
@@ -305,7 +305,7 @@ static void install(struct px_node *n, const struct px_snap_chunk *m)
 
 	n->snap_in.active = false;
 	px_log_restart(&n->log, s->index + 1);
-	px_dedup_import(n->dedup, n->n, &m->dd);
+	px_dedup_import(n->dedup, &m->dd);
 	memcpy(n->dedup_first, n->dedup, sizeof(n->dedup));
 	memcpy(n->snap_dd, n->dedup, sizeof(n->dedup));
 	n->snap = *s;

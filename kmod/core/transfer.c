@@ -189,7 +189,7 @@ void px_serve_catchup(struct px_node *n, u32 from, u64 want)
 		/* Trimmed here: tell the requester where the log now starts. */
 		a.m.catchup.frag.flags = PX_FRAG_BEHIND;
 		a.from = n->log.first;
-		px_dedup_export(n->dedup_first, n->n, &a.m.catchup.dd);
+		px_dedup_export(n->dedup_first, &a.m.catchup.dd);
 	} else {
 		px_ctr(n, PAXOS_CTR_RETRANSMITS);
 	}
@@ -258,7 +258,7 @@ static void behind(struct px_node *n, const struct px_catchup *m)
 	px_log_restart(&n->log, m->first);
 	px_conf_skipped(n);
 	/* Which proposals the skipped entries held, as the sender knows. */
-	px_dedup_import(n->dedup, n->n, &m->dd);
+	px_dedup_import(n->dedup, &m->dd);
 	memcpy(n->dedup_first, n->dedup, sizeof(n->dedup));
 	n->counters[PAXOS_CTR_SKIPPED] += skipped;
 	px_emit(n, PX_EV_BEHIND, m->first, skipped, 0);

@@ -179,6 +179,8 @@ static struct sim {
 	u64 flushes, power_losses, torn;
 	u64 transfers, transferred;	/* started; the target then led */
 	u64 conf_changes;		/* px_config_change() took */
+	u64 conf_new;			/* ... naming an id not in effect */
+	u32 fresh;			/* id the others did not know at start */
 	u32 xfer_target;		/* node index + 1; 0 none */
 	u64 ref[MAX_INDEX];	/* reference state after index i */
 	u64 ref_upto;
@@ -200,6 +202,9 @@ static u64 disk_totals[4];
 static u64 xfer_totals[2];	/* transfers started, targets that then led */
 /* seeds that changed configurations, changes asked, entries, checked */
 static u64 conf_totals[4];
+/* seeds with a node unknown at start, changes naming ids not in effect, */
+/* seeds that ended with that node a member that delivered everything */
+static u64 fresh_totals[3];
 
 /*
  * Who accepted what (stable storage seeds): per index, the ACCEPTEDs
@@ -945,8 +950,15 @@ static void after(u32 i)
 static void start(u32 i)
 {
 	struct simnode *sn = &S.nodes[i];
+	struct px_config cfg = S.cfg;
 
-	S.cfg.self_id = sn->id;
+	cfg.self_id = sn->id;
+	if (sn->id == S.fresh) {
+		/* It knows the others and joins as a learner: it is new. */
+		cfg.members[cfg.nmembers++] = sn->id;
+		if (!cfg.nvoters)
+			cfg.nvoters = cfg.nmembers - 1;
+	}
 	sn->incarnation = S.now + 1 + i;
 	sn->last_index = 0;
 	sn->barrier_busy = false;
@@ -962,7 +974,7 @@ static void start(u32 i)
 	sn->snap = NULL;
 	sn->stage = NULL;
 	sn->stage_got = NULL;
-	px_node_create(&S.cfg, S.snap_mode ? &ops : &ops_nosnap,
+	px_node_create(&cfg, S.snap_mode ? &ops : &ops_nosnap,
 		       (void *)(uintptr_t)i, sn->incarnation, rnd(), local(i),
 		       &sn->px);
 	sn->up = sn->px != NULL;
@@ -1121,51 +1133,74 @@ static void check_leases(void)
 
 /*
  * The leader is asked to change the configuration: a member added as a
- * voter, one removed (the leader too), or one replaced by another.
+ * voter, one removed (the leader too), or one replaced by another; a
+ * learner may leave the configuration altogether, and a node it does
+ * not name (one the others never knew: S.fresh) come in.
  */
 static void config_change(void)
 {
 	struct px_member_spec m[9];
 	struct px_status st;
-	u32 i, l, a, b, nv = 0;
+	u32 i, l, a, b, c, nv = 0, cnt = 0;
+	u8 in[9];		/* 0 not named, else the flags */
 	u64 what = rndn(3);
+	bool more = false;
 
 	for (l = 0; l < S.n; l++) {
 		if (!S.nodes[l].up)
 			continue;
 		px_get_status(S.nodes[l].px, &st, local(l));
-		if (st.role == PX_ROLE_LEADER && !st.config_pending)
+		if (st.role == PX_ROLE_LEADER && !st.config_pending &&
+		    !st.config_joint)
 			break;
 	}
 	if (l == S.n)
 		return;
-	memset(m, 0, sizeof(m));
-	for (i = 0; i < S.n; i++) {
-		m[i].id = i + 1;
-		m[i].flags = PX_MEMBER_LEARNER;
-		m[i].family = 4;
-		m[i].addr[0] = 10;
-		m[i].addr[3] = (u8)(i + 1);
-		m[i].port = 7000;
-	}
+	memset(in, 0, sizeof(in));
 	for (i = 0; i < st.nvoters; i++)
-		m[st.voters[i] - 1].flags = PX_MEMBER_VOTER;
+		in[st.voters[i] - 1] = PX_MEMBER_VOTER;
+	for (i = 0; i < st.nlearners; i++)
+		in[st.learners[i] - 1] = PX_MEMBER_LEARNER;
 	nv = st.nvoters;
-	a = (u32)rndn(S.n);	/* to add */
+	/* to add: often one not named, if there is one */
+	a = (u32)rndn(S.n);
+	for (i = 0; i < S.n && rndn(2); i++)
+		if (!in[i])
+			a = i;
 	b = rndn(3) ? (u32)rndn(S.n) : l;	/* to remove: often the leader */
-	if (what != 1 && m[a].flags == PX_MEMBER_LEARNER) {
-		m[a].flags = PX_MEMBER_VOTER;
+	c = (u32)rndn(S.n);			/* to leave or come in */
+	if (what != 1 && in[a] != PX_MEMBER_VOTER) {
+		more |= !in[a];
+		in[a] = PX_MEMBER_VOTER;
 		nv++;
 	}
-	if (what != 0 && m[b].flags == PX_MEMBER_VOTER && nv > 2)
-		m[b].flags = PX_MEMBER_LEARNER;
-	if (!rndn(4))
-		m[(u32)rndn(S.n)].port = 7001;	/* an address changes */
+	if (what != 0 && in[b] == PX_MEMBER_VOTER && nv > 2)
+		in[b] = rndn(2) ? PX_MEMBER_LEARNER : 0;
+	if (!rndn(3) && c != a && in[c] != PX_MEMBER_VOTER) {
+		more |= !in[c];
+		in[c] = in[c] ? 0 : PX_MEMBER_LEARNER;
+	}
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < S.n; i++) {
+		if (!in[i])
+			continue;
+		m[cnt].id = i + 1;
+		m[cnt].flags = in[i];
+		m[cnt].family = 4;
+		m[cnt].addr[0] = 10;
+		m[cnt].addr[3] = (u8)(i + 1);
+		m[cnt].port = 7000;
+		cnt++;
+	}
+	if (cnt && !rndn(4))
+		m[(u32)rndn(cnt)].port = 7001;	/* an address changes */
 	S.cur = l;
-	if (!px_config_change(S.nodes[l].px, m, S.n, local(l))) {
+	if (!px_config_change(S.nodes[l].px, m, cnt, local(l))) {
 		S.conf_changes++;
-		trace("n%u changes the configuration: add n%u, remove n%u (%llu)",
-		      S.nodes[l].id, a + 1, b + 1, (unsigned long long)what);
+		S.conf_new += more;
+		trace("n%u changes the configuration: add n%u, remove n%u, n%u in or out (%llu)",
+		      S.nodes[l].id, a + 1, b + 1, c + 1,
+		      (unsigned long long)what);
 	}
 	after(l);
 }
@@ -1252,6 +1287,9 @@ static void random_fault(void)
 	} else if (S.durable) {
 		config_change();
 	}
+	/* With a node new to the others, members come and go more often. */
+	if (S.fresh && rndn(2))
+		config_change();
 }
 
 /* The leader's index if one leads and every other node follows it, or -1. */
@@ -1262,6 +1300,8 @@ static int settled_leader(void)
 	u32 i, lid = 0;
 
 	for (i = 0; i < S.n; i++) {
+		if (!px_conf_names(&gov, i + 1))
+			continue;	/* not a member: it knows no leader */
 		if (!S.nodes[i].up)
 			return -1;
 		px_get_status(S.nodes[i].px, &st, local(i));
@@ -1312,7 +1352,11 @@ static bool flap_step(void)
 		}
 		S.flap = 1;
 		S.flap_leader = (u32)l;
-		S.flap_node = ((u32)l + 1 + (u32)rndn(S.n - 1)) % S.n;
+		if (S.fresh)	/* the last node, not a member yet */
+			S.flap_node = ((u32)l + 1 + (u32)rndn(S.n - 2)) %
+				      (S.n - 1);
+		else
+			S.flap_node = ((u32)l + 1 + (u32)rndn(S.n - 1)) % S.n;
 		S.flap_elections = S.elections;
 		S.flap_end = S.now + 300 * MS + rndn(400 * MS);
 		S.flap_next = S.now;
@@ -1402,12 +1446,23 @@ static int run(u64 seed, u32 n)
 	 * as learners, and faults include changes (random_fault()).
 	 */
 	S.cfg.nvoters = S.durable ? n - 2 * (u32)rndn(n / 2) : 0;
+	/*
+	 * Half of them with a node the others do not know at start: a
+	 * brand-new id that a change brings in, as a learner first.
+	 */
+	if (S.durable && n >= 4 && rndn(2)) {
+		S.fresh = n;
+		S.cfg.nmembers = n - 1;
+		if (S.cfg.nvoters > n - 1)
+			S.cfg.nvoters = n - 1;
+		fresh_totals[0]++;
+	}
 	memset(votes, 0, (votes_hi + 1) * sizeof(votes[0]));
 	votes_hi = 0;
 	memset(&gov, 0, sizeof(gov));
 	gov.nlists = 1;
-	gov.count[0] = (u8)n;
-	for (i = 0; i < n; i++) {
+	gov.count[0] = (u8)S.cfg.nmembers;
+	for (i = 0; i < S.cfg.nmembers; i++) {
 		gov.m[0][i].id = i + 1;
 		gov.m[0][i].flags = !S.cfg.nvoters || i < S.cfg.nvoters ?
 				    PX_MEMBER_VOTER : PX_MEMBER_LEARNER;
@@ -1553,7 +1608,9 @@ static int run(u64 seed, u32 n)
 		for (i = 0; i < S.nprops; i++) {
 			struct prop *p = &S.props[i];
 
-			if (!p->index && !p->lost) {
+			/* A node left out, or never in, may wait forever. */
+			if (!p->index && !p->lost &&
+			    px_conf_names(&gov, S.nodes[p->node].id)) {
 				failf("liveness", "proposal %u/%llu issued at %.3fms never committed",
 				      S.nodes[p->node].id, (unsigned long long)p->seq,
 				      p->issued / 1e6);
@@ -1573,7 +1630,8 @@ static int run(u64 seed, u32 n)
 			if (S.nodes[i].up && S.nodes[i].last_index > hi)
 				hi = S.nodes[i].last_index;
 		for (i = 0; i < S.n && !S.fail; i++) {
-			if (!S.nodes[i].up)
+			/* One the configuration leaves out hears nothing. */
+			if (!S.nodes[i].up || !px_conf_names(&gov, i + 1))
 				continue;
 			px_get_status(S.nodes[i].px, &st, local(i));
 			if (st.role == PX_ROLE_RECOVERING)
@@ -1595,8 +1653,12 @@ static int run(u64 seed, u32 n)
 		u64 lo = U64_MAX;
 
 		for (i = 0; i < S.n; i++)
-			if (S.nodes[i].up && S.nodes[i].last_index < lo)
+			if (S.nodes[i].up && px_conf_names(&gov, i + 1) &&
+			    S.nodes[i].last_index < lo)
 				lo = S.nodes[i].last_index;
+		if (S.fresh && px_conf_names(&gov, S.fresh) &&
+		    S.nodes[S.fresh - 1].up && lo != U64_MAX && lo)
+			fresh_totals[2]++;
 		if (S.nprops && lo == 0)
 			failf("liveness", "a node delivered nothing");
 	}
@@ -1616,6 +1678,7 @@ static int run(u64 seed, u32 n)
 	xfer_totals[1] += S.transferred;
 	disk_totals[0] += S.durable;
 	conf_totals[1] += S.conf_changes;
+	fresh_totals[1] += S.conf_new;
 	disk_totals[1] += S.flushes;
 	disk_totals[2] += S.power_losses;
 	disk_totals[3] += S.torn;
@@ -1688,6 +1751,10 @@ int main(int argc, char **argv)
 		       (unsigned long long)conf_totals[1],
 		       (unsigned long long)conf_totals[2],
 		       (unsigned long long)conf_totals[3]);
+		printf("sim: a node new to the others in %llu seeds, %llu changes naming ids not in effect, %llu seeds ended with it a member that delivered everything\n",
+		       (unsigned long long)fresh_totals[0],
+		       (unsigned long long)fresh_totals[1],
+		       (unsigned long long)fresh_totals[2]);
 	}
 	return fails ? 1 : 0;
 }

@@ -1655,9 +1655,18 @@ static void test_config(void)
 		m[i].flags = i < 4 ? PX_MEMBER_VOTER : PX_MEMBER_LEARNER;
 	}
 	CHECK(px_config_change(C.px[(l + 1) % 3], m, 5, C.now) == -EAGAIN);
-	m[4].id = 9;	/* not in the member table */
-	CHECK(px_config_change(C.px[l], m, 5, C.now) == -EINVAL);
-	m[4].id = 5;
+	{
+		/* The old and the new members, together, past PX_MAX_NODES. */
+		struct px_member_spec big[PX_MAX_NODES];
+
+		memset(big, 0, sizeof(big));
+		for (i = 0; i < PX_MAX_NODES; i++) {
+			big[i].id = 10 + i;
+			big[i].flags = PX_MEMBER_VOTER;
+		}
+		CHECK(px_config_change(C.px[l], big, PX_MAX_NODES, C.now) ==
+		      -ENOSPC);
+	}
 	CHECK(px_config_change(C.px[l], m, 0, C.now) == -EINVAL);
 	CHECK(px_config_change(C.px[l], m, 5, C.now) == 0);
 	CHECK(px_config_change(C.px[l], m, 5, C.now) == -EBUSY);
