@@ -623,7 +623,13 @@ static void catchup_tick(struct px_node *n)
 
 	if (n->snap_in.active && n->now - n->snap_in.moved_ns < n->retry_ns)
 		return;
-	if (n->behind && n->n > 1) {
+	/*
+	 * So does a follower that may not know the configuration and knows
+	 * no leader to tell it (px_conf_tell()): a member may hold the
+	 * entries that carry it, a leader a change removed among them.
+	 */
+	if ((n->behind || (n->conf_unknown && !n->leader &&
+			   n->role == PX_ROLE_FOLLOWER)) && n->n > 1) {
 		do
 			n->behind_ask = (n->behind_ask + 1) % n->n;
 		while (n->behind_ask == n->self);

@@ -1287,8 +1287,8 @@ static void random_fault(void)
 	} else if (S.durable) {
 		config_change();
 	}
-	/* With a node new to the others, members come and go more often. */
-	if (S.fresh && rndn(2))
+	/* A node new to the others is brought in sooner. */
+	if (S.fresh && !px_conf_names(&gov, S.fresh) && rndn(2))
 		config_change();
 }
 
