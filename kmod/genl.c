@@ -53,6 +53,7 @@ static const struct nla_policy node_policy[PAXOS_A_MAX + 1] = {
 	[PAXOS_A_ELECTION_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &election_range),
 	[PAXOS_A_STORAGE] = { .type = NLA_NUL_STRING,
 			      .len = PAXOS_STORAGE_PATH_MAX - 1 },
+	[PAXOS_A_JOIN] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy member_policy[PAXOS_A_MAX + 1] = {
@@ -205,6 +206,8 @@ static int pxk_node_set(struct sk_buff *skb, struct genl_info *info)
 		n->heartbeat_ms = nla_get_u32(tb[PAXOS_A_HEARTBEAT_MS]);
 	if (tb[PAXOS_A_ELECTION_MS])
 		n->election_ms = nla_get_u32(tb[PAXOS_A_ELECTION_MS]);
+	if (tb[PAXOS_A_JOIN])
+		n->join = nla_get_u8(tb[PAXOS_A_JOIN]);
 	if (tb[PAXOS_A_STORAGE]) {
 		nla_strscpy(n->storage, tb[PAXOS_A_STORAGE], sizeof(n->storage));
 		n->storage_state = n->storage[0] ? PAXOS_STORAGE_CLOSED :
@@ -216,12 +219,116 @@ out:
 	return err;
 }
 
+/*
+ * What a configuration change on a running node came to, for the
+ * operator.  NL_SET_ERR_MSG_FMT (6.2) names the leader; older kernels
+ * say to look at the status.
+ */
+static void change_msg(struct genl_info *info, int err, u32 leader)
+{
+	struct netlink_ext_ack *extack = info->extack;
+
+	switch (err) {
+	case -EAGAIN:
+#ifdef NL_SET_ERR_MSG_FMT
+		if (leader) {
+			NL_SET_ERR_MSG_FMT(extack,
+					   "not the leader: node %u leads, run it there",
+					   leader);
+			break;
+		}
+#endif
+		NL_SET_ERR_MSG(extack,
+			       "not the leader: run it on the leader (paxosctl status)");
+		break;
+	case -EBUSY:
+		NL_SET_ERR_MSG(extack,
+			       "a configuration change is under way (paxosctl status)");
+		break;
+	case -EOPNOTSUPP:
+		NL_SET_ERR_MSG(extack,
+			       "membership changes need stable storage (paxosctl storage set DEV)");
+		break;
+	case -ENOSPC:
+		NL_SET_ERR_MSG(extack,
+			       "too many members: 9 at most, old and new together");
+		break;
+	case -EEXIST:
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[PAXOS_A_NODE_ID],
+				    "already a member of the configuration");
+		break;
+	case -ENOENT:
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[PAXOS_A_NODE_ID],
+				    "not a member of the configuration");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG(extack,
+			       "the configuration would have no voter, or a bad address");
+		break;
+	case -ENOTCONN:
+		NL_SET_ERR_MSG(extack, "node is down");
+		break;
+	}
+}
+
+/* A member's address from the request: 0, or -EINVAL (extack set). */
+static int member_addr(struct pxk_node *n, struct genl_info *info,
+		       struct pxk_member *m)
+{
+	struct nlattr **tb = info->attrs;
+	int err;
+
+	m->id = nla_get_u32(tb[PAXOS_A_NODE_ID]);
+	err = get_addr(info, PAXOS_A_ADDR4, PAXOS_A_ADDR6, &m->addr);
+	if (err)
+		return err;
+	if (tb[PAXOS_A_PORT])
+		m->addr.port = nla_get_u16(tb[PAXOS_A_PORT]);
+	if (m->id == n->id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PAXOS_A_NODE_ID],
+				    "this is the node's own id");
+		return -EINVAL;
+	}
+	if (n->up && m->addr.v6 != n->addr.v6) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[PAXOS_A_ADDR4] ? tb[PAXOS_A_ADDR4] :
+				    tb[PAXOS_A_ADDR6],
+				    "member address family differs from the node's");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* MEMBER_ADD while down: into the member table (cfg_lock held). */
+static int member_add_down(struct pxk_node *n, struct genl_info *info,
+			   const struct pxk_member *m)
+{
+	u32 i;
+
+	for (i = 0; i < n->nmembers; i++) {
+		if (n->members[i].id == m->id) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[PAXOS_A_NODE_ID],
+					    "member already exists");
+			return -EEXIST;
+		}
+	}
+	if (n->nmembers == ARRAY_SIZE(n->members)) {
+		NL_SET_ERR_MSG(info->extack, "cluster is full (9 nodes)");
+		return -ENOSPC;
+	}
+	spin_lock_bh(&n->lock);
+	n->members[n->nmembers++] = *m;
+	spin_unlock_bh(&n->lock);
+	return 0;
+}
+
 static int pxk_member_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct pxk_node *n;
 	struct pxk_member m = { .addr.port = PAXOS_DEFAULT_PORT };
-	u32 i;
+	u32 leader;
 	int err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_NODE_ID)) {
@@ -237,36 +344,15 @@ static int pxk_member_add(struct sk_buff *skb, struct genl_info *info)
 	if (!n)
 		return -ENODEV;
 	mutex_lock(&n->cfg_lock);
-	if (!need_down(n, info)) {
-		err = -EBUSY;
-		goto out;
-	}
-	m.id = nla_get_u32(tb[PAXOS_A_NODE_ID]);
-	err = get_addr(info, PAXOS_A_ADDR4, PAXOS_A_ADDR6, &m.addr);
+	err = member_addr(n, info, &m);
 	if (err)
 		goto out;
-	if (tb[PAXOS_A_PORT])
-		m.addr.port = nla_get_u16(tb[PAXOS_A_PORT]);
-	if (m.id == n->id) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[PAXOS_A_NODE_ID],
-				    "this is the node's own id");
-		err = -EINVAL;
+	if (!n->up) {
+		err = member_add_down(n, info, &m);
 		goto out;
 	}
-	for (i = 0; i < n->nmembers; i++) {
-		if (n->members[i].id == m.id) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[PAXOS_A_NODE_ID],
-					    "member already exists");
-			err = -EEXIST;
-			goto out;
-		}
-	}
-	if (n->nmembers == ARRAY_SIZE(n->members)) {
-		NL_SET_ERR_MSG(info->extack, "cluster is full (9 nodes)");
-		err = -ENOSPC;
-		goto out;
-	}
-	n->members[n->nmembers++] = m;
+	err = pxk_member_change(n, m.id, &m.addr, &leader);
+	change_msg(info, err, leader);
 out:
 	mutex_unlock(&n->cfg_lock);
 	pxk_node_put(n);
@@ -276,7 +362,7 @@ out:
 static int pxk_member_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct pxk_node *n;
-	u32 i, id;
+	u32 i, id, leader;
 	int err = -ENOENT;
 
 	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_NODE_ID)) {
@@ -288,10 +374,13 @@ static int pxk_member_del(struct sk_buff *skb, struct genl_info *info)
 		return -ENODEV;
 	id = nla_get_u32(info->attrs[PAXOS_A_NODE_ID]);
 	mutex_lock(&n->cfg_lock);
-	if (!need_down(n, info)) {
-		err = -EBUSY;
+	if (n->up) {
+		/* The node's own id too: a leader may remove itself. */
+		err = pxk_member_change(n, id, NULL, &leader);
+		change_msg(info, err, leader);
 		goto out;
 	}
+	spin_lock_bh(&n->lock);
 	for (i = 0; i < n->nmembers; i++) {
 		if (n->members[i].id == id) {
 			n->members[i] = n->members[--n->nmembers];
@@ -299,6 +388,7 @@ static int pxk_member_del(struct sk_buff *skb, struct genl_info *info)
 			break;
 		}
 	}
+	spin_unlock_bh(&n->lock);
 	if (err)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[PAXOS_A_NODE_ID],
 				    "no such member");
@@ -620,6 +710,7 @@ static int put_config(struct sk_buff *msg, struct pxk_node *n,
 	case PAXOS_CMD_NODE_GET:
 		if (nla_put_u32(msg, PAXOS_A_HEARTBEAT_MS, n->heartbeat_ms) ||
 		    nla_put_u32(msg, PAXOS_A_ELECTION_MS, n->election_ms) ||
+		    nla_put_u8(msg, PAXOS_A_JOIN, n->join) ||
 		    put_storage(msg, n, storage))
 			return -EMSGSIZE;
 		return 0;
@@ -640,15 +731,49 @@ static int put_config(struct sk_buff *msg, struct pxk_node *n,
 	}
 }
 
+static int put_ids(struct sk_buff *msg, int type, const u32 *ids, u32 cnt)
+{
+	struct nlattr *nest = nla_nest_start(msg, type);
+	u32 i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < cnt; i++) {
+		if (nla_put_u32(msg, i + 1, ids[i])) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* The configuration in effect (STATUS_GET of a running node). */
+static int put_conf(struct sk_buff *msg, const struct px_status *st)
+{
+	if (nla_put_u64_64bit(msg, PAXOS_A_CONFIG_INDEX, st->config_index,
+			      PAXOS_A_PAD) ||
+	    put_ids(msg, PAXOS_A_VOTERS, st->voters,
+		    min_t(u32, st->nvoters, PX_MAX_NODES)) ||
+	    put_ids(msg, PAXOS_A_LEARNERS, st->learners,
+		    min_t(u32, st->nlearners, PX_MAX_NODES)) ||
+	    nla_put_u8(msg, PAXOS_A_CONFIG_JOINT, st->config_joint) ||
+	    nla_put_u8(msg, PAXOS_A_CONFIG_PENDING, st->config_pending) ||
+	    nla_put_u8(msg, PAXOS_A_CONFIG_UNKNOWN, st->config_unknown))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /* Status, node, lease and log replies share one builder. */
 static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 {
 	struct px_status *st = kzalloc(sizeof(*st), GFP_KERNEL);
 	u64 ctr[PX_CTR_MAX], now = ktime_get_ns();
+	struct pxk_member ms[ARRAY_SIZE(n->members)];
 	struct nlattr *nest;
 	bool running;
 	u8 state, storage;
-	u32 i;
+	u32 i, nms;
 	int err = -EMSGSIZE;
 
 	/* The engine keeps one counter per uapi index. */
@@ -664,6 +789,9 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 	if (running && st->behind)
 		state = PAXOS_STATE_BEHIND;
 	storage = n->storage[0] ? n->storage_state : PAXOS_STORAGE_NONE;
+	/* While up, the engine's configurations change the members. */
+	nms = n->nmembers;
+	memcpy(ms, n->members, nms * sizeof(ms[0]));
 	spin_unlock_bh(&n->lock);
 
 	if (nla_put_u8(msg, PAXOS_A_STATE, state) ||
@@ -686,11 +814,12 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 			      div_u64(st->lease_remaining_ns, NSEC_PER_USEC), PAXOS_A_PAD) ||
 	    nla_put_u64_64bit(msg, PAXOS_A_INCARNATION, st->incarnation, PAXOS_A_PAD) ||
 	    nla_put_u8(msg, PAXOS_A_KEY_SET, !!rcu_access_pointer(n->key)) ||
-	    put_storage(msg, n, storage))
+	    put_storage(msg, n, storage) ||
+	    (running && put_conf(msg, st)))
 		goto out;
-	for (i = 0; i < n->nmembers; i++)
-		if (put_member(msg, &n->members[i],
-			       running ? find_ms(st, n->members[i].id) : NULL, now))
+	for (i = 0; i < nms; i++)
+		if (put_member(msg, &ms[i],
+			       running ? find_ms(st, ms[i].id) : NULL, now))
 			goto out;
 	nest = nla_nest_start(msg, PAXOS_A_COUNTERS);
 	if (!nest)
@@ -737,13 +866,19 @@ static int pxk_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int pxk_member_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct pxk_node *n = pxk_node_get(sock_net(skb->sk));
-	u32 i = cb->args[0];
+	struct pxk_member ms[ARRAY_SIZE(n->members)];
+	u32 i = cb->args[0], nms;
 
 	if (!n)
 		return -ENODEV;
 	mutex_lock(&n->cfg_lock);
-	cb->seq = n->nmembers;
-	for (; i < n->nmembers; i++) {
+	/* While up, the engine's configurations change the members. */
+	spin_lock_bh(&n->lock);
+	nms = n->nmembers;
+	memcpy(ms, n->members, nms * sizeof(ms[0]));
+	spin_unlock_bh(&n->lock);
+	cb->seq = nms;
+	for (; i < nms; i++) {
 		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 					cb->nlh->nlmsg_seq, &pxk_family,
 					NLM_F_MULTI, PAXOS_CMD_MEMBER_GET);
@@ -751,7 +886,7 @@ static int pxk_member_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (!hdr)
 			break;
 		genl_dump_check_consistent(cb, hdr);
-		if (put_member(skb, &n->members[i], NULL, 0)) {
+		if (put_member(skb, &ms[i], NULL, 0)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}

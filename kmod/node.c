@@ -360,6 +360,10 @@ static void pxk_event(void *ctx, const struct px_event *ev)
 	/* Readers of what a node behind lacks get -ENODATA: wake them. */
 	if (ev->type == PX_EV_BEHIND)
 		n->committed = true;
+	/* Members and addresses follow, once the engine call returns. */
+	if (ev->type == PX_EV_CONFIG || ev->type == PX_EV_SNAPSHOT ||
+	    ev->type == PX_EV_BEHIND)
+		n->members_dirty = true;
 	if (ev->type != PX_EV_LEADER && ev->type != PX_EV_LEASE &&
 	    ev->type != PX_EV_MEMBER && ev->type != PX_EV_LOG_FULL &&
 	    ev->type != PX_EV_BEHIND)
@@ -401,6 +405,139 @@ static void pxk_ntf_work(struct work_struct *w)
 	}
 }
 
+static void spec_addr(const struct px_member_spec *m, struct pxk_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->v6 = m->family == 6;
+	if (a->v6)
+		memcpy(&a->a6, m->addr, sizeof(a->a6));
+	else
+		memcpy(&a->v4, m->addr, sizeof(a->v4));
+	a->port = m->port;
+}
+
+static void addr_spec(const struct pxk_addr *a, struct px_member_spec *m)
+{
+	memset(m->addr, 0, sizeof(m->addr));
+	m->family = a->v6 ? 6 : 4;
+	if (a->v6)
+		memcpy(m->addr, &a->a6, sizeof(a->a6));
+	else
+		memcpy(m->addr, &a->v4, sizeof(a->v4));
+	m->port = a->port;
+}
+
+static const struct pxk_member *shell_member(const struct pxk_node *n, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < n->nmembers; i++)
+		if (n->members[i].id == id)
+			return &n->members[i];
+	return NULL;
+}
+
+/*
+ * While up, the peer table is the engine's member table, with the
+ * addresses the newest configuration naming each member gives (lock
+ * held): a member none gives one for keeps the address it had; one
+ * without any is left out (the engine's sends to it go nowhere).  The
+ * data path reads the table under the lock (pxk_udp_queue(), the
+ * receive path's check of a datagram's source).
+ */
+void pxk_members_sync(struct pxk_node *n)
+{
+	struct px_member_spec m[PX_MAX_NODES];
+	struct pxk_member t[ARRAY_SIZE(n->members)];
+	const struct pxk_member *old;
+	u32 i, cnt, k = 0;
+
+	lockdep_assert_held(&n->lock);
+	n->members_dirty = false;
+	if (!n->px)
+		return;
+	cnt = px_get_members(n->px, m);
+	for (i = 0; i < cnt && k < ARRAY_SIZE(t); i++) {
+		if (m[i].id == n->id)
+			continue;
+		t[k].id = m[i].id;
+		if (m[i].family) {
+			spec_addr(&m[i], &t[k].addr);
+		} else {
+			old = shell_member(n, m[i].id);
+			if (!old)
+				continue;
+			t[k].addr = old->addr;
+		}
+		k++;
+	}
+	memcpy(n->members, t, k * sizeof(t[0]));
+	n->nmembers = k;
+}
+
+/*
+ * MEMBER_ADD (@a set) or MEMBER_DEL of @id on a running node: the
+ * configuration in effect plus or minus it, proposed (cfg_lock held).
+ * Members without an address in it get the one the peer table has.
+ * 0, -ENOTCONN (down), -EEXIST, -ENOENT, or px_config_change()'s error
+ * (-EAGAIN: *@leader is the leader known, 0 none).
+ */
+int pxk_member_change(struct pxk_node *n, u32 id, const struct pxk_addr *a,
+		      u32 *leader)
+{
+	struct px_member_spec m[PX_MAX_NODES];
+	struct px_status *st = kmalloc(sizeof(*st), GFP_KERNEL);
+	const struct pxk_member *pm;
+	u32 i, cnt;
+	int err = -ENOTCONN;
+
+	if (!st)
+		return -ENOMEM;
+	*leader = 0;
+	spin_lock_bh(&n->lock);
+	if (!n->px)
+		goto out;
+	cnt = px_get_config(n->px, m);
+	for (i = 0; i < cnt && m[i].id != id; i++)
+		;
+	err = a ? (i < cnt ? -EEXIST : 0) : (i < cnt ? 0 : -ENOENT);
+	if (err)
+		goto out;
+	if (a) {
+		err = -ENOSPC;
+		if (cnt == PX_MAX_NODES)
+			goto out;
+		memset(&m[cnt], 0, sizeof(m[cnt]));
+		m[cnt].id = id;
+		m[cnt].flags = PX_MEMBER_VOTER;
+		addr_spec(a, &m[cnt++]);
+	} else {
+		m[i] = m[--cnt];
+	}
+	for (i = 0; i < cnt; i++) {
+		if (m[i].family)
+			continue;
+		pm = m[i].id == n->id ? NULL : shell_member(n, m[i].id);
+		if (m[i].id == n->id)
+			addr_spec(&n->addr, &m[i]);
+		else if (pm)
+			addr_spec(&pm->addr, &m[i]);
+	}
+	err = px_config_change(n->px, m, cnt, ktime_get_ns());
+	if (err == -EAGAIN) {
+		px_get_status(n->px, st, ktime_get_ns());
+		*leader = st->leader;
+	}
+	/* The leader sends to a new member at once: its address. */
+	pxk_members_sync(n);
+	pxk_after(n);
+out:
+	spin_unlock_bh(&n->lock);
+	kfree(st);
+	pxk_udp_flush(n);
+	return err;
+}
+
 static void wake_readers(struct pxk_node *n)
 {
 	if (n->committed) {
@@ -422,6 +559,8 @@ void pxk_after(struct pxk_node *n)
 	wake_readers(n);
 	if (!n->px)
 		return;
+	if (n->members_dirty)
+		pxk_members_sync(n);
 	pxk_store_kick(n);
 	d = px_next_deadline(n->px);
 	if (hrtimer_is_queued(&n->timer) && d >= n->timer_at)
@@ -439,6 +578,8 @@ static enum hrtimer_restart pxk_timer(struct hrtimer *t)
 	if (n->px) {
 		px_tick(n->px, ktime_get_ns());
 		wake_readers(n);
+		if (n->members_dirty)
+			pxk_members_sync(n);
 		pxk_store_kick(n);
 		n->timer_at = px_next_deadline(n->px);
 		hrtimer_set_expires(t, ns_to_ktime(n->timer_at));
@@ -546,6 +687,13 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	for (i = 0; i < n->nmembers; i++)
 		cfg->members[i + 1] = n->members[i].id;
 	cfg->nmembers = n->nmembers + 1;
+	if (n->join && n->nmembers) {
+		/* New to the cluster: a learner, listed after its voters. */
+		for (i = 0; i < n->nmembers; i++)
+			cfg->members[i] = n->members[i].id;
+		cfg->members[n->nmembers] = n->id;
+		cfg->nvoters = n->nmembers;
+	}
 	cfg->heartbeat_ns = (u64)n->heartbeat_ms * NSEC_PER_MSEC;
 	cfg->election_ns = (u64)n->election_ms * NSEC_PER_MSEC;
 	cfg->lease_ns = (u64)n->lease_ms * NSEC_PER_MSEC;
@@ -617,6 +765,8 @@ int pxk_up(struct pxk_node *n, struct netlink_ext_ack *extack)
 	n->store = store;
 	if (store)
 		n->storage_state = PAXOS_STORAGE_OK;
+	/* A configuration restored from the device: its members. */
+	n->members_dirty = true;
 	pxk_after(n);
 	spin_unlock_bh(&n->lock);
 	pxk_udp_flush(n);

@@ -117,8 +117,14 @@ struct pxk_node {
 	u64 retain_bytes;		/* 0: the default; also while up */
 	struct pxk_key __rcu *key;	/* NULL: datagrams carry no MAC */
 	char storage[PAXOS_STORAGE_PATH_MAX];	/* block device; "": none */
+	bool join;			/* start as a learner (PAXOS_A_JOIN) */
+	/*
+	 * The other members and their addresses: set while down; while up,
+	 * the engine's member table (pxk_members_sync()), under lock too.
+	 */
 	u32 nmembers;
 	struct pxk_member members[PAXOS_MAX_MEMBERS - 1];
+	bool members_dirty;		/* a configuration was delivered (lock) */
 
 	/* running state (lock) */
 	bool up;
@@ -203,6 +209,9 @@ int pxk_propose_id(struct pxk_node *n, const struct px_prop_id *id,
 		   const void *data, u32 len, bool nonblock,
 		   unsigned long deadline, u64 *index, bool *queued);
 int pxk_barrier(struct pxk_node *n, u64 *index);
+void pxk_members_sync(struct pxk_node *n);
+int pxk_member_change(struct pxk_node *n, u32 id, const struct pxk_addr *a,
+		      u32 *leader);
 void pxk_counters(struct pxk_node *n, u64 *out);
 enum paxos_state pxk_state(struct pxk_node *n);
 u64 pxk_snap_max(void);

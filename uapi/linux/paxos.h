@@ -88,6 +88,12 @@ enum paxos_cmd {
 	PAXOS_CMD_STATUS_GET,	/* doit: status of this netns's node */
 	PAXOS_CMD_NODE_SET,	/* id, address, port, cluster id, timers */
 	PAXOS_CMD_NODE_GET,
+	/*
+	 * MEMBER_ADD and _DEL edit the member table while the node is down;
+	 * while it is up, on the leader with stable storage, they propose a
+	 * configuration change: the configuration in effect plus the new
+	 * member (a voter, once it caught up as a learner) or minus one.
+	 */
 	PAXOS_CMD_MEMBER_ADD,
 	PAXOS_CMD_MEMBER_DEL,
 	PAXOS_CMD_MEMBER_GET,	/* dump */
@@ -148,6 +154,26 @@ enum paxos_attr {
 	PAXOS_A_COUNT,			/* u64, entries skipped */
 	PAXOS_A_STORAGE,		/* string, a block device path; empty: none */
 	PAXOS_A_STORAGE_STATE,		/* u8, enum paxos_storage_state */
+	/*
+	 * The configuration in effect (STATUS_GET while up): the index of
+	 * its entry (0: the initial one), its voters and learners (nests of
+	 * u32 node ids, the attribute type the position from 1), whether it
+	 * is joint (C_old,new: voters of both lists), whether a change is
+	 * pending (an entry not chosen yet, or a change to make), whether
+	 * it may be stale (entries skipped since).
+	 */
+	PAXOS_A_CONFIG_INDEX,		/* u64 */
+	PAXOS_A_VOTERS,			/* nest of u32 */
+	PAXOS_A_LEARNERS,		/* nest of u32 */
+	PAXOS_A_CONFIG_JOINT,		/* u8 */
+	PAXOS_A_CONFIG_PENDING,		/* u8 */
+	PAXOS_A_CONFIG_UNKNOWN,		/* u8 */
+	/*
+	 * u8, NODE_SET: the node joins a running cluster, a learner of its
+	 * initial configuration (its members and itself) until the
+	 * configuration the cluster's log carries names it.
+	 */
+	PAXOS_A_JOIN,
 
 	__PAXOS_A_MAX,
 	PAXOS_A_MAX = __PAXOS_A_MAX - 1
@@ -233,7 +259,13 @@ enum paxos_counter {
 enum paxos_record_type {
 	PAXOS_REC_DATA = 1,
 	PAXOS_REC_NOOP = 2,	/* a hole filled by a new leader */
-	PAXOS_REC_CONFIG = 3,	/* reserved for membership changes */
+	/*
+	 * A configuration change: the payload lists the members (version
+	 * u8 1, number of lists u8 1 or 2 (C_old,new), per list a count u8
+	 * and per member u32 id, u8 flags (1 voter, 2 learner), u8 family
+	 * (0, 4, 6), u16 port, 16 address bytes; little-endian).
+	 */
+	PAXOS_REC_CONFIG = 3,
 	/*
 	 * A snapshot of the application's state, standing for every entry up
 	 * to @index: no payload follows (len 0); read it with
