@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "format.h"
 
@@ -179,6 +181,55 @@ const char *counter_name(unsigned int ctr)
 	return ctr <= PAXOS_CTR_MAX ? counters[ctr] : NULL;
 }
 
+static void ids_text(FILE *f, const char *what, const uint32_t *ids,
+		     unsigned int n)
+{
+	unsigned int i;
+
+	fprintf(f, " %s", what);
+	if (!n)
+		fputs(" -", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, " %u", ids[i]);
+}
+
+void config_text(FILE *f, const struct pctl_status *st)
+{
+	fprintf(f, "config: index %llu", (unsigned long long)st->config_index);
+	ids_text(f, "voters", st->voters, st->nvoters);
+	ids_text(f, "learners", st->learners, st->nlearners);
+	if (st->config_joint)
+		fputs(" joint", f);
+	if (st->config_pending)
+		fputs(" pending", f);
+	if (st->config_unknown)
+		fputs(" unknown", f);
+	fputc('\n', f);
+}
+
+static void ids_json(struct json *j, const char *key, const uint32_t *ids,
+		     unsigned int n)
+{
+	unsigned int i;
+
+	json_open(j, key, '[');
+	for (i = 0; i < n; i++)
+		json_u64(j, NULL, ids[i]);
+	json_close(j, ']');
+}
+
+static void config_json(struct json *j, const struct pctl_status *st)
+{
+	json_open(j, "config", '{');
+	json_u64(j, "index", st->config_index);
+	ids_json(j, "voters", st->voters, st->nvoters);
+	ids_json(j, "learners", st->learners, st->nlearners);
+	json_bool(j, "joint", st->config_joint);
+	json_bool(j, "pending", st->config_pending);
+	json_bool(j, "unknown", st->config_unknown);
+	json_close(j, '}');
+}
+
 void status_text(FILE *f, const struct pctl_status *st)
 {
 	unsigned int i;
@@ -198,6 +249,8 @@ void status_text(FILE *f, const struct pctl_status *st)
 	fprintf(f, "incarnation: %llu\n", (unsigned long long)st->incarnation);
 	fprintf(f, "key: %s\n", st->key_set ? "set" : "unset");
 	storage_text(f, st);
+	if (st->have_config)
+		config_text(f, st);
 	if (st->addr[0])
 		fprintf(f, "listen: %s%s%s:%u\n", V6_OPEN(st->addr), st->addr,
 			V6_CLOSE(st->addr), st->port);
@@ -242,6 +295,8 @@ void status_json(struct json *j, const struct pctl_status *st)
 	json_u64(j, "incarnation", st->incarnation);
 	json_bool(j, "key_set", st->key_set);
 	storage_json_fields(j, st);
+	if (st->have_config)
+		config_json(j, st);
 	if (st->addr[0]) {
 		json_str(j, "addr", st->addr);
 		json_u64(j, "port", st->port);
@@ -280,6 +335,112 @@ static const char *record_type(unsigned int type)
 	return "unknown";
 }
 
+/*
+ * A PAXOS_REC_CONFIG payload (uapi/linux/paxos.h), checked as it goes:
+ * @each is called per member with its list, or the function returns -1
+ * for a malformed payload before calling it at all.
+ */
+struct conf_member {
+	unsigned int list, nlists;
+	uint32_t id;
+	uint8_t flags, family;
+	uint16_t port;
+	char addr[PCTL_ADDRSTRLEN];
+};
+
+static int conf_walk(const unsigned char *p, uint32_t len,
+		     void (*each)(void *arg, const struct conf_member *m),
+		     void *arg)
+{
+	const unsigned char *q;
+	unsigned int l, i, cnt, pass;
+	struct conf_member m;
+
+	if (len < 2 || p[0] != 1 || !p[1] || p[1] > 2)
+		return -1;
+	for (pass = 0; pass < (each ? 2u : 1u); pass++) {
+		q = p + 2;
+		for (l = 0; l < p[1]; l++) {
+			if ((uint32_t)(q - p) >= len ||
+			    len - (uint32_t)(q - p) - 1 < (uint32_t)*q * 24u)
+				return -1;
+			cnt = *q++;
+			for (i = 0; i < cnt; i++, q += 24) {
+				memset(&m, 0, sizeof(m));
+				m.list = l;
+				m.nlists = p[1];
+				m.id = q[0] | q[1] << 8 | q[2] << 16 |
+				       (uint32_t)q[3] << 24;
+				m.flags = q[4];
+				m.family = q[5];
+				m.port = (uint16_t)(q[6] | q[7] << 8);
+				if (m.family == 4)
+					inet_ntop(AF_INET, q + 8, m.addr, sizeof(m.addr));
+				else if (m.family == 6)
+					inet_ntop(AF_INET6, q + 8, m.addr, sizeof(m.addr));
+				if (pass)
+					each(arg, &m);
+			}
+		}
+		if ((uint32_t)(q - p) != len)
+			return -1;
+	}
+	return 0;
+}
+
+static void member_text(void *arg, const struct conf_member *m)
+{
+	FILE *f = arg;
+
+	fprintf(f, " %u%s", m->id, m->flags == 1 ? "" : "(learner)");
+	if (m->addr[0])
+		fprintf(f, "@%s%s%s:%u", V6_OPEN(m->addr), m->addr,
+			V6_CLOSE(m->addr), m->port);
+}
+
+static void member_json(void *arg, const struct conf_member *m)
+{
+	struct json *j = arg;
+
+	json_open(j, NULL, '{');
+	json_u64(j, "list", m->list);
+	json_u64(j, "id", m->id);
+	json_str(j, "role", m->flags == 1 ? "voter" : "learner");
+	if (m->addr[0]) {
+		json_str(j, "addr", m->addr);
+		json_u64(j, "port", m->port);
+	}
+	json_close(j, '}');
+}
+
+/* "12 config 1@10.0.0.1:7400 2@... 4(learner)@...", joint: "old ... new ..." */
+static void config_record_text(FILE *f, const struct paxos_record *r,
+			       const unsigned char *p)
+{
+	unsigned int nl = r->len >= 2 ? p[1] : 0;
+
+	if (conf_walk(p, r->len, NULL, NULL)) {
+		fprintf(f, " malformed %u", r->len);
+		return;
+	}
+	if (nl == 2) {
+		/* The lists one after the other: old, then new. */
+		uint32_t cut = 3 + 24u * p[2];
+		unsigned char one[2 + 1 + 24 * PAXOS_MAX_MEMBERS];
+
+		fputs(" joint old", f);
+		one[0] = 1;
+		one[1] = 1;
+		memcpy(one + 2, p + 2, cut - 2);
+		conf_walk(one, cut, member_text, f);
+		fputs(" new", f);
+		memcpy(one + 2, p + cut, r->len - cut);
+		conf_walk(one, 2 + r->len - cut, member_text, f);
+		return;
+	}
+	conf_walk(p, r->len, member_text, f);
+}
+
 void record_text(FILE *f, const struct paxos_record *r, const void *data)
 {
 	const unsigned char *p = data;
@@ -294,6 +455,8 @@ void record_text(FILE *f, const struct paxos_record *r, const void *data)
 			else
 				fprintf(f, "\\x%02x", p[i]);
 		}
+	} else if (r->type == PAXOS_REC_CONFIG) {
+		config_record_text(f, r, p);
 	} else if (r->type != PAXOS_REC_NOOP) {
 		fprintf(f, " %u", r->len);
 	}
@@ -308,6 +471,13 @@ void record_json(struct json *j, const struct paxos_record *r, const void *data)
 	json_u64(j, "len", r->len);
 	if (r->type == PAXOS_REC_DATA)
 		json_strn(j, "value", data, r->len);
+	if (r->type == PAXOS_REC_CONFIG &&
+	    !conf_walk(data, r->len, NULL, NULL)) {
+		json_bool(j, "joint", ((const unsigned char *)data)[1] == 2);
+		json_open(j, "members", '[');
+		conf_walk(data, r->len, member_json, j);
+		json_close(j, ']');
+	}
 	json_close(j, '}');
 	json_end(j);
 }

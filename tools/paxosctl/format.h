@@ -37,6 +37,12 @@ struct pctl_status {
 	uint8_t log_full, strict;
 	char storage[PAXOS_STORAGE_PATH_MAX];	/* "" none */
 	uint8_t storage_state;	/* enum paxos_storage_state */
+	int have_config;	/* the configuration's attributes came */
+	uint64_t config_index;
+	unsigned int nvoters, nlearners;
+	uint32_t voters[PAXOS_MAX_MEMBERS], learners[PAXOS_MAX_MEMBERS];
+	uint8_t config_joint, config_pending, config_unknown;
+	uint8_t join;		/* NODE_GET: joins as a learner */
 };
 
 const char *state_name(unsigned int state);
@@ -58,6 +64,8 @@ const char *log_event_name(unsigned int ev);
 
 /* One /dev/paxoslog record as a text line or a JSON object. */
 void record_text(FILE *f, const struct paxos_record *r, const void *data);
+/* "config index 12 voters 1 2 3 learners 4 joint pending" */
+void config_text(FILE *f, const struct pctl_status *st);
 void record_json(struct json *j, const struct paxos_record *r, const void *data);
 
 #endif

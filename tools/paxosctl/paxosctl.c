@@ -284,6 +284,24 @@ static int parse_status(struct nlattr **tb, void *arg)
 	st->strict = get_u8(tb[PAXOS_A_STRICT_RETENTION]);
 	get_str(tb[PAXOS_A_STORAGE], st->storage, sizeof(st->storage));
 	st->storage_state = get_u8(tb[PAXOS_A_STORAGE_STATE]);
+	st->join = get_u8(tb[PAXOS_A_JOIN]);
+	if (tb[PAXOS_A_CONFIG_INDEX]) {
+		st->have_config = 1;
+		st->config_index = get_u64(tb[PAXOS_A_CONFIG_INDEX]);
+		st->config_joint = get_u8(tb[PAXOS_A_CONFIG_JOINT]);
+		st->config_pending = get_u8(tb[PAXOS_A_CONFIG_PENDING]);
+		st->config_unknown = get_u8(tb[PAXOS_A_CONFIG_UNKNOWN]);
+		st->nvoters = 0;
+		st->nlearners = 0;
+		if (tb[PAXOS_A_VOTERS])
+			nla_for_each_nested(a, tb[PAXOS_A_VOTERS], rem)
+				if (st->nvoters < PAXOS_MAX_MEMBERS)
+					st->voters[st->nvoters++] = get_u32(a);
+		if (tb[PAXOS_A_LEARNERS])
+			nla_for_each_nested(a, tb[PAXOS_A_LEARNERS], rem)
+				if (st->nlearners < PAXOS_MAX_MEMBERS)
+					st->learners[st->nlearners++] = get_u32(a);
+	}
 	if (tb[PAXOS_A_COUNTERS]) {
 		st->have_counters = 1;
 		nla_for_each_nested(a, tb[PAXOS_A_COUNTERS], rem)
@@ -376,13 +394,14 @@ static void cmd_node(int argc, char **argv)
 			json_str(&j, "addr", st.addr);
 			json_u64(&j, "port", st.port);
 			json_str(&j, "state", state_name(st.state));
+			json_bool(&j, "join", st.join);
 			json_close(&j, '}');
 			json_end(&j);
 		} else {
-			printf("id %u cluster %u addr %s port %u state %s\n",
+			printf("id %u cluster %u addr %s port %u state %s%s\n",
 			       st.node_id, st.cluster_id,
 			       st.addr[0] ? st.addr : "any", st.port,
-			       state_name(st.state));
+			       state_name(st.state), st.join ? " join on" : "");
 		}
 		return;
 	}
@@ -417,6 +436,10 @@ static void cmd_node(int argc, char **argv)
 			if (parse_duration_ms(v, &ms))
 				die_usage("invalid duration \"%s\"", v);
 			nla_put_u32(m, PAXOS_A_ELECTION_MS, ms);
+		} else if (!strcmp(k, "join")) {
+			if (strcmp(v, "on") && strcmp(v, "off"))
+				die_usage("join takes on or off");
+			nla_put_u8(m, PAXOS_A_JOIN, !strcmp(v, "on"));
 		} else {
 			die_usage("unknown node setting \"%s\"", k);
 		}
@@ -1176,6 +1199,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: paxosctl [-j] COMMAND\n"
 	      "  node set id N [cluster C] [addr A] [port P] [heartbeat MS] [election MS]\n"
+	      "           [join on|off]\n"
 	      "  node show\n"
 	      "  member add ID addr A [port P] | member del ID | member show\n"
 	      "  lease set [duration 500ms] [drift 1000ppm] [preferred ID] | lease show\n"

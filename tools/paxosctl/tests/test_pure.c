@@ -247,6 +247,71 @@ static void test_records(FILE *jf)
 	json_end(&j);
 }
 
+/* A configuration payload: @n members, @joint: the last one alone new. */
+static uint32_t conf_payload(unsigned char *p, unsigned int n, int joint)
+{
+	unsigned char *q = p;
+	unsigned int l, i, cnt;
+
+	*q++ = 1;
+	*q++ = joint ? 2 : 1;
+	for (l = 0; l < (joint ? 2u : 1u); l++) {
+		cnt = joint ? (l ? 1 : n - 1) : n;
+		*q++ = (unsigned char)cnt;
+		for (i = 0; i < cnt; i++) {
+			unsigned int id = joint && l ? n : i + 1;
+
+			memset(q, 0, 24);
+			q[0] = (unsigned char)id;
+			q[4] = id == 3 && !joint ? 2 : 1;
+			q[5] = id == 2 ? 0 : 4;
+			if (id != 2) {
+				q[6] = 0xe8;	/* 7400 */
+				q[7] = 0x1c;
+				q[8] = 10;
+				q[11] = (unsigned char)id;
+			}
+			q += 24;
+		}
+	}
+	return (uint32_t)(q - p);
+}
+
+static void test_config(FILE *jf)
+{
+	struct paxos_record r = { .index = 12, .type = PAXOS_REC_CONFIG };
+	unsigned char p[2 + 2 * (1 + 24 * PAXOS_MAX_MEMBERS)];
+	struct pctl_status st;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	r.len = conf_payload(p, 3, 0);
+	record_text(f, &r, p);
+	r.len = conf_payload(p, 4, 1);
+	record_text(f, &r, p);
+	r.len--;
+	record_text(f, &r, p);
+	memset(&st, 0, sizeof(st));
+	st.config_index = 12;
+	st.nvoters = 2;
+	st.voters[0] = 1;
+	st.voters[1] = 2;
+	st.config_pending = 1;
+	config_text(f, &st);
+	fclose(f);
+	CHECK(!strcmp(buf,
+		      "12 config 1@10.0.0.1:7400 2 3(learner)@10.0.0.3:7400\n"
+		      "12 config joint old 1@10.0.0.1:7400 2 3@10.0.0.3:7400 new 4@10.0.0.4:7400\n"
+		      "12 config malformed 99\n"
+		      "config: index 12 voters 1 2 learners - pending\n"));
+	free(buf);
+	json_init(&j, jf);
+	r.len = conf_payload(p, 4, 1);
+	record_json(&j, &r, p);
+}
+
 /* ------------------------------------------------------------ conf */
 
 static int conf_mem(const char *text, size_t len, struct pctl_conf *c,
@@ -565,6 +630,7 @@ int main(int argc, char **argv)
 	test_status_text();
 	test_names();
 	test_records(jf);
+	test_config(jf);
 	test_conf_round_trip();
 	test_conf_errors();
 	test_conf_limits();
