@@ -29,8 +29,14 @@
 /* Datagram headroom: the lower layers' headers in front of the payload. */
 #define PXK_HEADROOM	(LL_MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr))
 
+/*
+ * A queued datagram's destination, found under the node lock when it is
+ * queued: the peer table changes under that lock while the node runs,
+ * and the flush goes without it.
+ */
 struct pxk_cb {
 	u32 to;
+	struct pxk_addr addr;
 };
 
 static void pxk_mac(const struct pxk_key *k, const u8 *data, size_t len, u8 *out)
@@ -210,9 +216,12 @@ void pxk_udp_close(struct pxk_node *n)
  */
 void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len)
 {
+	const struct pxk_member *m = member(n, to);
 	struct sk_buff *skb;
 
-	skb = alloc_skb(PXK_HEADROOM + len + PXK_MAC_LEN, GFP_ATOMIC);
+	BUILD_BUG_ON(sizeof(struct pxk_cb) > sizeof(skb->cb));
+	lockdep_assert_held(&n->lock);
+	skb = m ? alloc_skb(PXK_HEADROOM + len + PXK_MAC_LEN, GFP_ATOMIC) : NULL;
 	if (!skb) {
 		trace_paxos_drop(n, PAXOS_CTR_TX_ERRORS, to, len);
 		count(n, PAXOS_CTR_TX_ERRORS);
@@ -221,6 +230,7 @@ void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len)
 	skb_reserve(skb, PXK_HEADROOM);
 	skb_put_data(skb, buf, len);
 	((struct pxk_cb *)skb->cb)->to = to;
+	((struct pxk_cb *)skb->cb)->addr = m->addr;
 	skb_queue_tail(&n->txq, skb);
 }
 
@@ -235,14 +245,14 @@ static void sign(struct sk_buff *skb, const struct pxk_key *k)
 }
 
 static int xmit4(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
-		 const struct pxk_member *m)
+		 const struct pxk_addr *to)
 {
 	struct flowi4 fl4 = {
 		.saddr = n->addr.v4,
-		.daddr = m->addr.v4,
+		.daddr = to->v4,
 		.flowi4_proto = IPPROTO_UDP,
 		.fl4_sport = htons(n->addr.port),
-		.fl4_dport = htons(m->addr.port),
+		.fl4_dport = htons(to->port),
 	};
 	struct rtable *rt = ip_route_output_key(sock_net(sock->sk), &fl4);
 
@@ -250,20 +260,20 @@ static int xmit4(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
 		return PTR_ERR(rt);
 	udp_tunnel_xmit_skb(rt, sock->sk, skb, fl4.saddr, fl4.daddr, 0,
 			    ip4_dst_hoplimit(&rt->dst), 0, htons(n->addr.port),
-			    htons(m->addr.port), false, false);
+			    htons(to->port), false, false);
 	return 0;
 }
 
 static int xmit6(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
-		 const struct pxk_member *m)
+		 const struct pxk_addr *to)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	struct flowi6 fl6 = {
 		.saddr = n->addr.a6,
-		.daddr = m->addr.a6,
+		.daddr = to->a6,
 		.flowi6_proto = IPPROTO_UDP,
 		.fl6_sport = htons(n->addr.port),
-		.fl6_dport = htons(m->addr.port),
+		.fl6_dport = htons(to->port),
 	};
 	struct dst_entry *dst;
 
@@ -274,7 +284,7 @@ static int xmit6(struct pxk_node *n, struct socket *sock, struct sk_buff *skb,
 	/* void in 6.17 and Debian's 6.12; where it returns int, always 0 */
 	udp_tunnel6_xmit_skb(dst, sock->sk, skb, NULL, &fl6.saddr, &fl6.daddr,
 			     0, ip6_dst_hoplimit(dst), 0, htons(n->addr.port),
-			     htons(m->addr.port), false);
+			     htons(to->port), false);
 	return 0;
 #else
 	return -EAFNOSUPPORT;
@@ -303,20 +313,19 @@ again:
 	sock = rcu_dereference_bh(n->sock);
 	k = rcu_dereference_bh(n->key);
 	while ((skb = skb_dequeue(&n->txq))) {
-		const struct pxk_member *m;
+		/* A copy: the tunnel's transmit reuses skb->cb. */
+		struct pxk_cb cb = *(struct pxk_cb *)skb->cb;
 		int err = -ENOTCONN;
 
-		m = member(n, ((struct pxk_cb *)skb->cb)->to);
-		if (sock && m) {
+		if (sock) {
 			if (k)
 				sign(skb, k);
-			err = m->addr.v6 ? xmit6(n, sock, skb, m) :
-					   xmit4(n, sock, skb, m);
+			err = cb.addr.v6 ? xmit6(n, sock, skb, &cb.addr) :
+					   xmit4(n, sock, skb, &cb.addr);
 			if (!err)
 				continue;
 		}
-		trace_paxos_drop(n, PAXOS_CTR_TX_ERRORS,
-				 ((struct pxk_cb *)skb->cb)->to, skb->len);
+		trace_paxos_drop(n, PAXOS_CTR_TX_ERRORS, cb.to, skb->len);
 		kfree_skb(skb);
 		spin_lock_bh(&n->lock);
 		count(n, PAXOS_CTR_TX_ERRORS);
