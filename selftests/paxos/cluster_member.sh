@@ -1,0 +1,265 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# timeout=900
+#
+# Membership changes on a running cluster (issue 16, item 1), five
+# network namespaces with a disk each: run with five disks,
+# selftests/vm/run.sh --disk A --disk B --disk C --disk D --disk E
+# cluster_member.sh (the guest's /dev/vda .. /dev/vde); without them it
+# is skipped.  Nodes 1 to 3 form the cluster; a writer goes through the
+# members all along, and every write acknowledged is checked at the end:
+# once in every member's log, at the index it was acknowledged at.
+# (a) Refusals: a change off the leader names the leader, one while
+# another is under way is busy.  (b) Grow 3 to 5: nodes 4 and 5 start as
+# learners (node set join on) and are added on the leader.  (c) Shrink 5
+# to 3: two members other than the leader removed, then stopped.  (d)
+# Replace a member by a new id and address: node 6 at 10.0.0.6 (in node
+# 4's namespace, on its wiped disk) added, a member removed.  (e) The
+# leader removed: it hands over, the others go on.  The time each change
+# took, from the command to the configuration seen in effect, is printed.
+set -e
+cd "$(dirname "$0")"
+. ./lib.sh
+STRICT=/sys/module/paxos/parameters/strict_retention
+SNAPMAX=/sys/module/paxos/parameters/snapshot_max
+WRITES=${WRITES:-500}
+for d in vda vdb vdc vdd vde; do
+	[ -b "/dev/$d" ] || { echo "SKIP: needs five disks (run.sh --disk FILE x5): no /dev/$d"; exit 4; }
+done
+load_module
+[ -w "$STRICT" ] || { echo "SKIP: no strict_retention"; exit 4; }
+old_max=$(cat "$SNAPMAX")
+writer=
+restore() {
+	[ -n "$writer" ] && kill "$writer" 2>/dev/null
+	cleanup
+	echo N >"$STRICT"
+	echo "$old_max" >"$SNAPMAX"
+}
+trap restore EXIT
+echo Y >"$STRICT"
+echo 1048576 >"$SNAPMAX"
+
+disk() { echo "/dev/vd$(echo abcde | cut -c"$1")"; }
+wipe() {
+	dd if=/dev/zero of="$1" bs=4096 count=2 conv=notrunc,fsync 2>/dev/null ||
+		fail "wiping $1"
+}
+# expect_err I WHAT CMD...: CMD in node I's namespace fails saying WHAT.
+expect_err() {
+	i=$1
+	what=$2
+	shift 2
+	if out=$(n "$i" "$@" 2>&1); then
+		fail "$* succeeded; expected: $what"
+	fi
+	echo "$out" | grep -q "$what" || fail "$*: \"$out\", expected \"$what\""
+}
+# ns ID: the namespace node ID runs in (node 6 takes a removed one's).
+NS6=6
+ns() { if [ "$1" = 6 ]; then echo "$NS6"; else echo "$1"; fi; }
+nss() { for x in "$@"; do ns "$x"; done | tr '\n' ' '; }
+# id_of NS: the id of the node namespace NS runs.
+id_of() { if [ "$1" = "$NS6" ]; then echo 6; else echo "$1"; fi; }
+# voters I: node I's voters, sorted, on one line; "busy" while a change
+# is under way (pending or joint).
+voters() {
+	c=$(field "$1" config)
+	case $c in
+	*pending* | *joint* | "") echo busy; return ;;
+	esac
+	echo "$c" | sed 's/.*voters \(.*\) learners.*/\1/' | tr ' ' '\n' | sort -n | tr '\n' ' '
+}
+# leader_of NODES...: the namespace of a node of NODES that leads,
+# waiting up to 30 s.
+leader_of() {
+	end=$(($(date +%s) + 30))
+	while [ "$(date +%s)" -le "$end" ]; do
+		for i in $(nss "$@"); do
+			[ "$(field "$i" state 2>/dev/null)" = leader ] && { echo "$i"; return 0; }
+		done
+		sleep 0.1
+	done
+	return 1
+}
+# change WHAT VOTERS ON CMD...: run CMD on node ON (the leader; once more
+# on the new leader if it moved), wait until VOTERS ("1 2 3 ") are the
+# voters in effect on every one of them, and print the time it took.
+change() {
+	what=$1
+	want=$2
+	on=$3
+	shift 3
+	t0=$(now_ms)
+	if ! out=$(n "$on" paxosctl "$@" 2>&1); then
+		on=$(leader_of $want) || fail "$what: no leader"
+		n "$on" paxosctl "$@" || fail "$what: $out"
+	fi
+	end=$(($(date +%s) + 60))
+	for i in $(nss $want); do
+		while [ "$(voters "$i")" != "$want" ]; do
+			[ "$(date +%s)" -le "$end" ] ||
+				fail "$what: node $i has voters \"$(voters "$i")\", want \"$want\""
+			sleep 0.05
+		done
+	done
+	echo "# $what: $(($(now_ms) - t0)) ms"
+}
+# The writer: values w1, w2, ... through the nodes listed in /tmp/writers
+# in turn; each one acknowledged is appended with its index to /tmp/acked.
+write_loop() {
+	k=0
+	while [ ! -e /tmp/stop ] && [ $k -lt "$WRITES" ]; do
+		for w in $(cat /tmp/writers); do
+			k=$((k + 1))
+			if idx=$(n "$w" timeout 10 plog write "w$k" 2>/dev/null); then
+				echo "$idx w$k" >>/tmp/acked
+			fi
+			sleep 0.02
+		done
+	done
+}
+# acked_once I: every write in /tmp/acked is in node I's log once, at its index.
+acked_once() {
+	n "$1" plog dump >"/tmp/dump.$1" || fail "dump on node $1"
+	while read -r idx v; do
+		h=$(hex "$v")
+		c=$(grep -c " $h\$" "/tmp/dump.$1" || true)
+		[ "$c" = 1 ] || fail "node $1 holds $v $c times"
+		grep -q "^$idx 1 $h\$" "/tmp/dump.$1" || fail "node $1: $v not at $idx"
+	done </tmp/acked
+}
+# start I ID JOIN MEMBER...: node ID at 10.0.0.ID in namespace pxnI, on
+# disk I, with the static members given (join on: a learner at first); up.
+start() {
+	i=$1
+	id=$2
+	join=$3
+	shift 3
+	{
+		echo "id $id"
+		echo "addr 10.0.0.$id"
+		echo "port $PORT"
+		echo "heartbeat $HEARTBEAT"
+		echo "election $ELECTION"
+		echo "lease ${LEASE}ms"
+		echo "drift 1000ppm"
+		for j in "$@"; do
+			[ "$j" = "$id" ] || echo "member $j addr 10.0.0.$j port $PORT"
+		done
+	} | n "$i" paxosctl setconf /dev/stdin || fail "setconf on node $i"
+	n "$i" paxosctl log set retain 1MiB || fail "log set retain on node $i"
+	n "$i" paxosctl storage set "$(disk "$i")" || fail "storage set on node $i"
+	n "$i" paxosctl node set join "$join" || fail "node set join on node $i"
+	n "$i" paxosctl up || fail "up on node $i"
+}
+
+for i in 1 2 3 4 5; do
+	wipe "$(disk "$i")"
+done
+make_cluster 5
+for i in 1 2 3; do
+	start "$i" "$i" off 1 2 3
+done
+leader=$(leader_of 1 2 3) || fail "no leader"
+[ "$(voters "$leader")" = "1 2 3 " ] || fail "voters at start: $(voters "$leader")"
+: >/tmp/acked
+rm -f /tmp/stop
+echo "1 2 3" >/tmp/writers
+write_loop &
+writer=$!
+
+# (a) Off the leader, and a member that is not there.
+other=$((leader % 3 + 1))
+expect_err "$other" "not the leader" paxosctl member add 4 addr 10.0.0.4
+expect_err "$leader" "not a member" paxosctl member del 7
+expect_err "$leader" "already a member" paxosctl member add "$other" addr "10.0.0.$other"
+
+# (b) Grow 3 to 5: the new nodes start as learners of the three.
+start 4 4 on 1 2 3
+start 5 5 on 1 2 3
+n 5 paxosctl node show | grep -q "join on" || fail "node show: $(n 5 paxosctl node show)"
+t=$(now_ms)
+n "$leader" paxosctl member add 4 addr 10.0.0.4 port $PORT || fail "member add 4"
+expect_err "$leader" "under way" paxosctl member add 5 addr 10.0.0.5
+for i in 1 2 3 4; do
+	while [ "$(voters "$i")" != "1 2 3 4 " ]; do
+		[ $(($(now_ms) - t)) -lt 60000 ] || fail "node $i: voters $(voters "$i")"
+		sleep 0.05
+	done
+done
+echo "# add node 4: $(($(now_ms) - t)) ms"
+change "add node 5" "1 2 3 4 5 " "$leader" member add 5 addr 10.0.0.5 port $PORT
+echo "1 2 3 4 5" >/tmp/writers
+n "$leader" paxosctl status | grep "^config:"
+n 4 paxosctl status | grep -q "^member 5 10.0.0.5:$PORT" ||
+	fail "node 4 does not know node 5's address: $(n 4 paxosctl status | grep ^member)"
+
+# (c) Shrink 5 to 3: two members other than the leader.
+gone=""
+for i in 1 2 3 4 5; do
+	[ "$i" = "$leader" ] && continue
+	[ -z "$gone" ] && gone=$i && continue
+	gone2=$i
+	break
+done
+keep=$(for i in 1 2 3 4 5; do [ "$i" = "$gone" ] || [ "$i" = "$gone2" ] || echo "$i"; done | tr '\n' ' ')
+echo "$keep" >/tmp/writers
+mid=$(for i in 1 2 3 4 5; do [ "$i" = "$gone" ] || echo "$i"; done | tr '\n' ' ')
+change "remove node $gone" "$mid" "$leader" member del "$gone"
+change "remove node $gone2" "$keep" "$leader" member del "$gone2"
+n "$gone" paxosctl down || fail "down on node $gone"
+n "$gone2" paxosctl down || fail "down on node $gone2"
+n "$leader" paxosctl status | grep -q "^member $gone " &&
+	fail "the leader still lists node $gone: $(n "$leader" paxosctl status | grep ^member)"
+
+# (d) Replace: node 6 at 10.0.0.6, in namespace pxn$gone on its wiped disk.
+NS6=$gone
+n "$gone" ip addr del "10.0.0.$gone/24" dev eth0 || fail "address of node $gone"
+n "$gone" ip addr add 10.0.0.6/24 dev eth0 || fail "address 10.0.0.6"
+wipe "$(disk "$gone")"
+start "$gone" 6 on $keep
+leader=$(leader_of $keep) || fail "no leader before the replacement"
+new6=$(echo "$keep 6" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ')
+change "add node 6 (new id and address)" "$new6" "$leader" member add 6 addr 10.0.0.6 port $PORT
+out=""
+for i in $keep; do
+	[ "$i" = "$leader" ] || { out=$i; break; }
+done
+after=$(echo "$new6" | tr ' ' '\n' | grep . | grep -vx "$out" | tr '\n' ' ')
+nss $after >/tmp/writers
+change "remove node $out (replaced by 6)" "$after" "$leader" member del "$out"
+n "$out" paxosctl down || fail "down on node $out"
+
+# (e) The leader removed: it hands over.
+leader=$(leader_of $after) || fail "no leader before the leader's removal"
+lid=$(id_of "$leader")
+last=$(echo "$after" | tr ' ' '\n' | grep . | grep -vx "$lid" | tr '\n' ' ')
+ns_last=$(nss $last)
+echo "$ns_last" >/tmp/writers
+t=$(now_ms)
+n "$leader" paxosctl member del "$lid" || fail "member del $lid on the leader"
+for i in $ns_last; do
+	while [ "$(voters "$i")" != "$last" ]; do
+		[ $(($(now_ms) - t)) -lt 60000 ] || fail "node $i: voters $(voters "$i")"
+		sleep 0.05
+	done
+done
+t1=$(now_ms)
+nl=$(leader_of $last) || fail "no leader after the leader left"
+echo "# remove the leader (node $lid): $((t1 - t)) ms to the configuration, $(($(now_ms) - t)) ms to a new leader (namespace $nl)"
+n "$leader" paxosctl down || fail "down on node $leader"
+
+# Every write acknowledged is in every member's log once, at its index.
+n "$nl" timeout 30 plog write "last" >/dev/null || fail "a write after the changes"
+touch /tmp/stop
+wait "$writer" || true
+writer=
+[ "$(wc -l </tmp/acked)" -gt 50 ] || fail "only $(wc -l </tmp/acked) writes acknowledged"
+echo "# $(wc -l </tmp/acked) writes acknowledged"
+converge "$nl" 30 $ns_last
+for i in $ns_last; do
+	acked_once "$i"
+done
+n "$nl" paxosctl log | grep " config " | tail -n 3 | sed 's/^/# /'
+echo "# every acknowledged write in every member's log once, at its index"
