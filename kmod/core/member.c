@@ -309,7 +309,11 @@ static bool same_voters(const struct px_conf *a, u32 la,
 	return true;
 }
 
-/* Whether member @id has (about) everything chosen, or is us. */
+/*
+ * Whether member @id has (about) everything chosen, or is us.  One not
+ * heard from lately is not, however short the log: a node added before
+ * it runs stays a learner until it answers.
+ */
 static bool caught_up(const struct px_node *n, u32 id)
 {
 	int k = px_peer_index(n, id);
@@ -320,7 +324,8 @@ static bool caught_up(const struct px_node *n, u32 id)
 	if ((u32)k == n->self)
 		return true;
 	p = &n->peers[k];
-	return px_max64(p->match, p->accepted) + PX_CONF_CATCHUP >=
+	return p->reachable &&
+	       px_max64(p->match, p->accepted) + PX_CONF_CATCHUP >=
 	       n->log.commit;
 }
 

@@ -175,20 +175,25 @@ expect_err "$other" "not the leader" paxosctl member add 4 addr 10.0.0.4
 expect_err "$leader" "not a member" paxosctl member del 7
 expect_err "$leader" "already a member" paxosctl member add "$other" addr "10.0.0.$other"
 
-# (b) Grow 3 to 5: the new nodes start as learners of the three.
-start 4 4 on 1 2 3
-start 5 5 on 1 2 3
-n 5 paxosctl node show | grep -q "join on" || fail "node show: $(n 5 paxosctl node show)"
+# (b) Grow 3 to 5: the new nodes start as learners of the three.  Node
+# 4 is added before it runs: the change waits for it to catch up as a
+# learner, and another change meanwhile is refused.
 t=$(now_ms)
 n "$leader" paxosctl member add 4 addr 10.0.0.4 port $PORT || fail "member add 4"
+field "$leader" config | grep -q "learners 4 pending" ||
+	fail "node 4 not a learner while down: $(field "$leader" config)"
 expect_err "$leader" "under way" paxosctl member add 5 addr 10.0.0.5
+start 4 4 on 1 2 3
+n 4 paxosctl node show | grep -q "join on" || fail "node show: $(n 4 paxosctl node show)"
+t4=$(now_ms)
 for i in 1 2 3 4; do
 	while [ "$(voters "$i")" != "1 2 3 4 " ]; do
 		[ $(($(now_ms) - t)) -lt 60000 ] || fail "node $i: voters $(voters "$i")"
 		sleep 0.05
 	done
 done
-echo "# add node 4: $(($(now_ms) - t)) ms"
+echo "# add node 4: $(($(now_ms) - t4)) ms from its up to the configuration in effect everywhere"
+start 5 5 on 1 2 3
 change "add node 5" "1 2 3 4 5 " "$leader" member add 5 addr 10.0.0.5 port $PORT
 echo "1 2 3 4 5" >/tmp/writers
 n "$leader" paxosctl status | grep "^config:"
