@@ -91,9 +91,9 @@ change() {
 	on=$3
 	shift 3
 	t0=$(now_ms)
-	if ! out=$(n "$on" paxosctl "$@" 2>&1); then
+	if ! cout=$(n "$on" paxosctl "$@" 2>&1); then
 		on=$(leader_of $want) || fail "$what: no leader"
-		n "$on" paxosctl "$@" || fail "$what: $out"
+		n "$on" paxosctl "$@" || fail "$what: $cout"
 	fi
 	end=$(($(date +%s) + 60))
 	for i in $(nss $want); do
