@@ -362,7 +362,7 @@ static void pxk_event(void *ctx, const struct px_event *ev)
 		n->committed = true;
 	/* Members and addresses follow, once the engine call returns. */
 	if (ev->type == PX_EV_CONFIG || ev->type == PX_EV_SNAPSHOT ||
-	    ev->type == PX_EV_BEHIND)
+	    ev->type == PX_EV_BEHIND || ev->type == PX_EV_LEADER)
 		n->members_dirty = true;
 	if (ev->type != PX_EV_LEADER && ev->type != PX_EV_LEASE &&
 	    ev->type != PX_EV_MEMBER && ev->type != PX_EV_LOG_FULL &&

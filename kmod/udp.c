@@ -127,6 +127,39 @@ static unsigned int check(struct pxk_node *n, const u8 *p, size_t *len)
 	return 0;
 }
 
+/*
+ * A sender whose id the peer table lacks, while we know no leader: maybe
+ * a member of a configuration we have not learnt (a node that was down
+ * while the members changed hears from a leader new to it).  Its
+ * datagram goes to the engine, which decides (cluster, ballot,
+ * configurations), and its source is where the answers go until a
+ * configuration gives its address; an id the engine does not keep
+ * leaves the table at the next sync.  With a leader known, such a
+ * datagram is dropped: the leader brings us every configuration.  An id
+ * the table has is never re-addressed here.  Lock held.
+ */
+static bool learn_sender(struct pxk_node *n, struct sk_buff *skb, u32 id)
+{
+	struct pxk_member *m;
+
+	if (!id || id == n->id || member(n, id) || px_leader_id(n->px) ||
+	    n->nmembers == ARRAY_SIZE(n->members))
+		return false;
+	m = &n->members[n->nmembers];
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	m->addr.port = ntohs(udp_hdr(skb)->source);
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		m->addr.v6 = true;
+		m->addr.a6 = ipv6_hdr(skb)->saddr;
+	} else {
+		m->addr.v4 = ip_hdr(skb)->saddr;
+	}
+	n->nmembers++;
+	n->members_dirty = true;
+	return true;
+}
+
 static int pxk_udp_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct pxk_node *n = rcu_dereference_sk_user_data(sk);
@@ -148,7 +181,8 @@ static int pxk_udp_rcv(struct sock *sk, struct sk_buff *skb)
 		trace_paxos_drop(n, PAXOS_CTR_UNSPEC, px_wire_sender(p, len), len);
 		goto unlock;
 	}
-	if (!drop && !from_member(n, skb, p, len))
+	if (!drop && !from_member(n, skb, p, len) &&
+	    !learn_sender(n, skb, px_wire_sender(p, len)))
 		drop = PAXOS_CTR_DROP_UNKNOWN_SENDER;
 	if (drop) {
 		trace_paxos_drop(n, drop, px_wire_sender(p, len), len);

@@ -331,6 +331,11 @@ u32 px_get_members(const struct px_node *n, struct px_member_spec *m);
  * while joint) into @m; returns the count.
  */
 u32 px_get_config(const struct px_node *n, struct px_member_spec *m);
+/*
+ * The leader we follow (us too), 0 if none or not heard from within an
+ * election timeout, as of the last call.
+ */
+u32 px_leader_id(const struct px_node *n);
 /* Application trim: entries below @index may be dropped. */
 int px_trim(struct px_node *n, u64 index);
 /*

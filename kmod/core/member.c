@@ -82,13 +82,17 @@ static void member_drop(struct px_node *n, u32 k)
 		n->sess_ask_to = n->self;
 }
 
-/* Whether a configuration that may govern what we decide names @id. */
+/*
+ * Whether a configuration that may govern what we decide names @id, or
+ * @id is the leader we follow: a leader a change removed stays until
+ * another is known, so that its hand-over (px_transfer) reaches us.
+ */
 static bool named(const struct px_node *n, u32 id)
 {
 	struct px_conf c;
 	u64 i;
 
-	if (px_conf_names(&n->conf, id) ||
+	if (id == n->leader || px_conf_names(&n->conf, id) ||
 	    (n->conf_want && px_conf_names(&n->conf_target, id)))
 		return true;
 	for (i = n->log.commit + 1; i <= n->log.top; i++) {
@@ -523,6 +527,14 @@ u32 px_get_members(const struct px_node *n, struct px_member_spec *m)
 			m[k].flags = PX_MEMBER_LEARNER;
 	}
 	return n->n;
+}
+
+u32 px_leader_id(const struct px_node *n)
+{
+	if (n->leader == n->cfg.self_id ||
+	    (n->leader_heard_ns && n->now - n->leader_heard_ns < n->cfg.election_ns))
+		return n->leader;
+	return 0;
 }
 
 u32 px_get_config(const struct px_node *n, struct px_member_spec *m)

@@ -45,6 +45,9 @@ void px_set_role(struct px_node *n, enum px_role role)
 
 void px_set_leader(struct px_node *n, u32 leader, u64 ballot)
 {
+	/* The one followed so far may be a removed leader kept till now. */
+	if (n->leader != leader)
+		n->conf_prune = true;
 	n->leader = leader;
 	n->leader_ballot = ballot;
 	px_emit(n, PX_EV_LEADER, leader, ballot, 0);
