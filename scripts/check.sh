@@ -135,13 +135,17 @@ for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udppi
 	fi
 done
 
-# Three fresh disks for a VM's run (cluster_storage.sh gives one to each
-# node; without them it is skipped): 64 MiB files of zeros.
+# Five fresh disks for a VM's run, 64 MiB files of zeros: one per node
+# (cluster_storage.sh uses three, cluster_member.sh five; without them
+# each is skipped).
 vm_disks() {	# name: sets disk_args
-	local d=$top/build/vm/$1.disks
+	local d=$top/build/vm/$1.disks x
 	rm -rf "$d"
 	mkdir -p "$d"
-	disk_args=(--disk "$d/a.img:64M" --disk "$d/b.img:64M" --disk "$d/c.img:64M")
+	disk_args=()
+	for x in a b c d e; do
+		disk_args+=(--disk "$d/$x.img:64M")
+	done
 }
 
 # The Debian kernels' VMs run side by side: a TCG guest keeps about one

@@ -253,6 +253,12 @@ done
 t1=$(now_ms)
 nl=$(leader_of $last) || fail "no leader after the leader left"
 echo "# remove the leader (node $lid): $((t1 - t)) ms to the configuration, $(($(now_ms) - t)) ms to a new leader (namespace $nl)"
+field "$leader" config | grep -q " removed" ||
+	fail "node $lid does not say it was removed: $(field "$leader" config)"
+[ "$(field "$leader" state)" != leader ] || fail "node $lid still leads"
+# It handed over (TIMEOUT_NOW), rather than letting its lease run out.
+xfer=$(n "$leader" paxosctl status | sed -n 's/^  transfers //p')
+[ "${xfer:-0}" -ge 1 ] || fail "node $lid did not hand over (transfers ${xfer:-none})"
 n "$leader" paxosctl down || fail "down on node $leader"
 
 # Every write acknowledged is in every member's log once, at its index.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdbool.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -193,6 +194,25 @@ static void ids_text(FILE *f, const char *what, const uint32_t *ids,
 		fprintf(f, " %u", ids[i]);
 }
 
+/*
+ * Whether the configuration in effect leaves this node out: a change
+ * removed it (a node that skipped entries may not know: unknown).
+ */
+static bool config_removed(const struct pctl_status *st)
+{
+	unsigned int i;
+
+	if (st->config_unknown || !st->nvoters)
+		return false;
+	for (i = 0; i < st->nvoters; i++)
+		if (st->voters[i] == st->node_id)
+			return false;
+	for (i = 0; i < st->nlearners; i++)
+		if (st->learners[i] == st->node_id)
+			return false;
+	return true;
+}
+
 void config_text(FILE *f, const struct pctl_status *st)
 {
 	fprintf(f, "config: index %llu", (unsigned long long)st->config_index);
@@ -204,6 +224,8 @@ void config_text(FILE *f, const struct pctl_status *st)
 		fputs(" pending", f);
 	if (st->config_unknown)
 		fputs(" unknown", f);
+	if (config_removed(st))
+		fputs(" removed", f);
 	fputc('\n', f);
 }
 
@@ -227,6 +249,7 @@ static void config_json(struct json *j, const struct pctl_status *st)
 	json_bool(j, "joint", st->config_joint);
 	json_bool(j, "pending", st->config_pending);
 	json_bool(j, "unknown", st->config_unknown);
+	json_bool(j, "removed", config_removed(st));
 	json_close(j, '}');
 }
 

@@ -299,13 +299,19 @@ static void test_config(FILE *jf)
 	st.voters[0] = 1;
 	st.voters[1] = 2;
 	st.config_pending = 1;
+	st.node_id = 2;
+	config_text(f, &st);
+	/* A node the configuration in effect leaves out says so. */
+	st.config_pending = 0;
+	st.node_id = 3;
 	config_text(f, &st);
 	fclose(f);
 	CHECK(!strcmp(buf,
 		      "12 config 1@10.0.0.1:7400 2 3(learner)@10.0.0.3:7400\n"
 		      "12 config joint old 1@10.0.0.1:7400 2 3@10.0.0.3:7400 new 4@10.0.0.4:7400\n"
 		      "12 config malformed 99\n"
-		      "config: index 12 voters 1 2 learners - pending\n"));
+		      "config: index 12 voters 1 2 learners - pending\n"
+		      "config: index 12 voters 1 2 learners - removed\n"));
 	free(buf);
 	json_init(&j, jf);
 	r.len = conf_payload(p, 4, 1);
