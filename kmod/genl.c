@@ -224,22 +224,14 @@ out:
  * operator.  NL_SET_ERR_MSG_FMT (6.2) names the leader; older kernels
  * say to look at the status.
  */
-static void change_msg(struct genl_info *info, int err, u32 leader)
+static void change_msg(struct genl_info *info, int err)
 {
 	struct netlink_ext_ack *extack = info->extack;
 
 	switch (err) {
 	case -EAGAIN:
-#ifdef NL_SET_ERR_MSG_FMT
-		if (leader) {
-			NL_SET_ERR_MSG_FMT(extack,
-					   "not the leader: node %u leads, run it there",
-					   leader);
-			break;
-		}
-#endif
 		NL_SET_ERR_MSG(extack,
-			       "not the leader: run it on the leader (paxosctl status)");
+			       "no leader to make the change (none heard from lately, or it hands over): try again");
 		break;
 	case -EBUSY:
 		NL_SET_ERR_MSG(extack,
@@ -328,7 +320,6 @@ static int pxk_member_add(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	struct pxk_node *n;
 	struct pxk_member m = { .addr.port = PAXOS_DEFAULT_PORT };
-	u32 leader;
 	int err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_NODE_ID)) {
@@ -351,8 +342,8 @@ static int pxk_member_add(struct sk_buff *skb, struct genl_info *info)
 		err = member_add_down(n, info, &m);
 		goto out;
 	}
-	err = pxk_member_change(n, m.id, &m.addr, &leader);
-	change_msg(info, err, leader);
+	err = pxk_member_change(n, m.id, &m.addr);
+	change_msg(info, err);
 out:
 	mutex_unlock(&n->cfg_lock);
 	pxk_node_put(n);
@@ -362,7 +353,7 @@ out:
 static int pxk_member_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct pxk_node *n;
-	u32 i, id, leader;
+	u32 i, id;
 	int err = -ENOENT;
 
 	if (GENL_REQ_ATTR_CHECK(info, PAXOS_A_NODE_ID)) {
@@ -376,8 +367,8 @@ static int pxk_member_del(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&n->cfg_lock);
 	if (n->up) {
 		/* The node's own id too: a leader may remove itself. */
-		err = pxk_member_change(n, id, NULL, &leader);
-		change_msg(info, err, leader);
+		err = pxk_member_change(n, id, NULL);
+		change_msg(info, err);
 		goto out;
 	}
 	spin_lock_bh(&n->lock);

@@ -477,23 +477,19 @@ void pxk_members_sync(struct pxk_node *n)
 
 /*
  * MEMBER_ADD (@a set) or MEMBER_DEL of @id on a running node: the
- * configuration in effect plus or minus it, proposed (cfg_lock held).
- * Members without an address in it get the one the peer table has.
- * 0, -ENOTCONN (down), -EEXIST, -ENOENT, or px_config_change()'s error
- * (-EAGAIN: *@leader is the leader known, 0 none).
+ * configuration in effect plus or minus it, proposed on the leader or
+ * asked of it by a follower (cfg_lock held).  Members without an address
+ * in it get the one the peer table has.  0 (made, or asked of the
+ * leader: the configuration shows which), -ENOTCONN (down), -EEXIST,
+ * -ENOENT, or px_config_change()'s error.
  */
-int pxk_member_change(struct pxk_node *n, u32 id, const struct pxk_addr *a,
-		      u32 *leader)
+int pxk_member_change(struct pxk_node *n, u32 id, const struct pxk_addr *a)
 {
 	struct px_member_spec m[PX_MAX_NODES];
-	struct px_status *st = kmalloc(sizeof(*st), GFP_KERNEL);
 	const struct pxk_member *pm;
 	u32 i, cnt;
 	int err = -ENOTCONN;
 
-	if (!st)
-		return -ENOMEM;
-	*leader = 0;
 	spin_lock_bh(&n->lock);
 	if (!n->px)
 		goto out;
@@ -524,16 +520,13 @@ int pxk_member_change(struct pxk_node *n, u32 id, const struct pxk_addr *a,
 			addr_spec(&pm->addr, &m[i]);
 	}
 	err = px_config_change(n->px, m, cnt, ktime_get_ns());
-	if (err == -EAGAIN) {
-		px_get_status(n->px, st, ktime_get_ns());
-		*leader = st->leader;
-	}
+	if (err == -EINPROGRESS)
+		err = 0;
 	/* The leader sends to a new member at once: its address. */
 	pxk_members_sync(n);
 	pxk_after(n);
 out:
 	spin_unlock_bh(&n->lock);
-	kfree(st);
 	pxk_udp_flush(n);
 	return err;
 }

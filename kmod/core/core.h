@@ -304,17 +304,20 @@ void px_set_retain_bytes(struct px_node *n, u64 bytes);
 int px_transfer(struct px_node *n, u32 id, u64 now);
 /*
  * Change the configuration to the @count members of @m (voters and
- * learners), on the leader.  An id the member table lacks is added to
- * it (a new node: create it with itself a learner, see px_config); one
- * that no configuration that may be in effect names any longer is
+ * learners).  On a follower the change is asked of the leader it follows
+ * (-EINPROGRESS: sent; the leader makes it if its configuration in
+ * effect is the follower's, else drops it: watch the configuration to
+ * see it happen).  On the leader: an id the member table lacks is added
+ * to it (a new node: create it with itself a learner, see px_config);
+ * one that no configuration that may be in effect names any longer is
  * dropped.  New voters join as learners and vote once caught up; a
  * change of voters goes through joint consensus, C_old,new then C_new;
  * a leader left out hands over.  0 (under way: PX_EV_CONFIG reports each
  * entry delivered), -EINVAL (a bad set), -ENOSPC (the old and new
- * members together more than PX_MAX_NODES), -EAGAIN (not the leader),
- * -EBUSY (a change is under way), -EOPNOTSUPP (without cfg.durable: a
- * node that forgot its votes could not tell which configuration it
- * voted in).
+ * members together more than PX_MAX_NODES), -EAGAIN (no leader heard
+ * lately, or the leader hands over), -EBUSY (a change is under way),
+ * -EOPNOTSUPP (without cfg.durable: a node that forgot its votes could
+ * not tell which configuration it voted in).
  */
 int px_config_change(struct px_node *n, const struct px_member_spec *m,
 		     u32 count, u64 now);

@@ -488,6 +488,9 @@ bool px_conf_removed(const struct px_node *n);
 int px_member_add(struct px_node *n, u32 id);
 void px_conf_settle(struct px_node *n);
 void px_conf_tell(struct px_node *n, u32 to);
+int px_conf_forward(struct px_node *n, const struct px_member_spec *m,
+		    u32 count);
+bool px_conf_asked(struct px_node *n, u64 ballot, const struct px_conf_msg *m);
 void px_conf_told(struct px_node *n, u32 from, u64 ballot,
 		  const struct px_conf_msg *m);
 

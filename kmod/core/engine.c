@@ -325,6 +325,10 @@ static void step_leader(struct px_node *n, u32 from, const struct px_msg *m)
 	case PX_MSG_BARRIER_REQ:
 		px_barrier_serve(n, from, m->barrier_req.token);
 		break;
+	case PX_MSG_CHANGE:
+		if (px_conf_asked(n, m->h.ballot, &m->conf))
+			px_leader_flush(n);
+		break;
 	}
 }
 
@@ -850,11 +854,15 @@ int px_config_change(struct px_node *n, const struct px_member_spec *m,
 	n->restoring = false;
 	if (!n->cfg.durable)
 		return -EOPNOTSUPP;
-	if (n->role != PX_ROLE_LEADER || n->xfer_to)
+	if (n->role == PX_ROLE_LEADER && n->xfer_to)
 		return -EAGAIN;
-	err = px_conf_change(n, m, count);
-	if (!err)
-		px_leader_flush(n);
+	if (n->role != PX_ROLE_LEADER) {
+		err = px_conf_forward(n, m, count);
+	} else {
+		err = px_conf_change(n, m, count);
+		if (!err)
+			px_leader_flush(n);
+	}
 	settle(n);
 	return err;
 }

@@ -429,6 +429,62 @@ int px_conf_change(struct px_node *n, const struct px_member_spec *m,
 	return 0;
 }
 
+/*
+ * Not the leader: ask the leader we follow for the change (CHANGE), in
+ * terms of the configuration in effect here.  The leader makes it only if
+ * that is its own too (px_conf_asked()), so a change asked of a node
+ * that lags never undoes a newer one.  -EINPROGRESS: sent (a datagram
+ * that may be lost: the caller watches the configuration); -EINVAL,
+ * -EBUSY (a change under way here), -EAGAIN (no leader heard lately).
+ */
+int px_conf_forward(struct px_node *n, const struct px_member_spec *m,
+		    u32 count)
+{
+	struct px_conf_msg msg = {
+		.index = n->conf_index, .commit = n->log.commit,
+		.data = n->conf_buf,
+	};
+	struct px_wbuf w;
+	int to;
+
+	if (px_conf_check(m, count))
+		return -EINVAL;
+	if (n->conf.nlists == 2 || n->conf_top > n->log.commit)
+		return -EBUSY;
+	to = px_peer_index(n, n->leader);
+	if (n->conf_unknown || to < 0 || (u32)to == n->self ||
+	    !px_leader_id(n))
+		return -EAGAIN;
+	memset(&n->conf_target, 0, sizeof(n->conf_target));
+	n->conf_target.nlists = 1;
+	n->conf_target.count[0] = (u8)count;
+	memcpy(n->conf_target.m[0], m, count * sizeof(*m));
+	msg.len = (u16)px_conf_encode(&n->conf_target, n->conf_buf);
+	px_begin(n, &w, n->promised);
+	px_wire_change(&w, &msg);
+	px_send(n, to, &w);
+	return -EINPROGRESS;
+}
+
+/*
+ * Leader: a member asks for a change (CHANGE) in our ballot, in terms of
+ * configuration @m->index: made if that is still ours and no other
+ * change is under way (true: the caller sends), else dropped (its asker
+ * sees nothing happen).
+ */
+bool px_conf_asked(struct px_node *n, u64 ballot, const struct px_conf_msg *m)
+{
+	struct px_conf c;
+
+	if (px_conf_decode(&c, m->data, m->len) || c.nlists != 1) {
+		px_ctr(n, PAXOS_CTR_DROP_MALFORMED);
+		return false;
+	}
+	if (ballot != n->ballot || m->index != n->conf_index || n->xfer_to)
+		return false;
+	return !px_conf_change(n, c.m[0], c.count[0]);
+}
+
 /* Leader: whether the configuration in effect leaves us out. */
 bool px_conf_removed(const struct px_node *n)
 {

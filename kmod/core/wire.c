@@ -354,6 +354,13 @@ static void rd_hb_ack(struct rd *r, struct px_hb_ack *a)
 	}
 }
 
+static void rd_heartbeat(struct rd *r, struct px_heartbeat *h)
+{
+	h->commit = rd_u64(r);
+	h->seq = rd_u64(r);
+	h->all_have = rd_u64(r);
+}
+
 static void rd_body(struct rd *r, struct px_msg *m)
 {
 	switch (m->h.type) {
@@ -380,9 +387,7 @@ static void rd_body(struct rd *r, struct px_msg *m)
 	case PX_MSG_NACK:
 		break;
 	case PX_MSG_HEARTBEAT:
-		m->heartbeat.commit = rd_u64(r);
-		m->heartbeat.seq = rd_u64(r);
-		m->heartbeat.all_have = rd_u64(r);
+		rd_heartbeat(r, &m->heartbeat);
 		break;
 	case PX_MSG_HEARTBEAT_ACK:
 		rd_hb_ack(r, &m->hb_ack);
@@ -433,6 +438,7 @@ static void rd_body(struct rd *r, struct px_msg *m)
 		rd_sess(r, &m->sess);
 		break;
 	case PX_MSG_CONFIG:
+	case PX_MSG_CHANGE:
 		rd_conf(r, &m->conf);
 		break;
 	}
@@ -810,14 +816,24 @@ void px_wire_timeout_now(struct px_wbuf *w, const struct px_timeout_now *m)
 	wr_u64(w, m->target);
 }
 
-void px_wire_conf(struct px_wbuf *w, const struct px_conf_msg *m)
+static void wr_conf(struct px_wbuf *w, u8 type, const struct px_conf_msg *m)
 {
-	wr_type(w, PX_MSG_CONFIG);
+	wr_type(w, type);
 	wr_u64(w, m->index);
 	wr_u64(w, m->commit);
 	wr_u16(w, m->len);
 	memcpy(w->p + w->len, m->data, m->len);
 	w->len += m->len;
+}
+
+void px_wire_conf(struct px_wbuf *w, const struct px_conf_msg *m)
+{
+	wr_conf(w, PX_MSG_CONFIG, m);
+}
+
+void px_wire_change(struct px_wbuf *w, const struct px_conf_msg *m)
+{
+	wr_conf(w, PX_MSG_CHANGE, m);
 }
 
 /* The most an entry of @len bytes takes: callers plan with this. */

@@ -78,6 +78,7 @@ enum px_msg_type {
 	PX_MSG_PREVOTE_REPLY,
 	PX_MSG_TIMEOUT_NOW,
 	PX_MSG_CONFIG,
+	PX_MSG_CHANGE,
 	__PX_MSG_MAX
 };
 
@@ -322,9 +323,14 @@ struct px_timeout_now {
 };
 
 /*
- * The leader's configuration, for a member that may not know it (its
- * HEARTBEAT_ACK said so): chosen at @index, the leader's commit index
- * @commit, the payload (conf.h) in @len bytes.
+ * CONFIG: the leader's configuration, for a member that may not know it
+ * (its HEARTBEAT_ACK said so): chosen at @index, the leader's commit
+ * index @commit, the payload (conf.h) in @len bytes.
+ *
+ * CHANGE: a member asks the leader it follows for a configuration
+ * change: the members wanted in the payload (one list), @index the
+ * configuration in effect at the sender (the change is made only if it
+ * is the leader's too), @commit the sender's commit index.
  */
 #define PX_WIRE_CONF_MAX	512
 
@@ -418,6 +424,7 @@ void px_wire_sess_req(struct px_wbuf *w, const struct px_sess_req *m);
 /* @t NULL: PX_SESS_GONE. */
 void px_wire_sess(struct px_wbuf *w, u64 index, const struct px_sessions *t);
 void px_wire_conf(struct px_wbuf *w, const struct px_conf_msg *m);
+void px_wire_change(struct px_wbuf *w, const struct px_conf_msg *m);
 void px_wire_prevote(struct px_wbuf *w, const struct px_prevote *m);
 void px_wire_prevote_reply(struct px_wbuf *w, const struct px_prevote_reply *m);
 void px_wire_timeout_now(struct px_wbuf *w, const struct px_timeout_now *m);

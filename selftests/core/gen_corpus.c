@@ -117,14 +117,18 @@ static size_t build(int t, unsigned char *buf, size_t cap)
 		px_wire_timeout_now(&w, &(struct px_timeout_now){ 2 });
 		ents = false;
 		break;
-	case PX_MSG_CONFIG: {
+	case PX_MSG_CONFIG:
+	case PX_MSG_CHANGE: {
 		static const struct px_conf c = { 1, { 2 }, { {
 			{ 1, PX_MEMBER_VOTER, 4, 7000, { 10, 0, 0, 1 } },
 			{ 2, PX_MEMBER_LEARNER, 0, 0, { 0 } } } } };
 		u8 p[PX_CONF_MAX];
+		const struct px_conf_msg m = { 3, 5, (u16)px_conf_encode(&c, p), p };
 
-		px_wire_conf(&w, &(struct px_conf_msg){ 3, 5,
-			(u16)px_conf_encode(&c, p), p });
+		if (t == PX_MSG_CONFIG)
+			px_wire_conf(&w, &m);
+		else
+			px_wire_change(&w, &m);
 		ents = false;
 		break;
 	}

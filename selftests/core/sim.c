@@ -180,6 +180,7 @@ static struct sim {
 	u64 transfers, transferred;	/* started; the target then led */
 	u64 conf_changes;		/* px_config_change() took */
 	u64 conf_new;			/* ... naming an id not in effect */
+	u64 conf_fwd;			/* asked of a follower, sent on */
 	u32 fresh;			/* id the others did not know at start */
 	u32 xfer_target;		/* node index + 1; 0 none */
 	u64 ref[MAX_INDEX];	/* reference state after index i */
@@ -202,6 +203,7 @@ static u64 disk_totals[4];
 static u64 xfer_totals[2];	/* transfers started, targets that then led */
 /* seeds that changed configurations, changes asked, entries, checked */
 static u64 conf_totals[4];
+static u64 fwd_totals;		/* changes asked of followers, sent on */
 /* seeds with a node unknown at start, changes naming ids not in effect, */
 /* seeds that ended with that node a member that delivered everything */
 static u64 fresh_totals[3];
@@ -1135,7 +1137,8 @@ static void check_leases(void)
  * The leader is asked to change the configuration: a member added as a
  * voter, one removed (the leader too), or one replaced by another; a
  * learner may leave the configuration altogether, and a node it does
- * not name (one the others never knew: S.fresh) come in.
+ * not name (one the others never knew: S.fresh) come in.  One time in
+ * four a follower is asked instead and sends the change on (CHANGE).
  */
 static void config_change(void)
 {
@@ -1194,6 +1197,22 @@ static void config_change(void)
 	}
 	if (cnt && !rndn(4))
 		m[(u32)rndn(cnt)].port = 7001;	/* an address changes */
+	if (!rndn(4)) {
+		u32 f = (u32)rndn(S.n);
+
+		if (f != l && S.nodes[f].up) {
+			S.cur = f;
+			if (px_config_change(S.nodes[f].px, m, cnt, local(f)) ==
+			    -EINPROGRESS) {
+				S.conf_fwd++;
+				trace("n%u asks the leader n%u for a change: add n%u, remove n%u, n%u in or out (%llu)",
+				      S.nodes[f].id, S.nodes[l].id, a + 1, b + 1,
+				      c + 1, (unsigned long long)what);
+			}
+			after(f);
+			return;
+		}
+	}
 	S.cur = l;
 	if (!px_config_change(S.nodes[l].px, m, cnt, local(l))) {
 		S.conf_changes++;
@@ -1678,6 +1697,7 @@ static int run(u64 seed, u32 n)
 	xfer_totals[1] += S.transferred;
 	disk_totals[0] += S.durable;
 	conf_totals[1] += S.conf_changes;
+	fwd_totals += S.conf_fwd;
 	fresh_totals[1] += S.conf_new;
 	disk_totals[1] += S.flushes;
 	disk_totals[2] += S.power_losses;
@@ -1751,6 +1771,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)conf_totals[1],
 		       (unsigned long long)conf_totals[2],
 		       (unsigned long long)conf_totals[3]);
+		printf("sim: %llu configuration changes asked of a follower and sent to its leader\n",
+		       (unsigned long long)fwd_totals);
 		printf("sim: a node new to the others in %llu seeds, %llu changes naming ids not in effect, %llu seeds ended with it a member that delivered everything\n",
 		       (unsigned long long)fresh_totals[0],
 		       (unsigned long long)fresh_totals[1],
