@@ -9,10 +9,12 @@
 # is skipped.  Nodes 1 to 3 form the cluster; a writer goes through the
 # members all along, and every write acknowledged is checked at the end:
 # once in every member's log, at the index it was acknowledged at.
-# (a) Refusals: a change off the leader names the leader, one while
-# another is under way is busy.  (b) Grow 3 to 5: nodes 4 and 5 start as
-# learners (node set join on) and are added on the leader.  (c) Shrink 5
-# to 3: two members other than the leader removed, then stopped.  (d)
+# (a) Refusals, on a follower and on the leader: a member that is not
+# there, one that is, and a change while another is under way.  (b) Grow
+# 3 to 5: nodes 4 and 5 start as learners (node set join on) and are
+# added on the leader.  (c) Shrink 5 to 3: two members other than the
+# leader removed (the first asked of a follower, which asks the leader),
+# then stopped.  (d)
 # Replace a member by a new id and address: node 6 at 10.0.0.6 (in node
 # 4's namespace, on its wiped disk) added, a member removed.  (e) The
 # leader removed: it hands over, the others go on.  The time each change
@@ -82,9 +84,10 @@ leader_of() {
 	done
 	return 1
 }
-# change WHAT VOTERS ON CMD...: run CMD on node ON (the leader; once more
-# on the new leader if it moved), wait until VOTERS ("1 2 3 ") are the
-# voters in effect on every one of them, and print the time it took.
+# change WHAT VOTERS ON CMD...: run CMD on node ON (the leader, or a
+# follower, which asks its leader; once more on a leader if ON knew none
+# just then), wait until VOTERS ("1 2 3 ") are the voters in effect on
+# every one of them, and print the time it took.
 change() {
 	what=$1
 	want=$2
@@ -92,6 +95,10 @@ change() {
 	shift 3
 	t0=$(now_ms)
 	if ! cout=$(n "$on" paxosctl "$@" 2>&1); then
+		case $cout in
+		*"no leader"*) ;;
+		*) fail "$what on node $on: $cout" ;;
+		esac
 		on=$(leader_of $want) || fail "$what: no leader"
 		n "$on" paxosctl "$@" || fail "$what: $cout"
 	fi
@@ -169,9 +176,10 @@ echo "1 2 3" >/tmp/writers
 write_loop &
 writer=$!
 
-# (a) Off the leader, and a member that is not there.
+# (a) A member that is not there, one that is, on a follower and the leader.
 other=$((leader % 3 + 1))
-expect_err "$other" "not the leader" paxosctl member add 4 addr 10.0.0.4
+expect_err "$other" "not a member" paxosctl member del 7
+expect_err "$other" "already a member" paxosctl member add "$leader" addr "10.0.0.$leader"
 expect_err "$leader" "not a member" paxosctl member del 7
 expect_err "$leader" "already a member" paxosctl member add "$other" addr "10.0.0.$other"
 
@@ -211,7 +219,9 @@ done
 keep=$(for i in 1 2 3 4 5; do [ "$i" = "$gone" ] || [ "$i" = "$gone2" ] || echo "$i"; done | tr '\n' ' ')
 echo "$keep" >/tmp/writers
 mid=$(for i in 1 2 3 4 5; do [ "$i" = "$gone" ] || echo "$i"; done | tr '\n' ' ')
-change "remove node $gone" "$mid" "$leader" member del "$gone"
+# The first on a member that does not lead: it asks the leader.
+fwd=$(for i in $keep; do [ "$i" = "$leader" ] || { echo "$i"; break; }; done)
+change "remove node $gone (asked of node $fwd)" "$mid" "$fwd" member del "$gone"
 change "remove node $gone2" "$keep" "$leader" member del "$gone2"
 n "$gone" paxosctl down || fail "down on node $gone"
 n "$gone2" paxosctl down || fail "down on node $gone2"

@@ -22,6 +22,7 @@ stop_writers() {
 restore() {
 	rc=$?
 	stop_writers
+	[ -z "${TRACED:-}" ] || untrace
 	cleanup
 	exit $rc
 }
@@ -74,6 +75,45 @@ echo "refused: from a follower, to the leader itself, to a non-member"
 
 ctr() { n "$1" paxosctl status | sed -n "s/^ *$2 //p"; }
 
+# Kernel-timed figures, where tracefs has the paxos_leader event: a mark
+# written to the trace just before a command, and the time from it to the
+# event of the node that then leads (the polling of the loops below, a
+# paxosctl run every few ms on a loaded TCG host, adds hundreds of ms).
+T=/sys/kernel/tracing
+[ -d "$T/events" ] || mount -t tracefs nodev "$T" 2>/dev/null || true
+TRACED=
+if [ -w "$T/events/paxos/paxos_leader/enable" ]; then
+	echo 0 >"$T/tracing_on"
+	: >"$T/trace"
+	echo 1 >"$T/events/paxos/paxos_leader/enable"
+	echo 1 >"$T/tracing_on"
+	TRACED=1
+fi
+untrace() {
+	[ -n "$TRACED" ] && echo 0 >"$T/events/paxos/paxos_leader/enable"
+	TRACED=
+}
+mark() { [ -z "$TRACED" ] || echo "kpaxos-mark $1" >"$T/trace_marker"; }
+# since_mark TAG NODE: ms from mark TAG to NODE's first event naming
+# itself the leader after it ("-" without tracing).
+since_mark() {
+	[ -n "$TRACED" ] || { echo -; return; }
+	awk -v tag="kpaxos-mark $1" -v want=" node=$2 leader=$2 " '
+		function ts(	i) {
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^[0-9]+\.[0-9]+:$/)
+					return substr($i, 1, length($i) - 1)
+			return ""
+		}
+		index($0, tag) { t0 = ts(); next }
+		t0 != "" && index($0, "paxos_leader:") && index($0, want) {
+			printf "%.1f\n", (ts() - t0) * 1000
+			found = 1
+			exit
+		}
+		END { if (!found) print "-" }' "$T/trace"
+}
+
 # handover FROM TO: FROM hands over to TO; wait until TO leads.  A
 # transfer the leader gave up (on a slow host the target may not catch up
 # within two election timeouts) is asked again of whoever leads then, at
@@ -81,6 +121,7 @@ ctr() { n "$1" paxosctl status | sed -n "s/^ *$2 //p"; }
 handover() {
 	before=$(ctr "$1" transfers)
 	t0=$(now_ms)
+	mark "xfer-$1-$2"
 	n "$1" paxosctl leader transfer "$2" || fail "transfer $1 -> $2 refused"
 	tries=1
 	k=0
@@ -101,7 +142,7 @@ handover() {
 	[ "$(field "$1" lease)" != valid ] || fail "node $1 still holds its lease"
 	[ "$(ctr "$1" transfers)" -gt "$before" ] ||
 		fail "node $1 did not count the handover"
-	echo "transfer: node $1 -> node $2 in $took ms, $tries request(s) (lease $LEASE ms)"
+	echo "transfer: node $1 -> node $2 in $took ms, $tries request(s) (lease $LEASE ms); in the kernel: $(since_mark "xfer-$1-$2" "$2") ms from the command to its leader event"
 }
 
 target=$follower
@@ -111,9 +152,11 @@ handover "$target" "$leader"
 # The same change of leader by taking the leader down: the others wait
 # out its lease first.
 t0=$(now_ms)
+mark "down-$leader"
 n "$leader" paxosctl down
 new=$(wait_leader 60 "$leader") || fail "no leader after the leader went down"
-echo "takeover: node $leader down -> node $new in $(($(now_ms) - t0)) ms"
+echo "takeover: node $leader down -> node $new in $(($(now_ms) - t0)) ms; in the kernel: $(since_mark "down-$leader" "$new") ms from the command to its leader event"
+untrace
 n "$leader" paxosctl up
 stop_writers
 

@@ -447,6 +447,45 @@ static void cmd_node(int argc, char **argv)
 	transact(m, NULL, NULL);
 }
 
+/* Whether the configuration @st shows names @id (voter or learner). */
+static int config_names(const struct pctl_status *st, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nvoters; i++)
+		if (st->voters[i] == id)
+			return 1;
+	for (i = 0; i < st->nlearners; i++)
+		if (st->learners[i] == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * After member add (@add) or del of @id on a running node: a follower
+ * asked its leader with a datagram, which may be lost or refused (the
+ * leader's configuration moved on).  Wait until this node's
+ * configuration shows a change under way or made, 5 s at most.
+ */
+static void member_wait(uint32_t id, int add)
+{
+	struct pctl_status st;
+	int i;
+
+	for (i = 0; i < 250; i++) {
+		query(PAXOS_CMD_STATUS_GET, 0, &st);
+		if (st.state == PAXOS_STATE_DOWN ||
+		    st.state == PAXOS_STATE_UNCONFIGURED || !st.nvoters)
+			return;	/* the static table, edited at once */
+		if (st.config_pending || config_names(&st, id) == add)
+			return;
+		usleep(20000);
+	}
+	die("member %s %u: the leader did not take the change within 5 s "
+	    "(a datagram lost, or its configuration changed meanwhile): "
+	    "see paxosctl status, and ask again", add ? "add" : "del", id);
+}
+
 static void cmd_member(int argc, char **argv)
 {
 	struct nl_msg *m;
@@ -488,6 +527,7 @@ static void cmd_member(int argc, char **argv)
 		nla_put_u32(m, PAXOS_A_NODE_ID,
 			    arg_u32(argv[1], PAXOS_MAX_NODE_ID, "node id"));
 		transact(m, NULL, NULL);
+		member_wait(arg_u32(argv[1], PAXOS_MAX_NODE_ID, "node id"), 0);
 		return;
 	}
 	if (strcmp(argv[0], "add"))
@@ -514,6 +554,7 @@ static void cmd_member(int argc, char **argv)
 		}
 	}
 	transact(m, NULL, NULL);
+	member_wait(arg_u32(argv[1], PAXOS_MAX_NODE_ID, "node id"), 1);
 }
 
 static int parse_lease(struct nlattr **tb, void *arg)
