@@ -247,7 +247,7 @@ static void change_msg(struct genl_info *info, int err)
 		break;
 	case -EEXIST:
 		NL_SET_ERR_MSG_ATTR(extack, info->attrs[PAXOS_A_NODE_ID],
-				    "already a member of the configuration");
+				    "already a member of the configuration, at that address");
 		break;
 	case -ENOENT:
 		NL_SET_ERR_MSG_ATTR(extack, info->attrs[PAXOS_A_NODE_ID],

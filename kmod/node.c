@@ -11,6 +11,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
+#include <net/ipv6.h>
 
 #include "pxk.h"
 #include "trace.h"
@@ -438,6 +439,29 @@ static const struct pxk_member *shell_member(const struct pxk_node *n, u32 id)
 }
 
 /*
+ * Whether member @m of a configuration is at @a: the address it gives,
+ * or else the peer table's (ours for our own id).
+ */
+static bool same_addr(const struct pxk_node *n, const struct px_member_spec *m,
+		      const struct pxk_addr *a)
+{
+	const struct pxk_member *pm = shell_member(n, m->id);
+	struct pxk_addr cur;
+
+	if (m->family)
+		spec_addr(m, &cur);
+	else if (m->id == n->id)
+		cur = n->addr;
+	else if (pm)
+		cur = pm->addr;
+	else
+		return false;
+	if (cur.v6 != a->v6 || cur.port != a->port)
+		return false;
+	return a->v6 ? ipv6_addr_equal(&cur.a6, &a->a6) : cur.v4 == a->v4;
+}
+
+/*
  * While up, the peer table is the engine's member table, with the
  * addresses the newest configuration naming each member gives (lock
  * held): a member none gives one for keeps the address it had; one
@@ -477,7 +501,8 @@ void pxk_members_sync(struct pxk_node *n)
 
 /*
  * MEMBER_ADD (@a set) or MEMBER_DEL of @id on a running node: the
- * configuration in effect plus or minus it, proposed on the leader or
+ * configuration in effect plus or minus it (a member added again with
+ * another address: that address), proposed on the leader or
  * asked of it by a follower (cfg_lock held).  Members without an address
  * in it get the one the peer table has.  0 (made, or asked of the
  * leader: the configuration shows which), -ENOTCONN (down), -EEXIST,
@@ -496,10 +521,16 @@ int pxk_member_change(struct pxk_node *n, u32 id, const struct pxk_addr *a)
 	cnt = px_get_config(n->px, m);
 	for (i = 0; i < cnt && m[i].id != id; i++)
 		;
-	err = a ? (i < cnt ? -EEXIST : 0) : (i < cnt ? 0 : -ENOENT);
+	err = a ? 0 : (i < cnt ? 0 : -ENOENT);
 	if (err)
 		goto out;
-	if (a) {
+	if (a && i < cnt) {
+		/* A member: its address changes, or nothing does. */
+		err = -EEXIST;
+		if (same_addr(n, &m[i], a))
+			goto out;
+		addr_spec(a, &m[i]);
+	} else if (a) {
 		err = -ENOSPC;
 		if (cnt == PX_MAX_NODES)
 			goto out;

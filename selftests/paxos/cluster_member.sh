@@ -14,10 +14,12 @@
 # 3 to 5: nodes 4 and 5 start as learners (node set join on) and are
 # added on the leader.  (c) Shrink 5 to 3: two members other than the
 # leader removed (the first asked of a follower, which asks the leader),
-# then stopped.  (d)
-# Replace a member by a new id and address: node 6 at 10.0.0.6 (in node
-# 4's namespace, on its wiped disk) added, a member removed.  (e) The
-# leader removed: it hands over, the others go on.  The time each change
+# then stopped.  (d) Replace a member by a new id and address: node 6 at
+# 10.0.0.6 (in a removed node's namespace, on its wiped disk) added while
+# another member is down, the leadership moved to node 6, the member
+# down brought back (it must learn node 6 and its address from node 6),
+# a member removed.  (e) The leader removed: it hands over, the others go
+# on.  (f) A member moved to another address.  The time each change
 # took, from the command to the configuration seen in effect, is printed.
 set -e
 cd "$(dirname "$0")"
@@ -34,6 +36,7 @@ old_max=$(cat "$SNAPMAX")
 writer=
 restore() {
 	[ -n "$writer" ] && kill "$writer" 2>/dev/null
+	[ -z "$TRACED" ] || untrace
 	cleanup
 	echo N >"$STRICT"
 	echo "$old_max" >"$SNAPMAX"
@@ -41,6 +44,7 @@ restore() {
 trap restore EXIT
 echo Y >"$STRICT"
 echo 1048576 >"$SNAPMAX"
+trace_leaders
 
 disk() { echo "/dev/vd$(echo abcde | cut -c"$1")"; }
 wipe() {
@@ -87,7 +91,7 @@ leader_of() {
 # change WHAT VOTERS ON CMD...: run CMD on node ON (the leader, or a
 # follower, which asks its leader; once more on a leader if ON knew none
 # just then), wait until VOTERS ("1 2 3 ") are the voters in effect on
-# every one of them, and print the time it took.
+# every one of them but those in $DOWN, and print the time it took.
 change() {
 	what=$1
 	want=$2
@@ -104,6 +108,7 @@ change() {
 	fi
 	end=$(($(date +%s) + 60))
 	for i in $(nss $want); do
+		case " $DOWN " in *" $i "*) continue ;; esac
 		while [ "$(voters "$i")" != "$want" ]; do
 			[ "$(date +%s)" -le "$end" ] ||
 				fail "$what: node $i has voters \"$(voters "$i")\", want \"$want\""
@@ -236,11 +241,30 @@ wipe "$(disk "$gone")"
 start "$gone" 6 on $keep
 leader=$(leader_of $keep) || fail "no leader before the replacement"
 new6=$(echo "$keep 6" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ')
-change "add node 6 (new id and address)" "$new6" "$leader" member add 6 addr 10.0.0.6 port $PORT
 out=""
+stale=""
 for i in $keep; do
-	[ "$i" = "$leader" ] || { out=$i; break; }
+	[ "$i" = "$leader" ] && continue
+	if [ -z "$out" ]; then out=$i; else stale=$i; fi
 done
+# A member down while node 6 comes in and takes the lead: back up, it
+# has the configuration it had, which names neither node 6 nor its
+# address, and must learn both from node 6.
+n "$stale" paxosctl down || fail "down on node $stale"
+echo "$leader $out" >/tmp/writers
+DOWN=$stale
+change "add node 6 (new id and address; node $stale down)" "$new6" "$leader" member add 6 addr 10.0.0.6 port $PORT
+DOWN=
+n "$leader" paxosctl leader transfer 6 || fail "transfer to node 6"
+leader=$(leader_of 6) || fail "node 6 does not lead after a transfer"
+t=$(now_ms)
+n "$stale" paxosctl up || fail "up on node $stale"
+until [ "$(voters "$stale")" = "$new6" ] && [ "$(field "$stale" leader)" = 6 ]; do
+	[ $(($(now_ms) - t)) -lt 60000 ] ||
+		fail "node $stale: voters $(voters "$stale"), leader $(field "$stale" leader)"
+	sleep 0.05
+done
+echo "# node $stale, down meanwhile: follows node 6 and has its configuration $(($(now_ms) - t)) ms after its up"
 after=$(echo "$new6" | tr ' ' '\n' | grep . | grep -vx "$out" | tr '\n' ' ')
 nss $after >/tmp/writers
 change "remove node $out (replaced by 6)" "$after" "$leader" member del "$out"
@@ -253,6 +277,7 @@ last=$(echo "$after" | tr ' ' '\n' | grep . | grep -vx "$lid" | tr '\n' ' ')
 ns_last=$(nss $last)
 echo "$ns_last" >/tmp/writers
 t=$(now_ms)
+mark rmleader
 n "$leader" paxosctl member del "$lid" || fail "member del $lid on the leader"
 for i in $ns_last; do
 	while [ "$(voters "$i")" != "$last" ]; do
@@ -262,7 +287,7 @@ for i in $ns_last; do
 done
 t1=$(now_ms)
 nl=$(leader_of $last) || fail "no leader after the leader left"
-echo "# remove the leader (node $lid): $((t1 - t)) ms to the configuration, $(($(now_ms) - t)) ms to a new leader (namespace $nl)"
+echo "# remove the leader (node $lid): $((t1 - t)) ms to the configuration, $(($(now_ms) - t)) ms to a new leader (namespace $nl); in the kernel: $(since_mark rmleader "$(id_of "$nl")") ms from the command to its leader event"
 field "$leader" config | grep -q " removed" ||
 	fail "node $lid does not say it was removed: $(field "$leader" config)"
 [ "$(field "$leader" state)" != leader ] || fail "node $lid still leads"
@@ -270,6 +295,30 @@ field "$leader" config | grep -q " removed" ||
 xfer=$(n "$leader" paxosctl status | sed -n 's/^  transfers //p')
 [ "${xfer:-0}" -ge 1 ] || fail "node $lid did not hand over (transfers ${xfer:-none})"
 n "$leader" paxosctl down || fail "down on node $leader"
+
+# (f) A member moves to another address: the change first (the leader
+# then sends to the new one), then the node itself, down and up there.
+mv=$(for i in $ns_last; do [ "$i" = "$nl" ] || { echo "$i"; break; }; done)
+mid=$(id_of "$mv")
+naddr=10.0.0.$((mid + 20))
+t=$(now_ms)
+n "$nl" paxosctl member add "$mid" addr "$naddr" port $PORT ||
+	fail "address change of node $mid"
+n "$mv" paxosctl down || fail "down on node $mid"
+n "$mv" ip addr add "$naddr/24" dev eth0 || fail "address $naddr"
+n "$mv" paxosctl node set id "$mid" addr "$naddr" || fail "node set addr on node $mid"
+n "$mv" paxosctl up || fail "up on node $mid at $naddr"
+until n "$nl" paxosctl log | grep " config " | tail -n 1 | grep -q "$mid@$naddr:" &&
+	[ "$(field "$nl" config | grep -c pending)" = 0 ]; do
+	[ $(($(now_ms) - t)) -lt 60000 ] ||
+		fail "node $mid's new address not in effect: $(field "$nl" config)"
+	sleep 0.05
+done
+n "$nl" paxosctl status | grep -q "^member $mid $naddr:$PORT" ||
+	fail "node $nl sends to node $mid elsewhere: $(n "$nl" paxosctl status | grep ^member)"
+n "$mv" timeout 30 plog write "moved" >/dev/null || fail "a write on node $mid at $naddr"
+echo "# node $mid moved to $naddr: $(($(now_ms) - t)) ms from the change to a commit through it there"
+expect_err "$nl" "at that address" paxosctl member add "$mid" addr "$naddr" port $PORT
 
 # Every write acknowledged is in every member's log once, at its index.
 n "$nl" timeout 30 plog write "last" >/dev/null || fail "a write after the changes"

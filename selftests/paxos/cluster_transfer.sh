@@ -75,44 +75,7 @@ echo "refused: from a follower, to the leader itself, to a non-member"
 
 ctr() { n "$1" paxosctl status | sed -n "s/^ *$2 //p"; }
 
-# Kernel-timed figures, where tracefs has the paxos_leader event: a mark
-# written to the trace just before a command, and the time from it to the
-# event of the node that then leads (the polling of the loops below, a
-# paxosctl run every few ms on a loaded TCG host, adds hundreds of ms).
-T=/sys/kernel/tracing
-[ -d "$T/events" ] || mount -t tracefs nodev "$T" 2>/dev/null || true
-TRACED=
-if [ -w "$T/events/paxos/paxos_leader/enable" ]; then
-	echo 0 >"$T/tracing_on"
-	: >"$T/trace"
-	echo 1 >"$T/events/paxos/paxos_leader/enable"
-	echo 1 >"$T/tracing_on"
-	TRACED=1
-fi
-untrace() {
-	[ -n "$TRACED" ] && echo 0 >"$T/events/paxos/paxos_leader/enable"
-	TRACED=
-}
-mark() { [ -z "$TRACED" ] || echo "kpaxos-mark $1" >"$T/trace_marker"; }
-# since_mark TAG NODE: ms from mark TAG to NODE's first event naming
-# itself the leader after it ("-" without tracing).
-since_mark() {
-	[ -n "$TRACED" ] || { echo -; return; }
-	awk -v tag="kpaxos-mark $1" -v want=" node=$2 leader=$2 " '
-		function ts(	i) {
-			for (i = 1; i <= NF; i++)
-				if ($i ~ /^[0-9]+\.[0-9]+:$/)
-					return substr($i, 1, length($i) - 1)
-			return ""
-		}
-		index($0, tag) { t0 = ts(); next }
-		t0 != "" && index($0, "paxos_leader:") && index($0, want) {
-			printf "%.1f\n", (ts() - t0) * 1000
-			found = 1
-			exit
-		}
-		END { if (!found) print "-" }' "$T/trace"
-}
+trace_leaders
 
 # handover FROM TO: FROM hands over to TO; wait until TO leads.  A
 # transfer the leader gave up (on a slow host the target may not catch up
