@@ -27,6 +27,7 @@
 #include <linux/xarray.h>
 
 #include "pxk.h"
+#include "trace.h"
 
 /* Two superblock copies, then the two halves records go to. */
 #define PXS_BLOCK		4096
@@ -245,6 +246,10 @@ struct pxk_store {
 	struct pxk_snap *snap;	/* whose bytes follow, referenced */
 	u64 batch_seq, batch_n;
 	u32 batch_bios;		/* bios of the batch written so far */
+	u32 batch_entries;	/* its ENTRY records */
+	u64 kicked_at;		/* first kick since the last staging, ns; 0: none */
+	u64 wait_ns;		/* the staged batch's, for the tracepoint */
+	u64 staged_at;
 	/* The tables of the newest snapshot written or staged. */
 	u8 meta[PX_SNAP_META_MAX];
 	u32 meta_len;
@@ -464,6 +469,7 @@ static int stage_head(struct pxk_store *st, u64 promised, u64 first)
 	st->slen = 0;
 	st->batch_seq = st->seq;
 	st->batch_n = 0;
+	st->batch_entries = 0;
 	v = cpu_to_le64(promised);
 	err = stage_rec(st, PXS_PROMISE, &v, sizeof(v), NULL, 0);
 	v = cpu_to_le64(first);
@@ -499,6 +505,7 @@ static int stage_entry(struct pxk_store *st, u64 index)
 	r.origin = cpu_to_le32(e.id.origin);
 	r.type = cpu_to_le16(e.type);
 	r.pad = 0;
+	st->batch_entries++;
 	return stage_rec(st, PXS_ENTRY, &r, sizeof(r), e.data, e.len);
 }
 
@@ -526,6 +533,9 @@ static int stage(struct pxk_store *st)
 
 	if (!px_ready(n->px, &r))
 		return 0;
+	st->staged_at = ktime_get_ns();
+	st->wait_ns = st->kicked_at ? st->staged_at - st->kicked_at : 0;
+	st->kicked_at = 0;
 	st->token = r.token;
 	st->ckpt = false;
 	st->snap = NULL;
@@ -657,6 +667,9 @@ static void pxk_store_work(struct work_struct *w)
 		} else {
 			n->shell[PAXOS_CTR_STORE_WRITES]++;
 			n->shell[PAXOS_CTR_STORE_CHECKPOINTS] += st->ckpt;
+			trace_paxos_store(n, st->token, st->batch_entries,
+					  st->written, st->wait_ns,
+					  ktime_get_ns() - st->staged_at);
 			if (n->px) {
 				px_persisted(n->px, st->token, ktime_get_ns());
 				pxk_after(n);
@@ -678,8 +691,14 @@ u64 pxk_store_log_cap(struct pxk_node *n)
 /* After an engine call (lock held): write what it made dirty. */
 void pxk_store_kick(struct pxk_node *n)
 {
-	if (n->store && n->storage_state == PAXOS_STORAGE_OK)
-		queue_work(system_unbound_wq, &n->store->work);
+	struct pxk_store *st = n->store;
+
+	if (!st || n->storage_state != PAXOS_STORAGE_OK)
+		return;
+	/* Only a kick with something to write starts the wait clock. */
+	if (!st->kicked_at && n->px && px_dirty(n->px))
+		st->kicked_at = ktime_get_ns();
+	queue_work(system_unbound_wq, &st->work);
 }
 
 /* ------------------------------------------------------------- reading */

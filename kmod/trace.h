@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Tracepoints of the kernel shell, system "paxos": commits, leader, lease
- * and member changes as the engine reports them, and every datagram the
- * shell drops, with its reason.  Each event names its node by id and by
+ * and member changes as the engine reports them, every datagram the
+ * shell drops, with its reason, and every batch stable storage made
+ * durable.  Each event names its node by id and by
  * the inode of its network namespace (0 once that is gone).
  *
  * Drop reasons are the counters the drops go to (enum paxos_counter);
@@ -109,6 +110,36 @@ TRACE_EVENT(paxos_member,
 	    TP_printk("netns=%u node=%u member=%u %s",
 		      __entry->netns, __entry->node, __entry->member,
 		      __entry->reachable ? "reachable" : "unreachable")
+);
+
+/*
+ * A batch durable (store.c): @entries ENTRY records in @bytes; @wait_ns
+ * from the first kick after the previous batch was staged to this one's
+ * staging (the work item's latency, or the previous batch's write), and
+ * @write_ns from its staging to px_persisted().
+ */
+TRACE_EVENT(paxos_store,
+	    TP_PROTO(const struct pxk_node *n, u64 token, u32 entries,
+		     u64 bytes, u64 wait_ns, u64 write_ns),
+	    TP_ARGS(n, token, entries, bytes, wait_ns, write_ns),
+	    TP_STRUCT__entry(__field(u32, netns)
+			     __field(u32, node)
+			     __field(u64, token)
+			     __field(u32, entries)
+			     __field(u64, bytes)
+			     __field(u64, wait_ns)
+			     __field(u64, write_ns)),
+	    TP_fast_assign(__entry->netns = pxk_trace_inum(n);
+			   __entry->node = n->id;
+			   __entry->token = token;
+			   __entry->entries = entries;
+			   __entry->bytes = bytes;
+			   __entry->wait_ns = wait_ns;
+			   __entry->write_ns = write_ns;),
+	    TP_printk("netns=%u node=%u token=%llu entries=%u bytes=%llu wait_us=%llu write_us=%llu",
+		      __entry->netns, __entry->node, __entry->token,
+		      __entry->entries, __entry->bytes,
+		      __entry->wait_ns / 1000, __entry->write_ns / 1000)
 );
 
 /* @sender: the id the datagram claims, 0 if too short to say; @to on tx. */

@@ -402,6 +402,8 @@ struct px_entry_view {
 #define PX_SNAP_META_MAX	(8 + PX_MAX_NODES * 28 + 4 + 256 * 24 + 16 + 440)
 
 bool px_ready(struct px_node *n, struct px_ready *r);
+/* Whether state changed since the last px_ready() (a write is wanted). */
+bool px_dirty(const struct px_node *n);
 void px_persisted(struct px_node *n, u64 token, u64 now);
 /* The entry stored at @index, chosen or not: 0, or -ENOENT. */
 int px_durable_entry(struct px_node *n, u64 index, struct px_entry_view *e);

@@ -255,6 +255,11 @@ bool px_ready(struct px_node *n, struct px_ready *r)
 	return true;
 }
 
+bool px_dirty(const struct px_node *n)
+{
+	return n->cfg.durable && px_dur_dirty(n);
+}
+
 int px_durable_entry(struct px_node *n, u64 index, struct px_entry_view *e)
 {
 	struct px_slot *s = px_slot(n, index);
