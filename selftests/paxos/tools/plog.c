@@ -37,6 +37,9 @@
  *                              hand the node a SIZE-byte snapshot of the
  *                              state as of INDEX (its hash, then a pattern
  *                              derived from it), in PIECE-byte pieces
+ *   plog snaploop SIZE MS STOP as snapwrite, at the commit index, every MS
+ *                              ms while it moved, until the file STOP exists
+ *                              (an application's snapshots in a benchmark)
  *   plog snaperr CASE [INDEX]  a bad snapshot ioctl; print its errno
  *   plog snapcat INDEX         the bytes of the node's snapshot INDEX, raw,
  *                              to stdout (for a checksum)
@@ -663,6 +666,28 @@ int main(int argc, char **argv)
 		}
 		printf("snapshot %llu %llu %016llx\n", (unsigned long long)index,
 		       (unsigned long long)size, (unsigned long long)h);
+		return 0;
+	}
+	if (!strcmp(argv[1], "snaploop") && argc == 5) {
+		__u64 size = strtoull(argv[2], NULL, 10), last = 0, h;
+		int ms = atoi(argv[3]);
+		unsigned char *b;
+		char via[4096];
+
+		if (size < sizeof(struct snaphdr) || size > 65536 || ms <= 0)
+			return 2;
+		fd = dev(O_RDWR);
+		while (access(argv[4], F_OK)) {
+			usleep(ms * 1000);
+			if (ioctl(fd, PAXOS_IOC_COMMIT_INDEX, &v) || v == last ||
+			    build_state(&v, NULL, 10000, &h, via, sizeof(via)))
+				continue;
+			b = snap_bytes(v, h, size);
+			if (!snap_io(fd, PAXOS_IOC_SNAP_WRITE, v, size, 0, b,
+				     size, 0))
+				last = v;
+			free(b);
+		}
 		return 0;
 	}
 	if (!strcmp(argv[1], "snapcat") && argc == 3)
