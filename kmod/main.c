@@ -71,9 +71,12 @@ static int __init pxk_init(void)
 {
 	int err;
 
-	err = register_pernet_subsys(&pxk_net_ops);
+	err = pxk_store_init();
 	if (err)
 		return err;
+	err = register_pernet_subsys(&pxk_net_ops);
+	if (err)
+		goto err_store;
 	err = pxk_genl_init();
 	if (err)
 		goto err_pernet;
@@ -91,6 +94,8 @@ err_genl:
 	pxk_genl_exit();
 err_pernet:
 	unregister_pernet_subsys(&pxk_net_ops);
+err_store:
+	pxk_store_exit();
 	return err;
 }
 
@@ -99,6 +104,7 @@ static void __exit pxk_exit(void)
 	pxk_chardev_exit();
 	pxk_genl_exit();
 	unregister_pernet_subsys(&pxk_net_ops);
+	pxk_store_exit();
 	/* Keys replaced earlier are freed by RCU callbacks in this module. */
 	rcu_barrier();
 }

@@ -223,6 +223,8 @@ int pxk_snap_publish(struct pxk_node *n, struct pxk_snap *p);
 /* store.c */
 struct pxk_store;
 #if IS_ENABLED(CONFIG_BLOCK)
+int pxk_store_init(void);
+void pxk_store_exit(void);
 int pxk_store_check(struct pxk_node *n, const char *path,
 		    struct netlink_ext_ack *extack);
 int pxk_store_open(struct pxk_node *n, struct pxk_store **out,
@@ -233,6 +235,15 @@ void pxk_store_close(struct pxk_store *st);
 void pxk_store_kick(struct pxk_node *n);
 u64 pxk_store_log_cap(struct pxk_node *n);
 #else
+static inline int pxk_store_init(void)
+{
+	return 0;
+}
+
+static inline void pxk_store_exit(void)
+{
+}
+
 static inline int pxk_store_check(struct pxk_node *n, const char *path,
 				  struct netlink_ext_ack *extack)
 {

@@ -688,6 +688,28 @@ u64 pxk_store_log_cap(struct pxk_node *n)
 	return n->store ? n->store->scap - PXS_LOG_SLACK : U64_MAX;
 }
 
+/*
+ * The nodes' batches are written from a queue of their own: per CPU, so
+ * the work item runs on the CPU whose engine call (a datagram's softirq,
+ * a writer's syscall) made the state dirty, without waking another one,
+ * and at high priority, ahead of the client and the other normal tasks.
+ * On system_unbound_wq a dirty state waited 0.3 -- 1.2 ms (p50, the
+ * paxos_store tracepoint's wait) for its batch to be staged at depth 1.
+ * The worker sleeps while its bios are in flight: it holds no CPU.
+ */
+static struct workqueue_struct *pxk_store_wq;
+
+int pxk_store_init(void)
+{
+	pxk_store_wq = alloc_workqueue("paxos_store", WQ_HIGHPRI, 0);
+	return pxk_store_wq ? 0 : -ENOMEM;
+}
+
+void pxk_store_exit(void)
+{
+	destroy_workqueue(pxk_store_wq);
+}
+
 /* After an engine call (lock held): write what it made dirty. */
 void pxk_store_kick(struct pxk_node *n)
 {
@@ -698,7 +720,7 @@ void pxk_store_kick(struct pxk_node *n)
 	/* Only a kick with something to write starts the wait clock. */
 	if (!st->kicked_at && n->px && px_dirty(n->px))
 		st->kicked_at = ktime_get_ns();
-	queue_work(system_unbound_wq, &st->work);
+	queue_work(pxk_store_wq, &st->work);
 }
 
 /* ------------------------------------------------------------- reading */
