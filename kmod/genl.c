@@ -398,7 +398,10 @@ static int pxk_lease_set(struct sk_buff *skb, struct genl_info *info)
 	if (!n)
 		return -ENODEV;
 	mutex_lock(&n->cfg_lock);
-	if (!need_down(n, info)) {
+	if (n->up && (tb[PAXOS_A_LEASE_MS] || tb[PAXOS_A_DRIFT_PPM])) {
+		/* Every member's lease arithmetic assumes the same two. */
+		GENL_SET_ERR_MSG(info,
+				 "node is up: only the preferred leader changes while up; duration and drift need 'paxosctl down' first");
 		err = -EBUSY;
 		goto out;
 	}
@@ -406,8 +409,17 @@ static int pxk_lease_set(struct sk_buff *skb, struct genl_info *info)
 		n->lease_ms = nla_get_u32(tb[PAXOS_A_LEASE_MS]);
 	if (tb[PAXOS_A_DRIFT_PPM])
 		n->drift_ppm = nla_get_u32(tb[PAXOS_A_DRIFT_PPM]);
-	if (tb[PAXOS_A_PREFERRED_LEADER])
+	if (tb[PAXOS_A_PREFERRED_LEADER]) {
 		n->preferred = nla_get_u32(tb[PAXOS_A_PREFERRED_LEADER]);
+		/* On a running node at once: a leader may hand over now. */
+		spin_lock_bh(&n->lock);
+		if (n->px) {
+			px_set_preferred(n->px, n->preferred, ktime_get_ns());
+			pxk_after(n);
+		}
+		spin_unlock_bh(&n->lock);
+		pxk_udp_flush(n);
+	}
 out:
 	mutex_unlock(&n->cfg_lock);
 	pxk_node_put(n);

@@ -303,6 +303,15 @@ void px_set_retain_bytes(struct px_node *n, u64 bytes);
  */
 int px_transfer(struct px_node *n, u32 id, u64 now);
 /*
+ * A new preferred leader (0: none), at once on a running node.  A leader
+ * that is not it hands over (px_transfer()) once it led an election
+ * timeout and the preferred node, a voter of the configuration in
+ * effect, answers and is caught up; not while the configuration
+ * changes, nor within 10 election timeouts of a hand-over it made or
+ * saw.  An id that names no voter is ignored.
+ */
+void px_set_preferred(struct px_node *n, u32 id, u64 now);
+/*
  * Change the configuration to the @count members of @m (voters and
  * learners).  On a follower the change is asked of the leader it follows
  * (-EINPROGRESS: sent; the leader makes it if its configuration in

@@ -28,6 +28,8 @@
 #define PX_PPM			1000000	/* parts per million */
 #define PX_RETRY_HEARTBEATS	2	/* retransmission after 2 heartbeats */
 #define PX_SILENT_ELECTIONS	2	/* unheard for 2 elections: unreachable */
+#define PX_CONF_CATCHUP		8	/* entries a caught-up member may lag */
+#define PX_PREFER_BACKOFF	10	/* elections between preferred hand-overs */
 #define PX_SRTT_SHIFT		3	/* round trips smoothed by 1/8 */
 #define PX_LOG_MIN_SLOTS	16
 #define PX_SNAP_WINDOW		64	/* chunks in flight from the first missing */
@@ -202,6 +204,8 @@ struct px_node {
 	u64 xfer_until;		/* ... done by then, or given up */
 	bool xfer_sent;		/* TIMEOUT_NOW went out: our lease is gone */
 	u64 xfer_sent_ns;
+	u64 led_ns;		/* leader: when we became it */
+	u64 prefer_after;	/* no hand-over to the preferred leader before */
 	u64 forfeit;		/* leader: a ballot whose lease we gave up */
 	u64 released;		/* follower: a ballot whose leader let go */
 	/* pre-vote (election.c): asking before raising our ballot */
@@ -401,6 +405,7 @@ void px_step_down(struct px_node *n);
 void px_check_elected(struct px_node *n);
 int px_transfer_start(struct px_node *n, u32 id);
 void px_transfer_check(struct px_node *n);
+void px_prefer_check(struct px_node *n);
 void px_handle_timeout_now(struct px_node *n, u32 from, u64 ballot,
 			   const struct px_timeout_now *m);
 u64 px_rand(struct px_node *n);

@@ -20,6 +20,12 @@
  * leader's lease against a candidate, since it no longer reads by it.
  * Not done by the deadline (two election timeouts), the leader steps down
  * if it had let go, or goes on leading.
+ *
+ * The preferred leader (cfg.preferred_leader) is where a stable
+ * leadership moves by such a transfer (px_prefer_check()); every member
+ * that sees a transfer waits PX_PREFER_BACKOFF election timeouts before
+ * it starts one for the preference, so a preferred node that cannot keep
+ * the leadership costs one failover in that long, not one per election.
  */
 #include "core_int.h"
 
@@ -103,6 +109,7 @@ static void become_leader(struct px_node *n)
 	px_set_leader(n, n->cfg.self_id, n->ballot);
 	n->xfer_to = 0;
 	n->xfer_sent = false;
+	n->led_ns = n->now;
 	n->grant_to = n->cfg.self_id;
 	n->grant_until = n->now + n->grant_ns;
 	n->lease_until = n->cfg.lease_ns ? n->prepare_ns + n->guard_ns : 0;
@@ -272,6 +279,43 @@ void px_transfer_check(struct px_node *n)
 			px_send(n, i, &w);
 }
 
+/*
+ * Leader: hand over to the preferred leader if it should lead instead.
+ * It must be a voter of the configuration in effect (and none may be
+ * under way: the leader is then the one to finish it), answer within
+ * the election timeout and hold about everything chosen, so the
+ * transfer is likely done in a round trip.  We first lead an election
+ * timeout and commit our own no-op: a leadership that just moved (or
+ * a preferred node just back) settles before it moves again.
+ */
+void px_prefer_check(struct px_node *n)
+{
+	u32 id = n->cfg.preferred_leader;
+	const struct px_peer *p;
+	int k;
+
+	if (n->role != PX_ROLE_LEADER || n->xfer_to || !id ||
+	    id == n->cfg.self_id || n->now < n->prefer_after ||
+	    n->now - n->led_ns < n->cfg.election_ns ||
+	    n->log.commit < n->own_first)
+		return;
+	if (n->conf_want || n->conf_hold || n->conf_unknown ||
+	    n->conf.nlists != 1 || n->conf_top > n->log.commit ||
+	    px_conf_removed(n))
+		return;
+	k = px_peer_index(n, id);
+	if (k < 0 || (u32)k == n->self || !(n->conf_voters & px_bit(k)))
+		return;
+	p = &n->peers[k];
+	if (!p->reachable || !p->last_heard ||
+	    n->now - p->last_heard >= n->cfg.election_ns ||
+	    px_max64(p->accepted, p->match) + PX_CONF_CATCHUP < n->log.commit)
+		return;
+	/* Failed or not, the next one waits. */
+	n->prefer_after = n->now + PX_PREFER_BACKOFF * n->cfg.election_ns;
+	px_transfer_start(n, id);
+}
+
 /* TIMEOUT_NOW from the leader we follow, in its ballot. */
 void px_handle_timeout_now(struct px_node *n, u32 from, u64 ballot,
 			   const struct px_timeout_now *m)
@@ -280,6 +324,7 @@ void px_handle_timeout_now(struct px_node *n, u32 from, u64 ballot,
 	    n->leader_ballot != ballot)
 		return;
 	n->released = ballot;
+	n->prefer_after = n->now + PX_PREFER_BACKOFF * n->cfg.election_ns;
 	if (n->grant_to == n->leader)
 		n->grant_to = 0;
 	if (m->target == n->cfg.self_id && px_conf_voter(n))

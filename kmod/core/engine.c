@@ -674,6 +674,7 @@ void px_tick(struct px_node *n, u64 now)
 	px_sessions_ready(n);
 	px_barriers_tick(n);
 	leave(n);
+	px_prefer_check(n);
 	px_pending_flush(n);
 	settle(n);
 }
@@ -739,6 +740,17 @@ int px_transfer(struct px_node *n, u32 id, u64 now)
 	err = px_transfer_start(n, id);
 	settle(n);
 	return err;
+}
+
+void px_set_preferred(struct px_node *n, u32 id, u64 now)
+{
+	n->now = now;
+	n->restoring = false;
+	/* The operator's word: no back-off from an earlier hand-over. */
+	n->cfg.preferred_leader = id;
+	n->prefer_after = 0;
+	px_prefer_check(n);
+	settle(n);
 }
 
 int px_trim(struct px_node *n, u64 index)

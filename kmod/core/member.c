@@ -12,9 +12,6 @@
  */
 #include "core_int.h"
 
-/* Entries a new voter may lag the commit point when it is promoted. */
-#define PX_CONF_CATCHUP		8
-
 /*
  * The member table (peers[]) follows the configurations: an id that one
  * of them names is added, and one that none that may be in effect names

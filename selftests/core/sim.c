@@ -183,6 +183,8 @@ static struct sim {
 	u64 conf_fwd;			/* asked of a follower, sent on */
 	u32 fresh;			/* id the others did not know at start */
 	u32 xfer_target;		/* node index + 1; 0 none */
+	u32 pref;			/* the preferred leader's id; 0 none */
+	u64 prng;			/* its own stream: the rest as before */
 	u64 ref[MAX_INDEX];	/* reference state after index i */
 	u64 ref_upto;
 	u64 snaps_taken, snaps_installed, snap_bytes;
@@ -201,6 +203,11 @@ static u64 flap_totals[3];	/* seeds flapped, cuts, seeds never settled */
 /* seeds with stable storage, flushes, power losses, torn writes */
 static u64 disk_totals[4];
 static u64 xfer_totals[2];	/* transfers started, targets that then led */
+/*
+ * Seeds with a preferred leader, preferences set, seeds that ended with
+ * a preferred voter up on a quiet network, ... and it led.
+ */
+static u64 pref_totals[4];
 /* seeds that changed configurations, changes asked, entries, checked */
 static u64 conf_totals[4];
 static u64 fwd_totals;		/* changes asked of followers, sent on */
@@ -1224,6 +1231,41 @@ static void config_change(void)
 	after(l);
 }
 
+static u64 prnd(u64 n)
+{
+	S.prng = S.prng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (S.prng >> 33) % n;
+}
+
+/*
+ * A new preferred leader on every node that runs (and any that starts
+ * later): a member, or now and then none or an id no member has.
+ */
+static void prefer(void)
+{
+	u32 id = (u32)prnd(S.n + 2), i;
+
+	if (id > S.n)
+		id = S.n < 9 ? 9 : 0;
+	S.pref = id;
+	S.cfg.preferred_leader = id;
+	for (i = 0; i < S.n; i++) {
+		if (!S.nodes[i].up)
+			continue;
+		S.cur = i;
+		px_set_preferred(S.nodes[i].px, id, local(i));
+		after(i);
+	}
+	pref_totals[1]++;
+	trace("preferred n%u", id);
+}
+
+/* Whether node @id votes in the configuration delivered last. */
+static bool gov_voter(u32 id)
+{
+	return gov.nlists == 1 && px_conf_votes(&gov, 0, id);
+}
+
 static void random_fault(void)
 {
 	u32 a = (u32)rndn(S.n), b = (u32)rndn(S.n);
@@ -1437,6 +1479,7 @@ static int run(u64 seed, u32 n)
 	memset(&S, 0, sizeof(S));
 	S.seed = seed;
 	S.rng = seed * 0x100000001B3ULL + n;
+	S.prng = seed * 0x9E3779B97F4A7C15ULL + n;
 	S.n = n;
 	S.trace = getenv("SIM_TRACE") != NULL;
 	S.cfg.cluster_id = 7;
@@ -1569,7 +1612,20 @@ static int run(u64 seed, u32 n)
 				fault_end = S.now + fault_len;
 				end = fault_end + 3000 * MS;
 				next_fault = S.now + 20 * MS;
+				/*
+				 * Half the seeds prefer a leader from here (not
+				 * while the link flapped: a hand-over is an
+				 * election).
+				 */
+				if (prnd(2)) {
+					pref_totals[0]++;
+					prefer();
+				}
 			}
+			/* Now and then the operator changes their mind. */
+			if (S.flap == 2 && S.now < fault_end && S.cfg.preferred_leader &&
+			    !prnd(150))
+				prefer();
 			if (S.flap == 2 && S.now < fault_end && S.now >= next_fault) {
 				random_fault();
 				next_fault = S.now + 20 * MS + rndn(150 * MS);
@@ -1599,6 +1655,20 @@ static int run(u64 seed, u32 n)
 			}
 		}
 		check_leases();
+	}
+	/*
+	 * A preferred voter up at the end, after 3 s of quiet network (60
+	 * election timeouts, 6 back-offs): it leads.
+	 */
+	if (!S.fail && S.pref && gov_voter(S.pref) && S.nodes[S.pref - 1].up) {
+		int l = settled_leader();
+
+		pref_totals[2]++;
+		if (l >= 0 && S.nodes[l].id == S.pref)
+			pref_totals[3]++;
+		else
+			failf("prefer", "n%u preferred, n%d leads at the end",
+			      S.pref, l >= 0 ? (int)S.nodes[l].id : 0);
 	}
 	/* Liveness: every client write committed (clients never give up). */
 	for (i = 0; i < NCLIENTS && !S.fail; i++) {
@@ -1761,6 +1831,11 @@ int main(int argc, char **argv)
 		printf("sim: %llu leadership transfers, %llu of them to a target that then led\n",
 		       (unsigned long long)xfer_totals[0],
 		       (unsigned long long)xfer_totals[1]);
+		printf("sim: a preferred leader in %llu seeds (%llu set); %llu ended with it a voter up, and it led in %llu\n",
+		       (unsigned long long)pref_totals[0],
+		       (unsigned long long)pref_totals[1],
+		       (unsigned long long)pref_totals[2],
+		       (unsigned long long)pref_totals[3]);
 		printf("sim: stable storage in %llu seeds: %llu flushes, %llu power losses, %llu torn writes\n",
 		       (unsigned long long)disk_totals[0],
 		       (unsigned long long)disk_totals[1],

@@ -961,7 +961,9 @@ static void test_failover_and_recovery(void)
 	u_run(100);
 	CHECK(u_role(l) == PX_ROLE_RECOVERING);
 	u_run(600);
-	CHECK(u_role(l) == PX_ROLE_FOLLOWER);
+	/* Node 1 is preferred: back and caught up, it is handed the lead. */
+	CHECK(u_role(l) == PX_ROLE_FOLLOWER ||
+	      (l == 0 && u_role(l) == PX_ROLE_LEADER));
 	px_get_status(C.px[l], &st, C.now);
 	CHECK(st.commit_index >= 12);
 	for (k = 1; k <= st.commit_index && k < 512; k++)
@@ -1464,6 +1466,67 @@ static void test_transfer(void)
 		px_node_destroy(C.px[k]);
 }
 
+static u64 u_elections(void)
+{
+	u64 e = 0;
+	u32 i;
+
+	for (i = 0; i < C.n; i++)
+		e += u_ctr(i, PAXOS_CTR_ELECTIONS);
+	return e;
+}
+
+/*
+ * The preferred leader set on a running cluster: an id that names no
+ * voter changes nothing; a voter is handed the leadership within a few
+ * round trips.  Cut off, it is not handed it, and the others elect once
+ * and keep their leader; back, it leads again.
+ */
+static void test_prefer(void)
+{
+	u32 k, ms;
+	u64 e, x;
+	int l, t;
+
+	u_cluster(3, 1000 * MS);
+	C.delay = 1 * MS;
+	u_run(2500);
+	l = u_leader();
+	CHECK(l >= 0);
+	if (l < 0)
+		return;
+	for (k = 0; k < 3; k++)
+		px_set_preferred(C.px[k], 9, C.now);
+	u_run(500);
+	CHECK(u_leader() == l && !u_ctr(l, PAXOS_CTR_TRANSFERS));
+	t = (l + 2) % 3;
+	for (k = 0; k < 3; k++)
+		px_set_preferred(C.px[k], t + 1, C.now);
+	for (ms = 0; ms < 100 && u_leader() != t; ms++)
+		u_run(1);
+	CHECK(u_leader() == t);
+	CHECK(ms < 20);
+	CHECK(u_ctr(l, PAXOS_CTR_TRANSFERS) == 1);
+
+	C.cut[t] = true;
+	u_run(2500);
+	l = u_leader();
+	CHECK(l >= 0 && l != t);
+	e = u_elections();
+	x = u_ctr(l, PAXOS_CTR_TRANSFERS);
+	u_run(2000);
+	CHECK(u_leader() == l && u_elections() == e);
+	CHECK(u_ctr(l, PAXOS_CTR_TRANSFERS) == x);
+
+	C.cut[t] = false;
+	for (ms = 0; ms < 2000 && u_leader() != t; ms++)
+		u_run(1);
+	CHECK(u_leader() == t);
+	CHECK(u_ctr(l, PAXOS_CTR_TRANSFERS) == x + 1);
+	for (k = 0; k < 3; k++)
+		px_node_destroy(C.px[k]);
+}
+
 /* Tick node 0 alone for @ms milliseconds, a millisecond at a time. */
 static void d_ticks(struct px_node *px, u32 ms)
 {
@@ -1746,6 +1809,7 @@ int main(void)
 	test_news();
 	test_durable();
 	test_transfer();
+	test_prefer();
 	test_conf_codec();
 	test_config();
 	free(C.q);
