@@ -1173,13 +1173,19 @@ static void apply_conf(const char *path, struct pctl_conf *c)
 
 		d = conf_diff(c, &r.c);
 		for (i = 0; i < CF_NFIELDS; i++)
-			if (d & (1u << i))
+			if (d & (1u << i) & ~(1u << CF_PREFERRED))
 				snprintf(list + strlen(list), sizeof(list) - strlen(list),
 					 "%s%s", list[0] ? ", " : "",
 					 conf_field_name((enum conf_field)i));
-		if (d)
-			die("the node is up and %s changes %s: only the key changes while it is up; run 'paxosctl down' first",
+		if (d & ~(1u << CF_PREFERRED))
+			die("the node is up and %s changes %s: only the key and the preferred leader change while it is up; run 'paxosctl down' first",
 			    strcmp(path, "-") ? path : "(stdin)", list);
+		if (d & (1u << CF_PREFERRED)) {
+			cmd_name = "setconf: lease set preferred";
+			m = msg_new(PAXOS_CMD_LEASE_SET, 0);
+			nla_put_u32(m, PAXOS_A_PREFERRED_LEADER, c->preferred);
+			transact(m, NULL, NULL);
+		}
 		apply_key(c);
 		return;
 	}

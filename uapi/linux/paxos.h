@@ -97,7 +97,7 @@ enum paxos_cmd {
 	PAXOS_CMD_MEMBER_ADD,
 	PAXOS_CMD_MEMBER_DEL,
 	PAXOS_CMD_MEMBER_GET,	/* dump */
-	PAXOS_CMD_LEASE_SET,
+	PAXOS_CMD_LEASE_SET,	/* PREFERRED_LEADER also while up */
 	PAXOS_CMD_LEASE_GET,
 	PAXOS_CMD_KEY_SET,	/* cluster key; empty PAXOS_A_KEY clears it */
 	PAXOS_CMD_UP,

@@ -1,0 +1,160 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# timeout=300
+#
+# The preferred leader, set on a running cluster.  Three nodes, a writer
+# on each.  `paxosctl lease set preferred T` on every node while up (T a
+# follower): the leader hands over to T (the time from the command to T
+# leading is printed).  T taken down: the others elect one leader and then
+# no more elections while T stays down (none counted over 10 election
+# timeouts, a back-off included).  T back up: it is handed the leadership
+# again.  Every write a writer saw acknowledged is in the log once, at the
+# index it was given; the lease duration stays down-only, with its reason.
+set -e
+cd "$(dirname "$0")"
+. ./lib.sh
+W=/tmp/prefer
+writers=""
+stop_writers() {
+	: >"$W/stop"
+	for p in $writers; do wait "$p" 2>/dev/null || true; done
+	writers=""
+}
+restore() {
+	rc=$?
+	stop_writers
+	cleanup
+	exit $rc
+}
+trap restore EXIT
+rm -rf "$W"
+mkdir -p "$W"
+
+start_cluster 3
+leader=$(wait_leader 30) || fail "no leader"
+
+# writer I: values pref-I-K through node I, one at a time, until told to
+# stop; "K INDEX" for each one acknowledged.  A write that failed (the
+# leader changing, the node down) is not retried: it may or may not be
+# in the log.
+writer() {
+	k=0
+	while [ ! -e "$W/stop" ]; do
+		k=$((k + 1))
+		if idx=$(n "$1" timeout 30 plog write "pref-$1-$k" 2>/dev/null); then
+			echo "$k $idx" >>"$W/acked.$1"
+		else
+			sleep 0.1
+		fi
+	done
+}
+for i in 1 2 3; do
+	writer "$i" &
+	writers="$writers $!"
+done
+for i in 1 2 3; do
+	k=0
+	until [ -s "$W/acked.$i" ]; do
+		k=$((k + 1))
+		[ "$k" -lt 300 ] || fail "writer on node $i: nothing acknowledged"
+		sleep 0.1
+	done
+done
+
+ctr() { n "$1" paxosctl status | sed -n "s/^ *$2 //p"; }
+# elections EXCEPT: elections counted on every node but EXCEPT.
+elections() {
+	s=0
+	for i in 1 2 3; do
+		[ "$i" = "$1" ] && continue
+		v=$(ctr "$i" elections)
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
+# leads NODE SECONDS: wait until NODE leads.
+leads() {
+	k=0
+	until [ "$(field "$1" state)" = leader ]; do
+		k=$((k + 1))
+		[ "$k" -lt $(($2 * 50)) ] || return 1
+		sleep 0.02
+	done
+}
+
+# Duration and drift stay down-only; the refusal says what changes.
+msg=$(n "$leader" paxosctl lease set duration 900ms 2>&1) &&
+	fail "lease duration changed while up"
+echo "$msg" | grep -q "only the preferred leader" || fail "duration: $msg"
+
+target=$((leader % 3 + 1))
+before=$(ctr "$leader" transfers)
+t0=$(now_ms)
+for i in 1 2 3; do
+	n "$i" paxosctl lease set preferred "$target" ||
+		fail "preferred $target refused on node $i"
+done
+leads "$target" 30 || fail "node $target preferred, does not lead"
+took=$(($(now_ms) - t0))
+[ "$(field "$leader" state)" != leader ] || fail "node $leader still leads"
+[ "$(ctr "$leader" transfers)" -gt "$before" ] ||
+	fail "node $leader did not count the handover"
+n "$target" paxosctl lease show | grep -q "preferred $target\$" ||
+	fail "lease show: $(n "$target" paxosctl lease show)"
+echo "preferred: node $leader -> node $target in $took ms after the command (election ${ELECTION} ms, lease ${LEASE} ms)"
+
+# The preferred node down: one takeover after its lease, then quiet.
+others=$(for i in 1 2 3; do [ "$i" != "$target" ] && echo "$i"; done)
+e0=$(elections "$target")
+t0=$(now_ms)
+n "$target" paxosctl down
+new=$(wait_leader 60 "$target") || fail "no leader after node $target went down"
+echo "takeover: node $target down -> node $new in $(($(now_ms) - t0)) ms"
+# Settled: the other node follows the new leader.
+k=0
+for i in $others; do
+	until [ "$(field "$i" leader)" = "$new" ]; do
+		k=$((k + 1))
+		[ "$k" -lt 500 ] || fail "node $i does not follow node $new"
+		sleep 0.02
+	done
+done
+e1=$(elections "$target")
+# Absence over a window: 10 election timeouts, the back-off after a
+# hand-over (nothing may be handed to a node that is down meanwhile).
+t1=$(now_ms)
+until [ $(($(now_ms) - t1)) -ge $((10 * ELECTION + 500)) ]; do
+	sleep 0.2
+done
+e2=$(elections "$target")
+echo "preferred node $target down: $((e1 - e0)) election(s) to replace it, $((e2 - e1)) in the $(($(now_ms) - t1)) ms after"
+[ "$e2" = "$e1" ] || fail "$((e2 - e1)) elections with node $target down"
+[ "$(field "$new" state)" = leader ] || fail "node $new lost the lead"
+
+# Back up: it recovers, catches up and is handed the leadership.
+t0=$(now_ms)
+n "$target" paxosctl up
+leads "$target" 60 || fail "node $target back, preferred, does not lead"
+echo "preferred node $target back up: leads again in $(($(now_ms) - t0)) ms; $(($(elections "$target") - e2)) election(s) on the others meanwhile"
+stop_writers
+
+# Every acknowledged write is in the log once, at its index.
+top=$(n "$target" plog barrier) || fail "barrier on node $target"
+for i in 1 2 3; do
+	n "$i" plog wait "$top" 30000 || fail "node $i stuck below $top"
+done
+n "$target" plog dump >"$W/log"
+acked=0
+for i in 1 2 3; do
+	[ -e "$W/acked.$i" ] || continue
+	while read -r k idx; do
+		v=$(hex "pref-$i-$k")
+		[ "$(grep -c " $v\$" "$W/log")" = 1 ] ||
+			fail "write pref-$i-$k acknowledged, not in the log once"
+		grep -q "^$idx [0-9]* $v\$" "$W/log" ||
+			fail "write pref-$i-$k acknowledged at $idx, not there"
+		acked=$((acked + 1))
+	done <"$W/acked.$i"
+done
+same_logs 1 2 3 || fail "logs differ"
+echo "$acked acknowledged writes, each once at its index; nodes 1 2 3 agree on $(wc -l <"$W/log") records"
