@@ -745,7 +745,6 @@ int px_transfer(struct px_node *n, u32 id, u64 now)
 void px_set_preferred(struct px_node *n, u32 id, u64 now)
 {
 	n->now = now;
-	n->restoring = false;
 	/* The operator's word: no back-off from an earlier hand-over. */
 	n->cfg.preferred_leader = id;
 	n->prefer_after = 0;
