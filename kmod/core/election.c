@@ -105,6 +105,19 @@ static void become_leader(struct px_node *n)
 	struct px_slot *s;
 	u64 i;
 
+	/*
+	 * A hole the log cannot take a no-op for yet (full under strict
+	 * retention until a snapshot frees room) would stay unproposed and
+	 * stop every commit above it: give the election up, as for a value
+	 * we cannot keep (px_handle_promise()); a later one finds room.
+	 */
+	for (i = n->log.commit + 1; i <= n->log.top; i++) {
+		if (!px_slot(n, i) &&
+		    !px_store(n, i, n->ballot, PX_ENTRY_NOOP, &none, NULL, 0)) {
+			px_step_down(n);
+			return;
+		}
+	}
 	px_set_role(n, PX_ROLE_LEADER);
 	px_set_leader(n, n->cfg.self_id, n->ballot);
 	n->xfer_to = 0;
