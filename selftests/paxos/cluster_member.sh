@@ -51,16 +51,6 @@ wipe() {
 	dd if=/dev/zero of="$1" bs=4096 count=2 conv=notrunc,fsync 2>/dev/null ||
 		fail "wiping $1"
 }
-# expect_err I WHAT CMD...: CMD in node I's namespace fails saying WHAT.
-expect_err() {
-	i=$1
-	what=$2
-	shift 2
-	if out=$(n "$i" "$@" 2>&1); then
-		fail "$* succeeded; expected: $what"
-	fi
-	echo "$out" | grep -q "$what" || fail "$*: \"$out\", expected \"$what\""
-}
 # ns ID: the namespace node ID runs in (node 6 takes a removed one's).
 NS6=6
 ns() { if [ "$1" = 6 ]; then echo "$NS6"; else echo "$1"; fi; }
@@ -130,16 +120,6 @@ write_loop() {
 			sleep 0.02
 		done
 	done
-}
-# acked_once I: every write in /tmp/acked is in node I's log once, at its index.
-acked_once() {
-	n "$1" plog dump >"/tmp/dump.$1" || fail "dump on node $1"
-	while read -r idx v; do
-		h=$(hex "$v")
-		c=$(grep -c " $h\$" "/tmp/dump.$1" || true)
-		[ "$c" = 1 ] || fail "node $1 holds $v $c times"
-		grep -q "^$idx 1 $h\$" "/tmp/dump.$1" || fail "node $1: $v not at $idx"
-	done </tmp/acked
 }
 # start I ID JOIN MEMBER...: node ID at 10.0.0.ID in namespace pxnI, on
 # disk I, with the static members given (join on: a learner at first); up.

@@ -47,27 +47,7 @@ echo 1048576 >"$SNAPMAX"
 disk() { echo "/dev/vd$(echo abc | cut -c"$1")"; }
 counter() { n "$1" paxosctl status | sed -n "s/^  $2 //p"; }
 storage() { n "$1" paxosctl storage show; }
-# expect_err I WHAT CMD...: CMD in node I's namespace fails saying WHAT.
-expect_err() {
-	i=$1
-	what=$2
-	shift 2
-	if out=$(n "$i" "$@" 2>&1); then
-		fail "$* succeeded; expected: $what"
-	fi
-	echo "$out" | grep -q "$what" || fail "$*: \"$out\", expected \"$what\""
-}
 
-# acked_once I: every write in /tmp/acked is in node I's log once, at its index.
-acked_once() {
-	n "$1" plog dump >"/tmp/dump.$1" || fail "dump on node $1"
-	while read -r idx v; do
-		h=$(hex "$v")
-		c=$(grep -c " $h\$" "/tmp/dump.$1" || true)
-		[ "$c" = 1 ] || fail "node $1 holds $v $c times"
-		grep -q "^$idx 1 $h\$" "/tmp/dump.$1" || fail "node $1: $v not at $idx"
-	done </tmp/acked
-}
 # acked_writes PREFIX COUNT: writes PREFIX1.. through nodes in turn, each
 # acknowledged one with its index appended to /tmp/acked.
 acked_writes() {

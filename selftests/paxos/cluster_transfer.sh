@@ -124,22 +124,4 @@ n "$leader" paxosctl up
 stop_writers
 
 # Every acknowledged write is in the log once, at its index.
-top=$(n "$new" plog barrier) || fail "barrier on node $new"
-for i in 1 2 3; do
-	n "$i" plog wait "$top" 30000 || fail "node $i stuck below $top"
-done
-n "$new" plog dump >"$W/log"
-acked=0
-for i in 1 2 3; do
-	[ -e "$W/acked.$i" ] || continue
-	while read -r k idx; do
-		v=$(hex "xfer-$i-$k")
-		[ "$(grep -c " $v\$" "$W/log")" = 1 ] ||
-			fail "write xfer-$i-$k acknowledged, not in the log once"
-		grep -q "^$idx [0-9]* $v\$" "$W/log" ||
-			fail "write xfer-$i-$k acknowledged at $idx, not there"
-		acked=$((acked + 1))
-	done <"$W/acked.$i"
-done
-same_logs 1 2 3 || fail "logs differ"
-echo "$acked acknowledged writes, each once at its index; nodes 1 2 3 agree on $(wc -l <"$W/log") records"
+acked_in_log "$new" "$W" xfer

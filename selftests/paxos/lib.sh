@@ -219,3 +219,51 @@ since_mark() {
 		}
 		END { if (!found) print "-" }' "$T/trace"
 }
+
+# expect_err I WHAT CMD...: CMD in node I's namespace fails saying WHAT.
+expect_err() {
+	i=$1
+	what=$2
+	shift 2
+	if out=$(n "$i" "$@" 2>&1); then
+		fail "$* succeeded; expected: $what"
+	fi
+	echo "$out" | grep -q "$what" || fail "$*: \"$out\", expected \"$what\""
+}
+
+# acked_once I: every write in /tmp/acked ("INDEX VALUE" lines) is in
+# node I's log once, at its index.
+acked_once() {
+	n "$1" plog dump >"/tmp/dump.$1" || fail "dump on node $1"
+	while read -r idx v; do
+		h=$(hex "$v")
+		c=$(grep -c " $h\$" "/tmp/dump.$1" || true)
+		[ "$c" = 1 ] || fail "node $1 holds $v $c times"
+		grep -q "^$idx 1 $h\$" "/tmp/dump.$1" || fail "node $1: $v not at $idx"
+	done </tmp/acked
+}
+
+# acked_in_log NODE DIR PREFIX: once nodes 1-3 have NODE's commit index,
+# every write DIR/acked.I lists ("K INDEX", value PREFIX-I-K) is in
+# NODE's log once, at its index, and the three logs are the same.
+acked_in_log() {
+	top=$(n "$1" plog barrier) || fail "barrier on node $1"
+	for i in 1 2 3; do
+		n "$i" plog wait "$top" 30000 || fail "node $i stuck below $top"
+	done
+	n "$1" plog dump >"$2/log"
+	acked=0
+	for i in 1 2 3; do
+		[ -e "$2/acked.$i" ] || continue
+		while read -r k idx; do
+			v=$(hex "$3-$i-$k")
+			[ "$(grep -c " $v\$" "$2/log")" = 1 ] ||
+				fail "write $3-$i-$k acknowledged, not in the log once"
+			grep -q "^$idx [0-9]* $v\$" "$2/log" ||
+				fail "write $3-$i-$k acknowledged at $idx, not there"
+			acked=$((acked + 1))
+		done <"$2/acked.$i"
+	done
+	same_logs 1 2 3 || fail "logs differ"
+	echo "$acked acknowledged writes, each once at its index; nodes 1 2 3 agree on $(wc -l <"$2/log") records"
+}
