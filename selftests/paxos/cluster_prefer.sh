@@ -14,15 +14,9 @@ set -e
 cd "$(dirname "$0")"
 . ./lib.sh
 W=/tmp/prefer
-writers=""
-stop_writers() {
-	: >"$W/stop"
-	for p in $writers; do wait "$p" 2>/dev/null || true; done
-	writers=""
-}
 restore() {
 	rc=$?
-	stop_writers
+	stop_writers "$W"
 	cleanup
 	exit $rc
 }
@@ -33,25 +27,8 @@ mkdir -p "$W"
 start_cluster 3
 leader=$(wait_leader 30) || fail "no leader"
 
-# writer I: values pref-I-K through node I, one at a time, until told to
-# stop; "K INDEX" for each one acknowledged.  A write that failed (the
-# leader changing, the node down) is not retried: it may or may not be
-# in the log.
-writer() {
-	k=0
-	while [ ! -e "$W/stop" ]; do
-		k=$((k + 1))
-		if idx=$(n "$1" timeout 30 plog write "pref-$1-$k" 2>/dev/null); then
-			echo "$k $idx" >>"$W/acked.$1"
-		else
-			sleep 0.1
-		fi
-	done
-}
-for i in 1 2 3; do
-	writer "$i" &
-	writers="$writers $!"
-done
+# A writer through each node (lib.sh, start_writers).
+start_writers "$W" pref 1 2 3
 for i in 1 2 3; do
 	k=0
 	until [ -s "$W/acked.$i" ]; do
@@ -141,7 +118,7 @@ t0=$(now_ms)
 n "$target" paxosctl up
 leads "$target" 60 || fail "node $target back, preferred, does not lead"
 echo "preferred node $target back up: leads again in $(($(now_ms) - t0)) ms; $(($(elections "$target") - e2)) election(s) on the others meanwhile"
-stop_writers
+stop_writers "$W"
 
 # Every acknowledged write is in the log once, at its index.
 acked_in_log "$target" "$W" pref

@@ -13,15 +13,9 @@ set -e
 cd "$(dirname "$0")"
 . ./lib.sh
 W=/tmp/xfer
-writers=""
-stop_writers() {
-	: >"$W/stop"
-	for p in $writers; do wait "$p" 2>/dev/null || true; done
-	writers=""
-}
 restore() {
 	rc=$?
-	stop_writers
+	stop_writers "$W"
 	[ -z "${TRACED:-}" ] || untrace
 	cleanup
 	exit $rc
@@ -33,23 +27,8 @@ mkdir -p "$W"
 start_cluster 3
 leader=$(wait_leader 30) || fail "no leader"
 
-# writer I: values xfer-I-K through node I, one at a time, until told to
-# stop; "K INDEX" for each one acknowledged.  A write that failed (the
-# leader changing) is not retried: it may or may not be in the log.
-writer() {
-	k=0
-	while [ ! -e "$W/stop" ]; do
-		k=$((k + 1))
-		if idx=$(n "$1" plog write "xfer-$1-$k" 2>/dev/null); then
-			echo "$k $idx" >>"$W/acked.$1"
-		fi
-	done
-}
-for i in 1 2 3; do
-	[ "$i" = "$leader" ] && continue
-	writer "$i" &
-	writers="$writers $!"
-done
+# A writer through each follower (lib.sh, start_writers).
+start_writers "$W" xfer $(for i in 1 2 3; do [ "$i" = "$leader" ] || echo "$i"; done)
 # Load before the handover: some writes acknowledged on every writer.
 for i in 1 2 3; do
 	[ "$i" = "$leader" ] && continue
@@ -121,7 +100,7 @@ new=$(wait_leader 60 "$leader") || fail "no leader after the leader went down"
 echo "takeover: node $leader down -> node $new in $(($(now_ms) - t0)) ms; in the kernel: $(since_mark "down-$leader" "$new") ms from the command to its leader event"
 untrace
 n "$leader" paxosctl up
-stop_writers
+stop_writers "$W"
 
 # Every acknowledged write is in the log once, at its index.
 acked_in_log "$new" "$W" xfer

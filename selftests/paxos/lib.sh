@@ -267,3 +267,34 @@ acked_in_log() {
 	same_logs 1 2 3 || fail "logs differ"
 	echo "$acked acknowledged writes, each once at its index; nodes 1 2 3 agree on $(wc -l <"$2/log") records"
 }
+
+# start_writers DIR PREFIX NODE...: a writer through each NODE, values
+# PREFIX-I-K one at a time until DIR/stop exists, "K INDEX" appended to
+# DIR/acked.I for each acknowledged (a write that failed is not retried:
+# it may or may not be in the log); stop_writers DIR.
+PX_WRITERS=""
+px_writer() {
+	k=0
+	while [ ! -e "$1/stop" ]; do
+		k=$((k + 1))
+		if idx=$(n "$3" timeout 30 plog write "$2-$3-$k" 2>/dev/null); then
+			echo "$k $idx" >>"$1/acked.$3"
+		else
+			sleep 0.1
+		fi
+	done
+}
+start_writers() {
+	_wd=$1
+	_wp=$2
+	shift 2
+	for _wn in "$@"; do
+		px_writer "$_wd" "$_wp" "$_wn" &
+		PX_WRITERS="$PX_WRITERS $!"
+	done
+}
+stop_writers() {
+	: >"$1/stop"
+	for _wn in $PX_WRITERS; do wait "$_wn" 2>/dev/null || true; done
+	PX_WRITERS=""
+}
