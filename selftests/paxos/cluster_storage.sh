@@ -36,6 +36,8 @@ old_max=$(cat "$SNAPMAX")
 restore() {
 	[ -n "$mon" ] && kill "$mon" 2>/dev/null
 	cleanup
+	# The disk (e) removed comes back for the tests after this one.
+	[ -w /sys/bus/pci/rescan ] && echo 1 >/sys/bus/pci/rescan
 	echo N >"$STRICT"
 	echo "$old_max" >"$SNAPMAX"
 }
@@ -229,4 +231,12 @@ sleep 0.5
 grep -q "log node 2 storage failed" "$MON" || fail "no storage event: $(cat "$MON")"
 n 2 paxosctl down || fail "down on node 2 after the error"
 echo "# node 2's disk went away: state failed, store_errors $(counter 2 store_errors)"
+# Back (a PCI rescan), for the tests that run after this one.
+echo 1 >/sys/bus/pci/rescan
+i=0
+until [ -b /dev/vdb ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "/dev/vdb did not come back after a PCI rescan"
+	sleep 0.1
+done
 echo "ok"
