@@ -6,8 +6,8 @@
 # the same datagrams and MAC).  paxosd leads first: it is the preferred
 # leader and its election timeout is far shorter than the kernel nodes'
 # (a kernel leader is taken down until it does).  Then paxosd is killed,
-# a kernel node takes over, and paxosd is started again: it recovers from
-# the kernel nodes and follows.  Values are written through both kinds of
+# a kernel node takes over, the preference is cleared, and paxosd is
+# started again: it recovers from the kernel nodes and follows.  Values are written through both kinds of
 # nodes under both kinds of leader, each commits exactly once, and the
 # kernel logs and paxosd's log agree.
 set -e
@@ -184,7 +184,12 @@ head -n "$(wc -l <$D/log.before)" /tmp/log.1 | cmp -s - $D/log.before ||
 	fail "what paxosd delivered is not a prefix of the kernel log"
 
 # paxosd again, as slow to stand as the kernel nodes: it recovers from
-# them, follows the kernel leader and delivers the whole log.
+# them, follows the kernel leader and delivers the whole log.  The
+# kernel nodes prefer nobody now (set while they run), or their leader
+# would hand over to paxosd, the preferred leader, once it caught up.
+for i in 1 2; do
+	n "$i" paxosctl lease set preferred 0 || fail "preferred 0 on node $i"
+done
 start_pxd $KELECTION
 end=$(($(date +%s) + 60))
 until [ "$(pstat state)" = follower ] && [ "$(pstat leader)" = "$leader" ]; do
