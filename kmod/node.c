@@ -428,7 +428,8 @@ static void addr_spec(const struct pxk_addr *a, struct px_member_spec *m)
 	m->port = a->port;
 }
 
-static const struct pxk_member *shell_member(const struct pxk_node *n, u32 id)
+/* Member @id in the peer table, or NULL (lock held, or cfg_lock while down). */
+const struct pxk_member *pxk_member_find(const struct pxk_node *n, u32 id)
 {
 	u32 i;
 
@@ -439,22 +440,35 @@ static const struct pxk_member *shell_member(const struct pxk_node *n, u32 id)
 }
 
 /*
- * Whether member @m of a configuration is at @a: the address it gives,
- * or else the peer table's (ours for our own id).
+ * Where member @m of a configuration is: the address it gives, or else
+ * ours for our own id, or else the peer table's; false if none has one.
  */
+static bool spec_where(const struct pxk_node *n, const struct px_member_spec *m,
+		       struct pxk_addr *out)
+{
+	const struct pxk_member *pm;
+
+	if (m->family) {
+		spec_addr(m, out);
+		return true;
+	}
+	if (m->id == n->id) {
+		*out = n->addr;
+		return true;
+	}
+	pm = pxk_member_find(n, m->id);
+	if (pm)
+		*out = pm->addr;
+	return pm;
+}
+
+/* Whether member @m of a configuration is at @a (spec_where()). */
 static bool same_addr(const struct pxk_node *n, const struct px_member_spec *m,
 		      const struct pxk_addr *a)
 {
-	const struct pxk_member *pm = shell_member(n, m->id);
 	struct pxk_addr cur;
 
-	if (m->family)
-		spec_addr(m, &cur);
-	else if (m->id == n->id)
-		cur = n->addr;
-	else if (pm)
-		cur = pm->addr;
-	else
+	if (!spec_where(n, m, &cur))
 		return false;
 	if (cur.v6 != a->v6 || cur.port != a->port)
 		return false;
@@ -488,7 +502,7 @@ void pxk_members_sync(struct pxk_node *n)
 		if (m[i].family) {
 			spec_addr(&m[i], &t[k].addr);
 		} else {
-			old = shell_member(n, m[i].id);
+			old = pxk_member_find(n, m[i].id);
 			if (!old)
 				continue;
 			t[k].addr = old->addr;
@@ -511,7 +525,7 @@ void pxk_members_sync(struct pxk_node *n)
 int pxk_member_change(struct pxk_node *n, u32 id, const struct pxk_addr *a)
 {
 	struct px_member_spec m[PX_MAX_NODES];
-	const struct pxk_member *pm;
+	struct pxk_addr where;
 	u32 i, cnt;
 	int err = -ENOTCONN;
 
@@ -541,15 +555,9 @@ int pxk_member_change(struct pxk_node *n, u32 id, const struct pxk_addr *a)
 	} else {
 		m[i] = m[--cnt];
 	}
-	for (i = 0; i < cnt; i++) {
-		if (m[i].family)
-			continue;
-		pm = m[i].id == n->id ? NULL : shell_member(n, m[i].id);
-		if (m[i].id == n->id)
-			addr_spec(&n->addr, &m[i]);
-		else if (pm)
-			addr_spec(&pm->addr, &m[i]);
-	}
+	for (i = 0; i < cnt; i++)
+		if (!m[i].family && spec_where(n, &m[i], &where))
+			addr_spec(&where, &m[i]);
 	err = px_config_change(n->px, m, cnt, ktime_get_ns());
 	if (err == -EINPROGRESS)
 		err = 0;

@@ -210,6 +210,7 @@ int pxk_propose_id(struct pxk_node *n, const struct px_prop_id *id,
 		   unsigned long deadline, u64 *index, bool *queued);
 int pxk_barrier(struct pxk_node *n, u64 *index);
 void pxk_members_sync(struct pxk_node *n);
+const struct pxk_member *pxk_member_find(const struct pxk_node *n, u32 id);
 int pxk_member_change(struct pxk_node *n, u32 id, const struct pxk_addr *a);
 void pxk_counters(struct pxk_node *n, u64 *out);
 enum paxos_state pxk_state(struct pxk_node *n);

@@ -69,16 +69,6 @@ int pxk_udp_set_key(struct pxk_node *n, const u8 *key)
 	return 0;
 }
 
-static const struct pxk_member *member(const struct pxk_node *n, u32 id)
-{
-	u32 i;
-
-	for (i = 0; i < n->nmembers; i++)
-		if (n->members[i].id == id)
-			return &n->members[i];
-	return NULL;
-}
-
 static void count(struct pxk_node *n, unsigned int ctr)
 {
 	if (n->px)
@@ -91,7 +81,7 @@ static void count(struct pxk_node *n, unsigned int ctr)
 static bool from_member(const struct pxk_node *n, struct sk_buff *skb,
 			const u8 *p, size_t len)
 {
-	const struct pxk_member *m = member(n, px_wire_sender(p, len));
+	const struct pxk_member *m = pxk_member_find(n, px_wire_sender(p, len));
 	struct udphdr *uh = udp_hdr(skb);
 
 	if (!m || ntohs(uh->source) != m->addr.port)
@@ -142,8 +132,8 @@ static bool learn_sender(struct pxk_node *n, struct sk_buff *skb, u32 id)
 {
 	struct pxk_member *m;
 
-	if (!id || id == n->id || member(n, id) || px_leader_id(n->px) ||
-	    n->nmembers == ARRAY_SIZE(n->members))
+	if (!id || id == n->id || pxk_member_find(n, id) ||
+	    px_leader_id(n->px) || n->nmembers == ARRAY_SIZE(n->members))
 		return false;
 	m = &n->members[n->nmembers];
 	memset(m, 0, sizeof(*m));
@@ -250,7 +240,7 @@ void pxk_udp_close(struct pxk_node *n)
  */
 void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len)
 {
-	const struct pxk_member *m = member(n, to);
+	const struct pxk_member *m = pxk_member_find(n, to);
 	struct sk_buff *skb;
 
 	BUILD_BUG_ON(sizeof(struct pxk_cb) > sizeof(skb->cb));
