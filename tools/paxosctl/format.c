@@ -200,17 +200,21 @@ static void ids_text(FILE *f, const char *what, const uint32_t *ids,
  */
 static bool config_removed(const struct pctl_status *st)
 {
+	return !st->config_unknown && st->nvoters &&
+	       !config_names(st, st->node_id);
+}
+
+int config_names(const struct pctl_status *st, uint32_t id)
+{
 	unsigned int i;
 
-	if (st->config_unknown || !st->nvoters)
-		return false;
 	for (i = 0; i < st->nvoters; i++)
-		if (st->voters[i] == st->node_id)
-			return false;
+		if (st->voters[i] == id)
+			return 1;
 	for (i = 0; i < st->nlearners; i++)
-		if (st->learners[i] == st->node_id)
-			return false;
-	return true;
+		if (st->learners[i] == id)
+			return 1;
+	return 0;
 }
 
 void config_text(FILE *f, const struct pctl_status *st)

@@ -66,6 +66,8 @@ const char *log_event_name(unsigned int ev);
 void record_text(FILE *f, const struct paxos_record *r, const void *data);
 /* "config index 12 voters 1 2 3 learners 4 joint pending" */
 void config_text(FILE *f, const struct pctl_status *st);
+/* Whether the configuration @st shows names @id (voter or learner). */
+int config_names(const struct pctl_status *st, uint32_t id);
 void record_json(struct json *j, const struct paxos_record *r, const void *data);
 
 #endif

@@ -447,20 +447,6 @@ static void cmd_node(int argc, char **argv)
 	transact(m, NULL, NULL);
 }
 
-/* Whether the configuration @st shows names @id (voter or learner). */
-static int config_names(const struct pctl_status *st, uint32_t id)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->nvoters; i++)
-		if (st->voters[i] == id)
-			return 1;
-	for (i = 0; i < st->nlearners; i++)
-		if (st->learners[i] == id)
-			return 1;
-	return 0;
-}
-
 /*
  * After member add (@add) or del of @id on a running node: a follower
  * asked its leader with a datagram, which may be lost or refused (the
