@@ -86,7 +86,7 @@ n "$target" paxosctl lease show | grep -q "preferred $target\$" ||
 echo "preferred: node $leader -> node $target in $took ms after the command on the leader (election ${ELECTION} ms, lease ${LEASE} ms)"
 
 # The preferred node down: one takeover after its lease, then quiet.
-others=$(for i in 1 2 3; do [ "$i" != "$target" ] && echo "$i"; done)
+others=$(for i in 1 2 3; do [ "$i" = "$target" ] || echo "$i"; done)
 e0=$(elections "$target")
 t0=$(now_ms)
 n "$target" paxosctl down
