@@ -235,7 +235,7 @@ static void change_msg(struct genl_info *info, int err)
 		break;
 	case -EBUSY:
 		NL_SET_ERR_MSG(extack,
-			       "a configuration change is under way (paxosctl status)");
+			       "a configuration change is under way (paxosctl status); member del of a node it waits for gives it up");
 		break;
 	case -EOPNOTSUPP:
 		NL_SET_ERR_MSG(extack,

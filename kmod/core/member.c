@@ -400,7 +400,37 @@ u32 px_conf_next(struct px_node *n, u8 *buf)
 	return px_conf_encode(&c, buf);
 }
 
-/* A change asked of the leader: 0, -EINVAL, -EBUSY or -ENOSPC (core.h). */
+/*
+ * Whether @m leaves out entirely a member the change under way waits
+ * for (a voter of the target that is not one yet): the way to give up
+ * an addition whose node never catches up.  Nothing of the target is in
+ * the log but its learners, so another target may take its place.
+ */
+static bool cancels(const struct px_node *n, const struct px_member_spec *m,
+		    u32 count)
+{
+	const struct px_conf *t = &n->conf_target;
+	u32 i, j;
+
+	for (i = 0; i < t->count[0]; i++) {
+		u32 id = t->m[0][i].id;
+
+		if (t->m[0][i].flags != PX_MEMBER_VOTER ||
+		    px_conf_votes(&n->conf, 0, id))
+			continue;
+		for (j = 0; j < count && m[j].id != id; j++)
+			;
+		if (j == count)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A change asked of the leader: 0, -EINVAL, -EBUSY or -ENOSPC (core.h).
+ * While one waits for its new voters to catch up, a change that leaves
+ * one of them out replaces it; any other waits its turn.
+ */
 int px_conf_change(struct px_node *n, const struct px_member_spec *m,
 		   u32 count)
 {
@@ -408,8 +438,8 @@ int px_conf_change(struct px_node *n, const struct px_member_spec *m,
 
 	if (px_conf_check(m, count))
 		return -EINVAL;
-	if (n->conf_want || n->conf.nlists == 2 ||
-	    n->conf_top > n->log.commit)
+	if (n->conf.nlists == 2 || n->conf_top > n->log.commit ||
+	    (n->conf_want && !cancels(n, m, count)))
 		return -EBUSY;
 	for (i = 0; i < count; i++)
 		if (!px_conf_names(&n->conf, m[i].id))

@@ -181,6 +181,7 @@ static struct sim {
 	u64 conf_changes;		/* px_config_change() took */
 	u64 conf_new;			/* ... naming an id not in effect */
 	u64 conf_fwd;			/* asked of a follower, sent on */
+	u64 conf_cancels;		/* a waiting change given up */
 	u32 fresh;			/* id the others did not know at start */
 	u32 xfer_target;		/* node index + 1; 0 none */
 	u32 pref;			/* the preferred leader's id; 0 none */
@@ -211,6 +212,7 @@ static u64 pref_totals[4];
 /* seeds that changed configurations, changes asked, entries, checked */
 static u64 conf_totals[4];
 static u64 fwd_totals;		/* changes asked of followers, sent on */
+static u64 cancel_totals;	/* waiting changes given up */
 /* seeds with a node unknown at start, changes naming ids not in effect, */
 /* seeds that ended with that node a member that delivered everything */
 static u64 fresh_totals[3];
@@ -1140,6 +1142,53 @@ static void check_leases(void)
 		failf("lease", "nodes %u and %u both hold a valid lease", who[0], who[1]);
 }
 
+/* The members @in names (0: not named, else the flags) into @m. */
+static u32 sim_members(const u8 *in, struct px_member_spec *m)
+{
+	u32 i, cnt = 0;
+
+	memset(m, 0, 9 * sizeof(*m));
+	for (i = 0; i < S.n; i++) {
+		if (!in[i])
+			continue;
+		m[cnt].id = i + 1;
+		m[cnt].flags = in[i];
+		m[cnt].family = 4;
+		m[cnt].addr[0] = 10;
+		m[cnt].addr[3] = (u8)(i + 1);
+		m[cnt].port = 7000;
+		cnt++;
+	}
+	return cnt;
+}
+
+/*
+ * A change waits on leader @l (configuration @in): learner @id left out.
+ * If the change waits for @id to catch up, that gives the change up;
+ * else it is refused (EBUSY) like any other while one waits (or
+ * EAGAIN: the leader hands over).
+ */
+static void config_cancel(u32 l, u8 *in, u32 id)
+{
+	struct px_member_spec m[9];
+	u32 cnt;
+	int err;
+
+	in[id - 1] = 0;
+	cnt = sim_members(in, m);
+	S.cur = l;
+	err = px_config_change(S.nodes[l].px, m, cnt, local(l));
+	if (!err) {
+		S.conf_cancels++;
+		trace("n%u gives up the change under way: n%u left out",
+		      S.nodes[l].id, id);
+	} else if (err != -EBUSY && err != -EAGAIN) {
+		failf("config", "n%u: a change left out learner n%u: %d",
+		      S.nodes[l].id, id, err);
+	}
+	after(l);
+}
+
 /*
  * The leader is asked to change the configuration: a member added as a
  * voter, one removed (the leader too), or one replaced by another; a
@@ -1154,15 +1203,21 @@ static void config_change(void)
 	u32 i, l, a, b, c, nv = 0, cnt = 0;
 	u8 in[9];		/* 0 not named, else the flags */
 	u64 what = rndn(3);
-	bool more = false;
+	bool more = false, cancel = false;
 
 	for (l = 0; l < S.n; l++) {
 		if (!S.nodes[l].up)
 			continue;
 		px_get_status(S.nodes[l].px, &st, local(l));
-		if (st.role == PX_ROLE_LEADER && !st.config_pending &&
-		    !st.config_joint)
+		if (st.role != PX_ROLE_LEADER || st.config_joint)
+			continue;
+		if (!st.config_pending)
 			break;
+		/* A change waits: sometimes give a learner up (a cancel). */
+		if (st.nlearners && !rndn(2)) {
+			cancel = true;
+			break;
+		}
 	}
 	if (l == S.n)
 		return;
@@ -1171,6 +1226,10 @@ static void config_change(void)
 		in[st.voters[i] - 1] = PX_MEMBER_VOTER;
 	for (i = 0; i < st.nlearners; i++)
 		in[st.learners[i] - 1] = PX_MEMBER_LEARNER;
+	if (cancel) {
+		config_cancel(l, in, st.learners[rndn(st.nlearners)]);
+		return;
+	}
 	nv = st.nvoters;
 	/* to add: often one not named, if there is one */
 	a = (u32)rndn(S.n);
@@ -1190,18 +1249,7 @@ static void config_change(void)
 		more |= !in[c];
 		in[c] = in[c] ? 0 : PX_MEMBER_LEARNER;
 	}
-	memset(m, 0, sizeof(m));
-	for (i = 0; i < S.n; i++) {
-		if (!in[i])
-			continue;
-		m[cnt].id = i + 1;
-		m[cnt].flags = in[i];
-		m[cnt].family = 4;
-		m[cnt].addr[0] = 10;
-		m[cnt].addr[3] = (u8)(i + 1);
-		m[cnt].port = 7000;
-		cnt++;
-	}
+	cnt = sim_members(in, m);
 	if (cnt && !rndn(4))
 		m[(u32)rndn(cnt)].port = 7001;	/* an address changes */
 	if (!rndn(4)) {
@@ -1768,6 +1816,7 @@ static int run(u64 seed, u32 n)
 	disk_totals[0] += S.durable;
 	conf_totals[1] += S.conf_changes;
 	fwd_totals += S.conf_fwd;
+	cancel_totals += S.conf_cancels;
 	fresh_totals[1] += S.conf_new;
 	disk_totals[1] += S.flushes;
 	disk_totals[2] += S.power_losses;
@@ -1846,8 +1895,9 @@ int main(int argc, char **argv)
 		       (unsigned long long)conf_totals[1],
 		       (unsigned long long)conf_totals[2],
 		       (unsigned long long)conf_totals[3]);
-		printf("sim: %llu configuration changes asked of a follower and sent to its leader\n",
-		       (unsigned long long)fwd_totals);
+		printf("sim: %llu configuration changes asked of a follower and sent to its leader, %llu waiting for a learner given up\n",
+		       (unsigned long long)fwd_totals,
+		       (unsigned long long)cancel_totals);
 		printf("sim: a node new to the others in %llu seeds, %llu changes naming ids not in effect, %llu seeds ended with it a member that delivered everything\n",
 		       (unsigned long long)fresh_totals[0],
 		       (unsigned long long)fresh_totals[1],

@@ -1787,6 +1787,62 @@ static void test_config(void)
 	memset(C.cut, 0, sizeof(C.cut));
 }
 
+/*
+ * A change waits for a new voter that never catches up (cut off): any
+ * other change is refused while it waits, but one that leaves that node
+ * out replaces it, and the node leaves; changes go on after.
+ */
+static void test_config_cancel(void)
+{
+	struct px_member_spec m[5];
+	u32 v[PX_MAX_NODES], nl, i, ms;
+	int l;
+
+	u_durable = true;
+	u_nvoters = 3;
+	u_cluster(5, 100 * MS);
+	u_durable = false;
+	u_nvoters = 0;
+	u_run(1500);
+	l = u_leader();
+	CHECK(l >= 0 && l < 3);
+	if (l < 0)
+		return;
+	C.cut[3] = true;
+	u_run(500);
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < 5; i++) {
+		m[i].id = i + 1;
+		m[i].flags = i < 4 ? PX_MEMBER_VOTER : PX_MEMBER_LEARNER;
+	}
+	CHECK(px_config_change(C.px[l], m, 5, C.now) == 0);
+	u_run(500);
+	CHECK(u_config(l, v, &nl) == 0);	/* waits for node 4 */
+	m[4].flags = PX_MEMBER_VOTER;		/* node 5 too: not a cancel */
+	CHECK(px_config_change(C.px[l], m, 5, C.now) == -EBUSY);
+	/* Node 4 left out, node 5 kept a learner: replaces the change. */
+	m[3] = m[4];
+	m[3].flags = PX_MEMBER_LEARNER;
+	CHECK(px_config_change(C.px[l], m, 4, C.now) == 0);
+	for (ms = 0; ms < 1000 && u_config(l, v, &nl) != 3; ms++)
+		u_run(1);
+	CHECK(ms < 1000 && nl == 1);
+	u_run(300);
+	for (i = 0; i < 3; i++)
+		CHECK(u_config(i, v, &nl) == 3 && nl == 1);
+	/* Then the next change goes through: node 5 a voter. */
+	m[3].flags = PX_MEMBER_VOTER;
+	CHECK(px_config_change(C.px[l], m, 4, C.now) == 0);
+	for (ms = 0; ms < 1000 && u_config(l, v, &nl) != 4; ms++)
+		u_run(1);
+	CHECK(ms < 1000 && nl == 0);
+	CHECK(px_propose(C.px[l], NULL, "after", 5, C.now) == 0);
+	u_run(300);
+	for (i = 0; i < 5; i++)
+		px_node_destroy(C.px[i]);
+	memset(C.cut, 0, sizeof(C.cut));
+}
+
 int main(void)
 {
 	test_wire();
@@ -1812,6 +1868,7 @@ int main(void)
 	test_prefer();
 	test_conf_codec();
 	test_config();
+	test_config_cancel();
 	free(C.q);
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -12,15 +12,17 @@
 # (a) Refusals, on a follower and on the leader: a member that is not
 # there, one that is, and a change while another is under way.  (b) Grow
 # 3 to 5: nodes 4 and 5 start as learners (node set join on) and are
-# added on the leader.  (c) Shrink 5 to 3: two members other than the
-# leader removed (the first asked of a follower, which asks the leader),
-# then stopped.  (d) Replace a member by a new id and address: node 6 at
-# 10.0.0.6 (in a removed node's namespace, on its wiped disk) added while
-# another member is down, the leadership moved to node 6, the member
-# down brought back (it must learn node 6 and its address from node 6),
-# a member removed.  (e) The leader removed: it hands over, the others go
-# on.  (f) A member moved to another address.  The time each change
-# took, from the command to the configuration seen in effect, is printed.
+# added on the leader; node 4's addition, made before it runs, is first
+# given up (member del 4) and made again.  (c) Replace a dead member by
+# a new id and address: one member dies and another goes down; node 6 at
+# 10.0.0.6 (in the dead one's namespace, on its wiped disk) is added,
+# the dead member removed, the leadership moved to node 6, and the
+# member down brought back (it must learn node 6 and its address from
+# node 6).  (d) Shrink 5 to 3: two members other than the leader removed
+# (the first asked of a follower, which asks the leader), then stopped.
+# (e) The leader removed: it hands over, the others go on.  (f) A member
+# moved to another address.  The time each change took, from the
+# command to the configuration seen in effect, is printed.
 set -e
 cd "$(dirname "$0")"
 . ./lib.sh
@@ -178,6 +180,12 @@ n "$leader" paxosctl member add 4 addr 10.0.0.4 port $PORT || fail "member add 4
 field "$leader" config | grep -q "learners 4 pending" ||
 	fail "node 4 not a learner while down: $(field "$leader" config)"
 expect_err "$leader" "under way" paxosctl member add 5 addr 10.0.0.5
+# Node 4 never comes: member del of it gives the addition up.
+change "give up adding node 4 (not running)" "1 2 3 " "$leader" member del 4
+field "$leader" config | grep -q "learners -" ||
+	fail "node 4 still named after the addition was given up: $(field "$leader" config)"
+t=$(now_ms)
+n "$leader" paxosctl member add 4 addr 10.0.0.4 port $PORT || fail "member add 4, again"
 start 4 4 on 1 2 3
 n 4 paxosctl node show | grep -q "join on" || fail "node show: $(n 4 paxosctl node show)"
 t4=$(now_ms)
@@ -195,62 +203,66 @@ n "$leader" paxosctl status | grep "^config:"
 n 4 paxosctl status | grep -q "^member 5 10.0.0.5:$PORT" ||
 	fail "node 4 does not know node 5's address: $(n 4 paxosctl status | grep ^member)"
 
-# (c) Shrink 5 to 3: two members other than the leader.
-gone=""
+# (c) Replace a dead member by a new id and address.  Member $dead (not
+# the leader) dies: down, its address gone, its disk wiped.  Member
+# $stale goes down too and stays down while the replacement is made:
+# back up, its configuration names neither node 6 nor its address, and
+# it must learn both from node 6.  Node 6 runs at 10.0.0.6 in the dead
+# member's namespace, on its disk.  Added first, then the dead member
+# removed: three of five up, and then four of six, keep a majority of
+# the old and the new voters at every step.
+leader=$(leader_of 1 2 3 4 5) || fail "no leader before the replacement"
+dead=""
+stale=""
 for i in 1 2 3 4 5; do
 	[ "$i" = "$leader" ] && continue
-	[ -z "$gone" ] && gone=$i && continue
-	gone2=$i
-	break
+	if [ -z "$dead" ]; then dead=$i; elif [ -z "$stale" ]; then stale=$i; fi
 done
-keep=$(for i in 1 2 3 4 5; do [ "$i" = "$gone" ] || [ "$i" = "$gone2" ] || echo "$i"; done | tr '\n' ' ')
-echo "$keep" >/tmp/writers
-mid=$(for i in 1 2 3 4 5; do [ "$i" = "$gone" ] || echo "$i"; done | tr '\n' ' ')
-# The first on a member that does not lead: it asks the leader.
-fwd=$(for i in $keep; do [ "$i" = "$leader" ] || { echo "$i"; break; }; done)
-change "remove node $gone (asked of node $fwd)" "$mid" "$fwd" member del "$gone"
-change "remove node $gone2" "$keep" "$leader" member del "$gone2"
-n "$gone" paxosctl down || fail "down on node $gone"
-n "$gone2" paxosctl down || fail "down on node $gone2"
-n "$leader" paxosctl status | grep -q "^member $gone " &&
-	fail "the leader still lists node $gone: $(n "$leader" paxosctl status | grep ^member)"
-
-# (d) Replace: node 6 at 10.0.0.6, in namespace pxn$gone on its wiped disk.
-NS6=$gone
-n "$gone" ip addr del "10.0.0.$gone/24" dev eth0 || fail "address of node $gone"
-n "$gone" ip addr add 10.0.0.6/24 dev eth0 || fail "address 10.0.0.6"
-wipe "$(disk "$gone")"
-start "$gone" 6 on $keep
-leader=$(leader_of $keep) || fail "no leader before the replacement"
-new6=$(echo "$keep 6" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ')
-out=""
-stale=""
-for i in $keep; do
-	[ "$i" = "$leader" ] && continue
-	if [ -z "$out" ]; then out=$i; else stale=$i; fi
-done
-# A member down while node 6 comes in and takes the lead: back up, it
-# has the configuration it had, which names neither node 6 nor its
-# address, and must learn both from node 6.
+alive=$(for i in 1 2 3 4 5; do [ "$i" = "$dead" ] || [ "$i" = "$stale" ] || echo "$i"; done | tr '\n' ' ')
+echo "$alive" >/tmp/writers
+n "$dead" paxosctl down || fail "down on node $dead"
 n "$stale" paxosctl down || fail "down on node $stale"
-echo "$leader $out" >/tmp/writers
+NS6=$dead
+n "$dead" ip addr del "10.0.0.$dead/24" dev eth0 || fail "address of node $dead"
+n "$dead" ip addr add 10.0.0.6/24 dev eth0 || fail "address 10.0.0.6"
+wipe "$(disk "$dead")"
+start "$dead" 6 on $alive
+leader=$(leader_of $alive) || fail "no leader with nodes $dead and $stale down"
+sorted() { echo "$@" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' '; }
+with6=$(sorted 1 2 3 4 5 6)
 DOWN=$stale
-change "add node 6 (new id and address; node $stale down)" "$new6" "$leader" member add 6 addr 10.0.0.6 port $PORT
+change "add node 6 (new id and address; node $dead dead, node $stale down)" "$with6" "$leader" member add 6 addr 10.0.0.6 port $PORT
+after=$(sorted $(echo "$with6" | tr ' ' '\n' | grep -vx "$dead"))
+change "remove node $dead (dead, replaced by node 6; node $stale down)" "$after" "$leader" member del "$dead"
 DOWN=
+echo "$alive $dead" >/tmp/writers
 n "$leader" paxosctl leader transfer 6 || fail "transfer to node 6"
 leader=$(leader_of 6) || fail "node 6 does not lead after a transfer"
 t=$(now_ms)
 n "$stale" paxosctl up || fail "up on node $stale"
-until [ "$(voters "$stale")" = "$new6" ] && [ "$(field "$stale" leader)" = 6 ]; do
+until [ "$(voters "$stale")" = "$after" ] && [ "$(field "$stale" leader)" = 6 ]; do
 	[ $(($(now_ms) - t)) -lt 60000 ] ||
 		fail "node $stale: voters $(voters "$stale"), leader $(field "$stale" leader)"
 	sleep 0.05
 done
 echo "# node $stale, down meanwhile: follows node 6 and has its configuration $(($(now_ms) - t)) ms after its up"
-after=$(echo "$new6" | tr ' ' '\n' | grep . | grep -vx "$out" | tr '\n' ' ')
 nss $after >/tmp/writers
-change "remove node $out (replaced by 6)" "$after" "$leader" member del "$out"
-n "$out" paxosctl down || fail "down on node $out"
+
+# (d) Shrink 5 to 3: two members other than the leader (node 6), the
+# first asked of a follower, which asks the leader; then stopped.
+set -- $(echo "$after" | tr ' ' '\n' | grep . | grep -vx 6)
+gone=$1
+gone2=$2
+mid=$(sorted $(echo "$after" | tr ' ' '\n' | grep -vx "$gone"))
+after=$(sorted $(echo "$mid" | tr ' ' '\n' | grep -vx "$gone2"))
+nss $after >/tmp/writers
+fwd=$(for i in $after; do [ "$i" = 6 ] || { echo "$i"; break; }; done)
+change "remove node $gone (asked of node $fwd)" "$mid" "$fwd" member del "$gone"
+change "remove node $gone2" "$after" "$leader" member del "$gone2"
+n "$gone" paxosctl down || fail "down on node $gone"
+n "$gone2" paxosctl down || fail "down on node $gone2"
+n "$leader" paxosctl status | grep -q "^member $gone " &&
+	fail "the leader still lists node $gone: $(n "$leader" paxosctl status | grep ^member)"
 
 # (e) The leader removed: it hands over.
 leader=$(leader_of $after) || fail "no leader before the leader's removal"
