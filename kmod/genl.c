@@ -764,6 +764,12 @@ static int put_conf(struct sk_buff *msg, const struct px_status *st)
 	    nla_put_u8(msg, PAXOS_A_CONFIG_PENDING, st->config_pending) ||
 	    nla_put_u8(msg, PAXOS_A_CONFIG_UNKNOWN, st->config_unknown))
 		return -EMSGSIZE;
+	if (st->config_pending &&
+	    (put_ids(msg, PAXOS_A_NEXT_VOTERS, st->next_voters,
+		     min_t(u32, st->next_nvoters, PX_MAX_NODES)) ||
+	     put_ids(msg, PAXOS_A_NEXT_LEARNERS, st->next_learners,
+		     min_t(u32, st->next_nlearners, PX_MAX_NODES))))
+		return -EMSGSIZE;
 	return 0;
 }
 

@@ -245,6 +245,9 @@ struct px_status {
 	/* A configuration entry not chosen yet, or a change to make. */
 	bool config_pending;
 	bool config_unknown;	/* entries skipped: it may be stale */
+	/* Where a pending change goes (the members it ends with). */
+	u32 next_nvoters, next_nlearners;
+	u32 next_voters[PX_MAX_NODES], next_learners[PX_MAX_NODES];
 };
 
 struct px_node;

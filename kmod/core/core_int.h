@@ -490,6 +490,8 @@ u32 px_conf_next(struct px_node *n, u8 *buf);
 int px_conf_change(struct px_node *n, const struct px_member_spec *m,
 		   u32 count);
 bool px_conf_removed(const struct px_node *n);
+const struct px_conf *px_conf_goal(const struct px_node *n,
+				   struct px_conf *tmp);
 int px_member_add(struct px_node *n, u32 id);
 void px_conf_settle(struct px_node *n);
 void px_conf_tell(struct px_node *n, u32 to);

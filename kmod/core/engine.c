@@ -817,6 +817,25 @@ u64 px_next_deadline(const struct px_node *n)
 	return d > n->now ? d : n->now + 1;
 }
 
+/* The members a pending change ends with (px_conf_goal()). */
+static void config_goal(const struct px_node *n, struct px_status *st)
+{
+	const struct px_conf *g;
+	struct px_conf tmp;
+	u32 l, i;
+
+	g = px_conf_goal(n, &tmp);
+	if (!g)
+		return;
+	l = g->nlists - 1;
+	for (i = 0; i < g->count[l]; i++) {
+		if (g->m[l][i].flags == PX_MEMBER_VOTER)
+			st->next_voters[st->next_nvoters++] = g->m[l][i].id;
+		else
+			st->next_learners[st->next_nlearners++] = g->m[l][i].id;
+	}
+}
+
 static void config_status(const struct px_node *n, struct px_status *st)
 {
 	const struct px_conf *c = &n->conf;
@@ -854,6 +873,8 @@ static void config_status(const struct px_node *n, struct px_status *st)
 			if (j == st->nlearners)
 				st->learners[st->nlearners++] = id;
 		}
+	if (st->config_pending)
+		config_goal(n, st);
 }
 
 int px_config_change(struct px_node *n, const struct px_member_spec *m,

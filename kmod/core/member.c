@@ -575,6 +575,29 @@ static const struct px_member_spec *spec_of(const struct px_conf *c, u32 id)
 	return NULL;
 }
 
+/*
+ * Where the configuration goes: the change asked of us (leader), else
+ * the newest configuration entry above the commit point, else the joint
+ * one in effect; NULL when no change is under way.  Its last list is
+ * the members it ends with.
+ */
+const struct px_conf *px_conf_goal(const struct px_node *n,
+				   struct px_conf *tmp)
+{
+	u64 i;
+
+	if (n->conf_want)
+		return &n->conf_target;
+	for (i = n->log.top; i > n->log.commit; i--) {
+		const struct px_slot *s = px_log_slot(&n->log, i);
+
+		if (s && s->type == PX_ENTRY_CONFIG &&
+		    !px_conf_decode(tmp, s->data, s->len))
+			return tmp;
+	}
+	return n->conf.nlists == 2 ? &n->conf : NULL;
+}
+
 /* The newest spec of member @id (px_get_members()), or NULL. */
 static const struct px_member_spec *newest_spec(const struct px_node *n,
 						u32 id, struct px_conf *tmp)

@@ -1795,6 +1795,7 @@ static void test_config(void)
 static void test_config_cancel(void)
 {
 	struct px_member_spec m[5];
+	struct px_status st;
 	u32 v[PX_MAX_NODES], nl, i, ms;
 	int l;
 
@@ -1818,6 +1819,9 @@ static void test_config_cancel(void)
 	CHECK(px_config_change(C.px[l], m, 5, C.now) == 0);
 	u_run(500);
 	CHECK(u_config(l, v, &nl) == 0);	/* waits for node 4 */
+	px_get_status(C.px[l], &st, C.now);
+	CHECK(st.next_nvoters == 4 && st.next_voters[3] == 4 &&
+	      st.next_nlearners == 1 && st.next_learners[0] == 5);
 	m[4].flags = PX_MEMBER_VOTER;		/* node 5 too: not a cancel */
 	CHECK(px_config_change(C.px[l], m, 5, C.now) == -EBUSY);
 	/* Node 4 left out, node 5 kept a learner: replaces the change. */
@@ -1827,6 +1831,8 @@ static void test_config_cancel(void)
 	for (ms = 0; ms < 1000 && u_config(l, v, &nl) != 3; ms++)
 		u_run(1);
 	CHECK(ms < 1000 && nl == 1);
+	px_get_status(C.px[l], &st, C.now);
+	CHECK(!st.config_pending && !st.next_nvoters && !st.next_nlearners);
 	u_run(300);
 	for (i = 0; i < 3; i++)
 		CHECK(u_config(i, v, &nl) == 3 && nl == 1);

@@ -177,8 +177,9 @@ expect_err "$leader" "already a member" paxosctl member add "$other" addr "10.0.
 # learner, and another change meanwhile is refused.
 t=$(now_ms)
 n "$leader" paxosctl member add 4 addr 10.0.0.4 port $PORT || fail "member add 4"
-field "$leader" config | grep -q "learners 4 pending" ||
+field "$leader" config | grep -q "learners 4 pending next voters .*4 learners -" ||
 	fail "node 4 not a learner while down: $(field "$leader" config)"
+echo "# waiting for node 4: config: $(field "$leader" config)"
 expect_err "$leader" "under way" paxosctl member add 5 addr 10.0.0.5
 # Node 4 never comes: member del of it gives the addition up.
 change "give up adding node 4 (not running)" "1 2 3 " "$leader" member del 4

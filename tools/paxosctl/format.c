@@ -230,6 +230,11 @@ void config_text(FILE *f, const struct pctl_status *st)
 		fputs(" unknown", f);
 	if (config_removed(st))
 		fputs(" removed", f);
+	if (st->have_next) {
+		fputs(" next", f);
+		ids_text(f, "voters", st->next_voters, st->next_nvoters);
+		ids_text(f, "learners", st->next_learners, st->next_nlearners);
+	}
 	fputc('\n', f);
 }
 
@@ -254,6 +259,12 @@ static void config_json(struct json *j, const struct pctl_status *st)
 	json_bool(j, "pending", st->config_pending);
 	json_bool(j, "unknown", st->config_unknown);
 	json_bool(j, "removed", config_removed(st));
+	if (st->have_next) {
+		json_open(j, "next", '{');
+		ids_json(j, "voters", st->next_voters, st->next_nvoters);
+		ids_json(j, "learners", st->next_learners, st->next_nlearners);
+		json_close(j, '}');
+	}
 	json_close(j, '}');
 }
 

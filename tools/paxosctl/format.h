@@ -42,6 +42,10 @@ struct pctl_status {
 	unsigned int nvoters, nlearners;
 	uint32_t voters[PAXOS_MAX_MEMBERS], learners[PAXOS_MAX_MEMBERS];
 	uint8_t config_joint, config_pending, config_unknown;
+	int have_next;		/* where a pending change goes came */
+	unsigned int next_nvoters, next_nlearners;
+	uint32_t next_voters[PAXOS_MAX_MEMBERS];
+	uint32_t next_learners[PAXOS_MAX_MEMBERS];
 	uint8_t join;		/* NODE_GET: joins as a learner */
 };
 
@@ -64,7 +68,10 @@ const char *log_event_name(unsigned int ev);
 
 /* One /dev/paxoslog record as a text line or a JSON object. */
 void record_text(FILE *f, const struct paxos_record *r, const void *data);
-/* "config index 12 voters 1 2 3 learners 4 joint pending" */
+/*
+ * "config index 12 voters 1 2 3 learners 4 joint pending next voters 1 2
+ * learners 4" (next: where the pending change goes)
+ */
 void config_text(FILE *f, const struct pctl_status *st);
 /* Whether the configuration @st shows names @id (voter or learner). */
 int config_names(const struct pctl_status *st, uint32_t id);

@@ -301,6 +301,19 @@ static int parse_status(struct nlattr **tb, void *arg)
 			nla_for_each_nested(a, tb[PAXOS_A_LEARNERS], rem)
 				if (st->nlearners < PAXOS_MAX_MEMBERS)
 					st->learners[st->nlearners++] = get_u32(a);
+		st->have_next = tb[PAXOS_A_NEXT_VOTERS] != NULL;
+		st->next_nvoters = 0;
+		st->next_nlearners = 0;
+		if (tb[PAXOS_A_NEXT_VOTERS])
+			nla_for_each_nested(a, tb[PAXOS_A_NEXT_VOTERS], rem)
+				if (st->next_nvoters < PAXOS_MAX_MEMBERS)
+					st->next_voters[st->next_nvoters++] =
+						get_u32(a);
+		if (tb[PAXOS_A_NEXT_LEARNERS])
+			nla_for_each_nested(a, tb[PAXOS_A_NEXT_LEARNERS], rem)
+				if (st->next_nlearners < PAXOS_MAX_MEMBERS)
+					st->next_learners[st->next_nlearners++] =
+						get_u32(a);
 	}
 	if (tb[PAXOS_A_COUNTERS]) {
 		st->have_counters = 1;

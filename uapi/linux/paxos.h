@@ -174,6 +174,12 @@ enum paxos_attr {
 	 * configuration the cluster's log carries names it.
 	 */
 	PAXOS_A_JOIN,
+	/*
+	 * While a change is pending (STATUS_GET): the voters and learners
+	 * it ends with, nests of u32 as PAXOS_A_VOTERS.
+	 */
+	PAXOS_A_NEXT_VOTERS,		/* nest of u32 */
+	PAXOS_A_NEXT_LEARNERS,		/* nest of u32 */
 
 	__PAXOS_A_MAX,
 	PAXOS_A_MAX = __PAXOS_A_MAX - 1

@@ -301,7 +301,15 @@ static void test_config(FILE *jf)
 	st.config_pending = 1;
 	st.node_id = 2;
 	config_text(f, &st);
+	/* Where the pending change goes: node 3 a voter, node 4 learning. */
+	st.have_next = 1;
+	st.next_nvoters = 3;
+	memcpy(st.next_voters, (uint32_t[]){ 1, 2, 3 }, 3 * sizeof(uint32_t));
+	st.next_nlearners = 1;
+	st.next_learners[0] = 4;
+	config_text(f, &st);
 	/* A node the configuration in effect leaves out says so. */
+	st.have_next = 0;
 	st.config_pending = 0;
 	st.node_id = 3;
 	config_text(f, &st);
@@ -311,6 +319,7 @@ static void test_config(FILE *jf)
 		      "12 config joint old 1@10.0.0.1:7400 2 3@10.0.0.3:7400 new 4@10.0.0.4:7400\n"
 		      "12 config malformed 99\n"
 		      "config: index 12 voters 1 2 learners - pending\n"
+		      "config: index 12 voters 1 2 learners - pending next voters 1 2 3 learners 4\n"
 		      "config: index 12 voters 1 2 learners - removed\n"));
 	free(buf);
 	json_init(&j, jf);
