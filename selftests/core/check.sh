@@ -54,7 +54,7 @@ else
 fi
 
 start=$(date +%s)
-for spec in "3 ${SEEDS3:-8000}" "5 ${SEEDS5:-7000}" "7 ${SEEDS7:-5000}"; do
+for spec in "3 ${SEEDS3:-8000}" "5 ${SEEDS5:-7000}" "7 ${SEEDS7:-5000}" "9 ${SEEDS9:-1000}"; do
 	set -- $spec
 	half=$(($2 / 2))
 	./sim --nodes $1 --seeds 1:$half >/tmp/sim.$$.a 2>&1 &
@@ -71,7 +71,7 @@ for spec in "3 ${SEEDS3:-8000}" "5 ${SEEDS5:-7000}" "7 ${SEEDS7:-5000}"; do
 	fi
 	rm -f /tmp/sim.$$.a /tmp/sim.$$.b
 done
-echo "# simulator: $((${SEEDS3:-8000} + ${SEEDS5:-7000} + ${SEEDS7:-5000})) seeds in $(( $(date +%s) - start ))s"
+echo "# simulator: $((${SEEDS3:-8000} + ${SEEDS5:-7000} + ${SEEDS7:-5000} + ${SEEDS9:-1000})) seeds in $(( $(date +%s) - start ))s"
 
 if ./sim-asan --nodes 5 --seeds 1:200 --quiet; then
 	ok "simulator under ASan/UBSan: 5 nodes, 200 seeds"
