@@ -1685,6 +1685,25 @@ static u32 u_config(u32 i, u32 *voters, u32 *nl)
 }
 
 /*
+ * 5 members with stable storage, the first 3 of them voters, run until
+ * one of those leads: its index, or -1.
+ */
+static int u_cluster_5x3(void)
+{
+	int l;
+
+	u_durable = true;
+	u_nvoters = 3;
+	u_cluster(5, 100 * MS);
+	u_durable = false;
+	u_nvoters = 0;
+	u_run(1500);
+	l = u_leader();
+	CHECK(l >= 0 && l < 3);
+	return l >= 0 && l < 3 ? l : -1;
+}
+
+/*
  * Configuration changes on 5 members, 3 of them voters: a learner joins
  * the voters, the leader leaves them and hands over; a learner never
  * leads, nor does a member the configuration leaves out.
@@ -1705,14 +1724,7 @@ static void test_config(void)
 	for (i = 0; i < 3; i++)
 		px_node_destroy(C.px[i]);
 
-	u_durable = true;
-	u_nvoters = 3;
-	u_cluster(5, 100 * MS);
-	u_durable = false;
-	u_nvoters = 0;
-	u_run(1500);
-	l = u_leader();
-	CHECK(l >= 0 && l < 3);
+	l = u_cluster_5x3();
 	if (l < 0)
 		return;
 	CHECK(u_config(4, v, &nl) == 3 && nl == 2);
@@ -1799,14 +1811,7 @@ static void test_config_cancel(void)
 	u32 v[PX_MAX_NODES], nl, i, ms;
 	int l;
 
-	u_durable = true;
-	u_nvoters = 3;
-	u_cluster(5, 100 * MS);
-	u_durable = false;
-	u_nvoters = 0;
-	u_run(1500);
-	l = u_leader();
-	CHECK(l >= 0 && l < 3);
+	l = u_cluster_5x3();
 	if (l < 0)
 		return;
 	C.cut[3] = true;
