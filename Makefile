@@ -71,6 +71,15 @@ check-storage-debug: all
 		--disk $(STORAGE_DISKS)/a.img:64M --disk $(STORAGE_DISKS)/b.img:64M \
 		--disk $(STORAGE_DISKS)/c.img:64M cluster_storage.sh
 
+# cluster_member.sh under KASAN, lockdep and kmemleak: make check leaves
+# it out there (five disks, about 10 minutes).
+MEMBER_DISKS = build/vm/member-debug.disks
+.PHONY: check-member-debug
+check-member-debug: all
+	rm -rf $(MEMBER_DISKS) && mkdir -p $(MEMBER_DISKS)
+	selftests/vm/run.sh --kernel debug --timeout 3600 --out build/vm/member-debug \
+		$(foreach x,a b c d e,--disk $(MEMBER_DISKS)/$(x).img:64M) cluster_member.sh
+
 BS_DISKS = $(foreach i,1 2 3 4,--disk build/bench-storage.disks/disk$(i):64M)
 .PHONY: bench-storage
 bench-storage: all
