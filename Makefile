@@ -72,7 +72,7 @@ check-storage-debug: all
 		--disk $(STORAGE_DISKS)/c.img:64M cluster_storage.sh
 
 # cluster_member.sh under KASAN, lockdep and kmemleak: make check leaves
-# it out there (five disks, about 10 minutes).
+# it out there (five disks; the test takes about 5 minutes there).
 MEMBER_DISKS = build/vm/member-debug.disks
 .PHONY: check-member-debug
 check-member-debug: all
