@@ -485,19 +485,21 @@ static bool same_addr(const struct pxk_node *n, const struct px_member_spec *m,
  */
 void pxk_members_sync(struct pxk_node *n)
 {
-	struct px_member_spec m[PX_MAX_NODES];
+	struct px_member_spec m[PX_MAX_NODES], cur[PX_MAX_NODES];
 	struct pxk_member t[ARRAY_SIZE(n->members)];
 	const struct pxk_member *old;
-	u32 i, cnt, k = 0;
+	u32 i, j, cnt, ncur, k = 0;
 
 	lockdep_assert_held(&n->lock);
 	n->members_dirty = false;
 	if (!n->px)
 		return;
 	cnt = px_get_members(n->px, m);
+	ncur = px_get_config(n->px, cur);
 	for (i = 0; i < cnt && k < ARRAY_SIZE(t); i++) {
 		if (m[i].id == n->id)
 			continue;
+		memset(&t[k], 0, sizeof(t[k]));
 		t[k].id = m[i].id;
 		if (m[i].family) {
 			spec_addr(&m[i], &t[k].addr);
@@ -506,6 +508,14 @@ void pxk_members_sync(struct pxk_node *n)
 			if (!old)
 				continue;
 			t[k].addr = old->addr;
+		}
+		/* Moving: the configuration in effect still has it elsewhere. */
+		for (j = 0; j < ncur && cur[j].id != m[i].id; j++)
+			;
+		if (j < ncur && cur[j].family) {
+			spec_addr(&cur[j], &t[k].old);
+			t[k].moving = memcmp(&t[k].old, &t[k].addr,
+					     sizeof(t[k].old));
 		}
 		k++;
 	}

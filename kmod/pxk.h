@@ -52,9 +52,17 @@ struct pxk_key {
 	u8 bytes[PAXOS_KEY_LEN];
 };
 
+/*
+ * A peer.  While a change of its address is not yet in effect (@moving),
+ * @old is the address the configuration in effect gives: datagrams go to
+ * both and come from either, so the member still counts for the quorum
+ * that chooses its move.
+ */
 struct pxk_member {
 	u32 id;
+	bool moving;
 	struct pxk_addr addr;
+	struct pxk_addr old;
 };
 
 /*

@@ -77,19 +77,25 @@ static void count(struct pxk_node *n, unsigned int ctr)
 		n->shell[ctr]++;
 }
 
-/* The datagram's source must be the member it names. */
+/* Whether the datagram comes from @a. */
+static bool from_addr(struct sk_buff *skb, const struct pxk_addr *a)
+{
+	if (ntohs(udp_hdr(skb)->source) != a->port)
+		return false;
+	if (a->v6)
+		return skb->protocol == htons(ETH_P_IPV6) &&
+		       ipv6_addr_equal(&ipv6_hdr(skb)->saddr, &a->a6);
+	return skb->protocol == htons(ETH_P_IP) && ip_hdr(skb)->saddr == a->v4;
+}
+
+/* The datagram's source must be the member it names (where it moves from). */
 static bool from_member(const struct pxk_node *n, struct sk_buff *skb,
 			const u8 *p, size_t len)
 {
 	const struct pxk_member *m = pxk_member_find(n, px_wire_sender(p, len));
-	struct udphdr *uh = udp_hdr(skb);
 
-	if (!m || ntohs(uh->source) != m->addr.port)
-		return false;
-	if (m->addr.v6)
-		return skb->protocol == htons(ETH_P_IPV6) &&
-		       ipv6_addr_equal(&ipv6_hdr(skb)->saddr, &m->addr.a6);
-	return skb->protocol == htons(ETH_P_IP) && ip_hdr(skb)->saddr == m->addr.v4;
+	return m && (from_addr(skb, &m->addr) ||
+		     (m->moving && from_addr(skb, &m->old)));
 }
 
 /*
@@ -238,14 +244,13 @@ void pxk_udp_close(struct pxk_node *n)
  * Queue a datagram of the engine for member @to (node lock held, often in
  * softirq: GFP_ATOMIC), with room for the MAC pxk_udp_flush() appends.
  */
-void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len)
+static void queue_to(struct pxk_node *n, u32 to, const struct pxk_addr *a,
+		     const void *buf, size_t len)
 {
-	const struct pxk_member *m = pxk_member_find(n, to);
 	struct sk_buff *skb;
 
 	BUILD_BUG_ON(sizeof(struct pxk_cb) > sizeof(skb->cb));
-	lockdep_assert_held(&n->lock);
-	skb = m ? alloc_skb(PXK_HEADROOM + len + PXK_MAC_LEN, GFP_ATOMIC) : NULL;
+	skb = a ? alloc_skb(PXK_HEADROOM + len + PXK_MAC_LEN, GFP_ATOMIC) : NULL;
 	if (!skb) {
 		trace_paxos_drop(n, PAXOS_CTR_TX_ERRORS, to, len);
 		count(n, PAXOS_CTR_TX_ERRORS);
@@ -254,8 +259,19 @@ void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len)
 	skb_reserve(skb, PXK_HEADROOM);
 	skb_put_data(skb, buf, len);
 	((struct pxk_cb *)skb->cb)->to = to;
-	((struct pxk_cb *)skb->cb)->addr = m->addr;
+	((struct pxk_cb *)skb->cb)->addr = *a;
 	skb_queue_tail(&n->txq, skb);
+}
+
+void pxk_udp_queue(struct pxk_node *n, u32 to, const void *buf, size_t len)
+{
+	const struct pxk_member *m = pxk_member_find(n, to);
+
+	lockdep_assert_held(&n->lock);
+	queue_to(n, to, m ? &m->addr : NULL, buf, len);
+	/* A member that moves gets it where it is still, too. */
+	if (m && m->moving)
+		queue_to(n, to, &m->old, buf, len);
 }
 
 /* Flag the datagram as carrying a MAC, and append it. */

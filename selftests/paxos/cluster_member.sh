@@ -291,24 +291,27 @@ xfer=$(n "$leader" paxosctl status | sed -n 's/^  transfers //p')
 [ "${xfer:-0}" -ge 1 ] || fail "node $lid did not hand over (transfers ${xfer:-none})"
 n "$leader" paxosctl down || fail "down on node $leader"
 
-# (f) A member moves to another address: the change first (the leader
-# then sends to the new one), then the node itself, down and up there.
+# (f) A member moves to another address, in a configuration of two
+# voters that needs it for every quorum: the change first (until it is
+# in effect the others send to both addresses and hear it at either),
+# then the node itself, down and up there; the two then go on.
 mv=$(for i in $ns_last; do [ "$i" = "$nl" ] || { echo "$i"; break; }; done)
 mid=$(id_of "$mv")
 naddr=10.0.0.$((mid + 20))
 t=$(now_ms)
 n "$nl" paxosctl member add "$mid" addr "$naddr" port $PORT ||
 	fail "address change of node $mid"
-n "$mv" paxosctl down || fail "down on node $mid"
-n "$mv" ip addr add "$naddr/24" dev eth0 || fail "address $naddr"
-n "$mv" paxosctl node set id "$mid" addr "$naddr" || fail "node set addr on node $mid"
-n "$mv" paxosctl up || fail "up on node $mid at $naddr"
 until n "$nl" paxosctl log | grep " config " | tail -n 1 | grep -q "$mid@$naddr:" &&
 	[ "$(field "$nl" config | grep -c pending)" = 0 ]; do
 	[ $(($(now_ms) - t)) -lt 60000 ] ||
 		fail "node $mid's new address not in effect: $(field "$nl" config)"
 	sleep 0.05
 done
+echo "# node $mid's address change in effect: $(($(now_ms) - t)) ms"
+n "$mv" paxosctl down || fail "down on node $mid"
+n "$mv" ip addr add "$naddr/24" dev eth0 || fail "address $naddr"
+n "$mv" paxosctl node set id "$mid" addr "$naddr" || fail "node set addr on node $mid"
+n "$mv" paxosctl up || fail "up on node $mid at $naddr"
 n "$nl" paxosctl status | grep -q "^member $mid $naddr:$PORT" ||
 	fail "node $nl sends to node $mid elsewhere: $(n "$nl" paxosctl status | grep ^member)"
 n "$mv" timeout 30 plog write "moved" >/dev/null || fail "a write on node $mid at $naddr"
