@@ -80,6 +80,22 @@ static void member_drop(struct px_node *n, u32 k)
 }
 
 /*
+ * The newest configuration entry above the commit point at index @i or
+ * below, decoded into @c: its index, or 0 if there is none.
+ */
+static u64 conf_below(const struct px_node *n, u64 i, struct px_conf *c)
+{
+	for (; i > n->log.commit; i--) {
+		const struct px_slot *s = px_log_slot(&n->log, i);
+
+		if (s && s->type == PX_ENTRY_CONFIG &&
+		    !px_conf_decode(c, s->data, s->len))
+			return i;
+	}
+	return 0;
+}
+
+/*
  * Whether a configuration that may govern what we decide names @id, or
  * @id is the leader we follow: a leader a change removed stays until
  * another is known, so that its hand-over (px_transfer) reaches us.
@@ -92,14 +108,9 @@ static bool named(const struct px_node *n, u32 id)
 	if (id == n->leader || px_conf_names(&n->conf, id) ||
 	    (n->conf_want && px_conf_names(&n->conf_target, id)))
 		return true;
-	for (i = n->log.commit + 1; i <= n->log.top; i++) {
-		const struct px_slot *s = px_log_slot(&n->log, i);
-
-		if (s && s->type == PX_ENTRY_CONFIG &&
-		    !px_conf_decode(&c, s->data, s->len) &&
-		    px_conf_names(&c, id))
+	for (i = n->log.top; (i = conf_below(n, i, &c)); i--)
+		if (px_conf_names(&c, id))
 			return true;
-	}
 	return false;
 }
 
@@ -584,17 +595,10 @@ static const struct px_member_spec *spec_of(const struct px_conf *c, u32 id)
 const struct px_conf *px_conf_goal(const struct px_node *n,
 				   struct px_conf *tmp)
 {
-	u64 i;
-
 	if (n->conf_want)
 		return &n->conf_target;
-	for (i = n->log.top; i > n->log.commit; i--) {
-		const struct px_slot *s = px_log_slot(&n->log, i);
-
-		if (s && s->type == PX_ENTRY_CONFIG &&
-		    !px_conf_decode(tmp, s->data, s->len))
-			return tmp;
-	}
+	if (conf_below(n, n->log.top, tmp))
+		return tmp;
 	return n->conf.nlists == 2 ? &n->conf : NULL;
 }
 
@@ -607,13 +611,8 @@ static const struct px_member_spec *newest_spec(const struct px_node *n,
 
 	if (n->conf_want)
 		m = spec_of(&n->conf_target, id);
-	for (i = n->log.top; !m && i > n->log.commit; i--) {
-		const struct px_slot *s = px_log_slot(&n->log, i);
-
-		if (s && s->type == PX_ENTRY_CONFIG &&
-		    !px_conf_decode(tmp, s->data, s->len))
-			m = spec_of(tmp, id);
-	}
+	for (i = n->log.top; !m && (i = conf_below(n, i, tmp)); i--)
+		m = spec_of(tmp, id);
 	return m ? m : spec_of(&n->conf, id);
 }
 
