@@ -257,6 +257,20 @@ static void parse_member(struct nlattr *nest, struct pctl_member *m)
 	m->last_heard_ms = get_u64(tb[PAXOS_MA_LAST_HEARD_MS]);
 }
 
+/* A nest of u32 node ids (@a may be absent) into @ids: how many. */
+static unsigned int get_ids(const struct nlattr *a, uint32_t *ids)
+{
+	unsigned int n = 0;
+	struct nlattr *e;
+	int rem;
+
+	if (a)
+		nla_for_each_nested(e, a, rem)
+			if (n < PAXOS_MAX_MEMBERS)
+				ids[n++] = get_u32(e);
+	return n;
+}
+
 /* STATUS_GET, NODE_GET and LEASE_GET replies share the attribute space. */
 static int parse_status(struct nlattr **tb, void *arg)
 {
@@ -291,29 +305,13 @@ static int parse_status(struct nlattr **tb, void *arg)
 		st->config_joint = get_u8(tb[PAXOS_A_CONFIG_JOINT]);
 		st->config_pending = get_u8(tb[PAXOS_A_CONFIG_PENDING]);
 		st->config_unknown = get_u8(tb[PAXOS_A_CONFIG_UNKNOWN]);
-		st->nvoters = 0;
-		st->nlearners = 0;
-		if (tb[PAXOS_A_VOTERS])
-			nla_for_each_nested(a, tb[PAXOS_A_VOTERS], rem)
-				if (st->nvoters < PAXOS_MAX_MEMBERS)
-					st->voters[st->nvoters++] = get_u32(a);
-		if (tb[PAXOS_A_LEARNERS])
-			nla_for_each_nested(a, tb[PAXOS_A_LEARNERS], rem)
-				if (st->nlearners < PAXOS_MAX_MEMBERS)
-					st->learners[st->nlearners++] = get_u32(a);
+		st->nvoters = get_ids(tb[PAXOS_A_VOTERS], st->voters);
+		st->nlearners = get_ids(tb[PAXOS_A_LEARNERS], st->learners);
 		st->have_next = tb[PAXOS_A_NEXT_VOTERS] != NULL;
-		st->next_nvoters = 0;
-		st->next_nlearners = 0;
-		if (tb[PAXOS_A_NEXT_VOTERS])
-			nla_for_each_nested(a, tb[PAXOS_A_NEXT_VOTERS], rem)
-				if (st->next_nvoters < PAXOS_MAX_MEMBERS)
-					st->next_voters[st->next_nvoters++] =
-						get_u32(a);
-		if (tb[PAXOS_A_NEXT_LEARNERS])
-			nla_for_each_nested(a, tb[PAXOS_A_NEXT_LEARNERS], rem)
-				if (st->next_nlearners < PAXOS_MAX_MEMBERS)
-					st->next_learners[st->next_nlearners++] =
-						get_u32(a);
+		st->next_nvoters = get_ids(tb[PAXOS_A_NEXT_VOTERS],
+					   st->next_voters);
+		st->next_nlearners = get_ids(tb[PAXOS_A_NEXT_LEARNERS],
+					     st->next_learners);
 	}
 	if (tb[PAXOS_A_COUNTERS]) {
 		st->have_counters = 1;
