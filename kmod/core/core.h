@@ -385,14 +385,18 @@ int px_session_result(const struct px_node *n, const struct px_prop_id *id,
 
 /*
  * Stable storage (cfg.durable).  px_ready(): false if nothing is to be
- * written, or a write is outstanding.  Otherwise write, in this order and
- * as one unit: the snapshot if @snap (its bytes through ops->snap_read;
- * @meta, the engine's tables as of it, to give back to
+ * written, or PX_DUR_DEPTH writes are outstanding.  Otherwise write, in
+ * this order and as one unit: the snapshot if @snap (its bytes through
+ * ops->snap_read; @meta, the engine's tables as of it, to give back to
  * px_restore_snap()), the entries @lo..@hi that px_durable_entry() finds
  * (each replacing the one stored at its index), and the promise; entries
- * below @first may then go.  Once durable (flushed), px_persisted(@token).
- * The pointers stay valid until the next call on the node.
+ * below @first may then go.  px_persisted(@token) once it and every
+ * earlier token are durable (flushed): a write that lands before an
+ * earlier one still in flight waits for it, and a restart must not find
+ * it without that earlier one whole.  The pointers stay valid until the
+ * next call on the node.
  */
+#define PX_DUR_DEPTH	2
 struct px_ready {
 	u64 token;
 	u64 promised;

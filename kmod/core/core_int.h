@@ -99,6 +99,15 @@ struct px_defer {
 };
 
 #define PX_MAX_DEFER		64
+
+/* What a token's write lets px_persisted() count, as px_ready() saw it. */
+struct px_dur_tok {
+	u64 ballot;		/* leading in it; 0: not */
+	u64 next;		/* ... with entries below this index */
+	u64 promised;
+	u64 snap;		/* index of the snapshot written with it */
+};
+
 /* grant_to after a restart from storage: a lease to someone, maybe. */
 #define PX_GRANT_UNKNOWN	0xffffffffU
 
@@ -244,11 +253,8 @@ struct px_node {
 	struct px_snap dur_snap;
 	u64 dur_ready;		/* last token handed out */
 	u64 dur_done;		/* last token durable */
-	u64 dur_ready_ballot;	/* leading in it when handed out; 0: not */
-	u64 dur_ready_next;	/* ... with entries below this index */
-	u64 dur_ready_promised;
-	u64 dur_ready_snap;	/* index of the snapshot durable with it */
-	u64 dur_snap_done;	/* ... once durable */
+	struct px_dur_tok dur_tok[PX_DUR_DEPTH];	/* by token % depth */
+	u64 dur_snap_done;	/* index of the snapshot durable */
 	struct px_defer defer[PX_MAX_DEFER];
 	u32 defer_head, ndefer;
 	u8 dur_meta[PX_SNAP_META_MAX];

@@ -7,8 +7,8 @@
  * px_persisted() says that token's write and every earlier one are
  * durable.  A PROMISE or ACCEPTED leaves only once the state it vouches
  * for is durable: until then it waits here, tagged with the token that
- * will cover that state.  One write is outstanding at a time; whatever
- * changes meanwhile goes into the next one (group commit).  The leader's
+ * will cover that state.  Up to PX_DUR_DEPTH writes are outstanding;
+ * whatever changes meanwhile goes into the next one (group commit).  The leader's
  * own acceptance and a candidate's own promise count once durable too
  * (engine.c, px_persisted()).  Uses no other engine file.
  */
@@ -229,8 +229,11 @@ int px_dur_meta_decode(struct px_node *n, const void *buf, u32 len)
 
 bool px_ready(struct px_node *n, struct px_ready *r)
 {
+	struct px_dur_tok *t;
+
 	memset(r, 0, sizeof(*r));
-	if (!n->cfg.durable || n->dur_ready > n->dur_done || !px_dur_dirty(n))
+	if (!n->cfg.durable || n->dur_ready - n->dur_done >= PX_DUR_DEPTH ||
+	    !px_dur_dirty(n))
 		return false;
 	r->token = ++n->dur_ready;
 	r->promised = n->promised;
@@ -248,10 +251,11 @@ bool px_ready(struct px_node *n, struct px_ready *r)
 	n->dur_first = n->log.first;
 	n->dur_lo = 0;
 	n->dur_hi = 0;
-	n->dur_ready_ballot = n->role == PX_ROLE_LEADER ? n->ballot : 0;
-	n->dur_ready_next = n->next_index;
-	n->dur_ready_promised = n->promised;
-	n->dur_ready_snap = n->have_snap ? n->snap.index : 0;
+	t = &n->dur_tok[r->token % PX_DUR_DEPTH];
+	t->ballot = n->role == PX_ROLE_LEADER ? n->ballot : 0;
+	t->next = n->next_index;
+	t->promised = n->promised;
+	t->snap = n->have_snap ? n->snap.index : 0;
 	return true;
 }
 

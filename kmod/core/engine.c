@@ -96,7 +96,6 @@ int px_restore_snap(struct px_node *n, const struct px_snap *s,
 	n->trim_to = s->index + 1;
 	n->dur_snap = *s;
 	n->dur_snap_done = s->index;
-	n->dur_ready_snap = s->index;
 	n->dur_first = n->log.first;
 	return 0;
 }
@@ -135,10 +134,24 @@ int px_restore_promise(struct px_node *n, u64 promised)
 	return 0;
 }
 
+/* A token's write is durable: our own vote in it counts. */
+static void own_durable(struct px_node *n, const struct px_dur_tok *t)
+{
+	n->dur_snap_done = t->snap;
+	if (n->role == PX_ROLE_CANDIDATE && t->promised == n->ballot &&
+	    !n->peers[n->self].done) {
+		n->peers[n->self].done = true;
+		px_check_elected(n);
+	}
+	if (t->ballot)
+		px_own_accepted(n, t->ballot, t->next);
+}
+
 /*
- * Token @token's write is durable: what waited for it counts or leaves.
- * A candidate's own promise and a leader's own acceptance count only
- * now; PROMISEs and ACCEPTEDs go in the order they were made.
+ * Token @token's write, and every earlier one, is durable: what waited
+ * for them counts or leaves.  A candidate's own promise and a leader's
+ * own acceptance count only now; PROMISEs and ACCEPTEDs go in the order
+ * they were made.
  */
 void px_persisted(struct px_node *n, u64 token, u64 now)
 {
@@ -148,15 +161,8 @@ void px_persisted(struct px_node *n, u64 token, u64 now)
 	n->restoring = false;
 	if (token > n->dur_ready || token <= n->dur_done)
 		return;
-	n->dur_done = token;
-	n->dur_snap_done = n->dur_ready_snap;
-	if (n->role == PX_ROLE_CANDIDATE && n->dur_ready_promised == n->ballot &&
-	    !n->peers[n->self].done) {
-		n->peers[n->self].done = true;
-		px_check_elected(n);
-	}
-	if (n->dur_ready_ballot)
-		px_own_accepted(n, n->dur_ready_ballot, n->dur_ready_next);
+	while (n->dur_done < token)
+		own_durable(n, &n->dur_tok[++n->dur_done % PX_DUR_DEPTH]);
 	while (px_dur_pop(n, &d)) {
 		/*
 		 * The log may have moved on meanwhile (a snapshot installed):

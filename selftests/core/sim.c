@@ -91,10 +91,26 @@ struct dentry {
 	u8 value[PX_CONF_MAX];	/* a value, or a configuration */
 };
 
+/* A write to a node's disk, from px_ready() to its flush. */
+struct dwrite {
+	u64 token, done_at;
+	bool done;		/* flushed, behind an earlier write in flight */
+	u64 promised, first;
+	struct px_snap snap;	/* index 0: none */
+	u8 *snap_bytes;
+	u8 meta[PX_SNAP_META_MAX];
+	u32 meta_len;
+	u64 *index;
+	struct dentry *e;
+	u32 n;
+};
+
 /*
- * A node's disk: what survives its crash.  One write is in flight at a
- * time; it lands whole when its flush completes, and a crash before then
- * keeps none of it or, torn, some of its entries.
+ * A node's disk: what survives its crash.  Up to S.disk_depth writes are
+ * in flight, each flushed at its own time.  They land in the order they
+ * were made: one flushed before an earlier one waits for it (the reader
+ * of a real device cuts it as part of a torn tail), and a crash keeps
+ * none or, torn, some entries of the oldest and nothing of the rest.
  */
 struct disk {
 	u64 promised;
@@ -105,17 +121,8 @@ struct disk {
 	u32 meta_len;
 	struct dentry *e[MAX_INDEX];
 	u64 hi;			/* no entry above */
-	/* the write in flight */
-	bool busy;
-	u64 token, done_at;
-	u64 w_promised, w_first;
-	struct px_snap w_snap;	/* index 0: none */
-	u8 *w_snap_bytes;
-	u8 w_meta[PX_SNAP_META_MAX];
-	u32 w_meta_len;
-	u64 *w_index;
-	struct dentry *w_e;
-	u32 w_n;
+	struct dwrite w[PX_DUR_DEPTH];	/* in flight, oldest at w[head] */
+	u32 head, nw;
 	/* The votes the node sent, which its disk must keep. */
 	u64 voted[MAX_INDEX];	/* highest ballot of an ACCEPTED per index */
 	u64 voted_hi;
@@ -177,6 +184,8 @@ static struct sim {
 	int snap_mode;		/* 0 none, 1 snapshots, 2 strict retention */
 	bool durable;		/* every node has stable storage */
 	u64 flushes, power_losses, torn;
+	u32 disk_depth;		/* writes in flight per disk */
+	u64 overlapped, flushed_ahead;
 	u64 transfers, transferred;	/* started; the target then led */
 	u64 conf_changes;		/* px_config_change() took */
 	u64 conf_new;			/* ... naming an id not in effect */
@@ -201,8 +210,12 @@ static struct sim {
 
 static u64 sim_totals[3];	/* snapshots taken, installed, bytes installed */
 static u64 flap_totals[3];	/* seeds flapped, cuts, seeds never settled */
-/* seeds with stable storage, flushes, power losses, torn writes */
-static u64 disk_totals[4];
+/*
+ * seeds with stable storage, flushes, power losses, torn writes; seeds
+ * with two writes in flight, writes made with another in flight, writes
+ * flushed ahead of an earlier one
+ */
+static u64 disk_totals[7];
 static u64 xfer_totals[2];	/* transfers started, targets that then led */
 /*
  * Seeds with a preferred leader, preferences set, seeds that ended with
@@ -640,16 +653,15 @@ static void snapshot(u32 i)
 
 /* ------------------------------------------------ stable storage */
 
-static void disk_write_free(struct disk *d)
+static void dwrite_free(struct dwrite *w)
 {
-	free(d->w_snap_bytes);
-	free(d->w_index);
-	free(d->w_e);
-	d->w_snap_bytes = NULL;
-	d->w_index = NULL;
-	d->w_e = NULL;
-	d->w_n = 0;
-	d->busy = false;
+	free(w->snap_bytes);
+	free(w->index);
+	free(w->e);
+	memset(w, 0, offsetof(struct dwrite, meta));
+	w->index = NULL;
+	w->e = NULL;
+	w->n = 0;
 }
 
 /* The disk goes with the seed. */
@@ -661,7 +673,8 @@ static void disk_free(struct disk *d)
 		return;
 	for (k = 0; k <= d->hi && k < MAX_INDEX; k++)
 		free(d->e[k]);
-	disk_write_free(d);
+	for (k = 0; k < PX_DUR_DEPTH; k++)
+		dwrite_free(&d->w[k]);
 	free(d->snap_bytes);
 	free(d);
 }
@@ -673,43 +686,46 @@ static void disk_reset(struct simnode *sn)
 	sn->disk->first = 1;
 }
 
-/* Hand the engine's dirty state to the disk, if no write is in flight. */
+/* Hand the engine's dirty state to the disk, while it takes another write. */
 static void flush_start(u32 i)
 {
 	struct simnode *sn = &S.nodes[i];
 	struct disk *d = sn->disk;
 	struct px_entry_view v;
 	struct px_ready r;
+	struct dwrite *w;
 	u64 k;
 
-	if (!S.durable || !sn->up || d->busy || !px_ready(sn->px, &r))
+	if (!S.durable || !sn->up || d->nw == S.disk_depth ||
+	    !px_ready(sn->px, &r))
 		return;
-	d->busy = true;
-	d->token = r.token;
+	w = &d->w[(d->head + d->nw++) % PX_DUR_DEPTH];
+	w->token = r.token;
+	w->done = false;
 	/*
 	 * Up to a third of a heartbeat, now and then two: long enough that
 	 * answers wait for it and power losses strike writes in flight.
 	 */
-	d->done_at = S.now + 50000 + rndn(rndn(4) ? 3 * MS : 20 * MS);
-	d->w_promised = r.promised;
-	d->w_first = r.first;
-	memset(&d->w_snap, 0, sizeof(d->w_snap));
+	w->done_at = S.now + 50000 + rndn(rndn(4) ? 3 * MS : 20 * MS);
+	w->promised = r.promised;
+	w->first = r.first;
+	memset(&w->snap, 0, sizeof(w->snap));
 	if (r.snap) {
-		d->w_snap = *r.snap;
-		d->w_snap_bytes = malloc(r.snap->size);
-		if (snap_read((void *)(uintptr_t)i, r.snap, 0, d->w_snap_bytes,
+		w->snap = *r.snap;
+		w->snap_bytes = malloc(r.snap->size);
+		if (snap_read((void *)(uintptr_t)i, r.snap, 0, w->snap_bytes,
 			      (u32)r.snap->size))
 			failf("storage", "n%u: snapshot %llu to write is gone", sn->id,
 			      (unsigned long long)r.snap->index);
-		memcpy(d->w_meta, r.meta, r.meta_len);
-		d->w_meta_len = r.meta_len;
+		memcpy(w->meta, r.meta, r.meta_len);
+		w->meta_len = r.meta_len;
 	}
 	if (r.lo <= r.hi) {
-		d->w_index = calloc(r.hi - r.lo + 1, sizeof(*d->w_index));
-		d->w_e = calloc(r.hi - r.lo + 1, sizeof(*d->w_e));
+		w->index = calloc(r.hi - r.lo + 1, sizeof(*w->index));
+		w->e = calloc(r.hi - r.lo + 1, sizeof(*w->e));
 	}
 	for (k = r.lo; k <= r.hi; k++) {
-		struct dentry *e = &d->w_e[d->w_n];
+		struct dentry *e = &w->e[w->n];
 
 		if (px_durable_entry(sn->px, k, &v) || v.len > sizeof(e->value))
 			continue;
@@ -719,55 +735,87 @@ static void flush_start(u32 i)
 		e->len = v.len;
 		if (v.len)
 			memcpy(e->value, v.data, v.len);
-		d->w_index[d->w_n++] = k;
+		w->index[w->n++] = k;
 	}
 	S.flushes++;
+	S.overlapped += d->nw > 1;
 }
 
-/* Entry @k of the write in flight lands on the disk. */
-static void disk_put(struct disk *d, u32 k)
+/* Entry @k of write @w lands on the disk. */
+static void disk_put(struct disk *d, const struct dwrite *w, u32 k)
 {
-	u64 index = d->w_index[k];
+	u64 index = w->index[k];
 
 	if (index >= MAX_INDEX)
 		return;
 	if (!d->e[index])
 		d->e[index] = malloc(sizeof(struct dentry));
-	*d->e[index] = d->w_e[k];
+	*d->e[index] = w->e[k];
 	if (index > d->hi)
 		d->hi = index;
 }
 
-/* The write in flight is durable (@upto of its entries, torn: fewer). */
+/* The oldest write in flight lands (@upto of its entries, torn: fewer). */
 static void disk_land(struct disk *d, u32 upto, bool whole)
 {
+	struct dwrite *w = &d->w[d->head];
 	u32 k;
 
 	/* The snapshot goes first: entries after it land only with it. */
-	if ((whole || upto) && d->w_snap.index) {
+	if ((whole || upto) && w->snap.index) {
 		free(d->snap_bytes);
-		d->snap = d->w_snap;
-		d->snap_bytes = d->w_snap_bytes;
-		d->w_snap_bytes = NULL;
-		memcpy(d->meta, d->w_meta, d->w_meta_len);
-		d->meta_len = d->w_meta_len;
+		d->snap = w->snap;
+		d->snap_bytes = w->snap_bytes;
+		w->snap_bytes = NULL;
+		memcpy(d->meta, w->meta, w->meta_len);
+		d->meta_len = w->meta_len;
 	}
-	for (k = 0; k < upto && k < d->w_n; k++)
-		disk_put(d, k);
+	for (k = 0; k < upto && k < w->n; k++)
+		disk_put(d, w, k);
 	if (whole) {
-		d->promised = d->w_promised;
-		d->first = d->w_first;
+		d->promised = w->promised;
+		d->first = w->first;
 	}
-	disk_write_free(d);
+	dwrite_free(w);
+	d->head = (d->head + 1) % PX_DUR_DEPTH;
+	d->nw--;
 }
 
+/* The write in flight that flushes first, or NULL: at *when. */
+static struct dwrite *flush_next(struct disk *d, u64 *when)
+{
+	struct dwrite *w, *first = NULL;
+	u32 k;
+
+	for (k = 0; k < d->nw; k++) {
+		w = &d->w[(d->head + k) % PX_DUR_DEPTH];
+		if (!w->done && (!first || w->done_at < first->done_at))
+			first = w;
+	}
+	if (first)
+		*when = first->done_at;
+	return first;
+}
+
+/*
+ * A write is flushed: it and those before it land, and the engine hears
+ * of the newest; one flushed ahead of an earlier write waits for it.
+ */
 static void flush_done(u32 i)
 {
 	struct simnode *sn = &S.nodes[i];
 	struct disk *d = sn->disk;
-	u64 token = d->token;
+	u64 when, token = 0;
 
-	disk_land(d, d->w_n, true);
+	flush_next(d, &when)->done = true;
+	while (d->nw && d->w[d->head].done) {
+		token = d->w[d->head].token;
+		disk_land(d, d->w[d->head].n, true);
+	}
+	if (!token) {
+		S.flushed_ahead++;
+		return;
+	}
 	S.cur = i;
 	px_persisted(sn->px, token, local(i));
 	trace("n%u persisted %llu", sn->id, (unsigned long long)token);
@@ -811,6 +859,23 @@ static bool conf_quorum(const struct px_conf *c, u16 mask)
 	return true;
 }
 
+/*
+ * The leader of @ballot counts its own vote for index @k once its disk
+ * holds it: there, in that ballot or a later one, or in a snapshot.
+ */
+static u16 own_vote(u64 k, u64 ballot)
+{
+	u32 owner = (u32)ballot;
+	const struct disk *d;
+
+	if (!owner || owner > S.n)
+		return 0;
+	d = S.nodes[owner - 1].disk;
+	if (d->snap.index >= k || (d->e[k] && d->e[k]->ballot >= ballot))
+		return 1u << (owner - 1);
+	return 0;
+}
+
 /* Index @k is delivered for the first time: was it chosen by a quorum? */
 static void check_chosen(u64 k, u8 type, const void *data, u32 len)
 {
@@ -821,10 +886,9 @@ static void check_chosen(u64 k, u8 type, const void *data, u32 len)
 		return;
 	conf_totals[3]++;
 	for (i = 0; i < VOTE_BALLOTS; i++) {
-		u32 owner = (u32)votes[k].ballot[i];
-
-		if (votes[k].ballot[i] && owner && owner <= S.n &&
-		    conf_quorum(&gov, votes[k].mask[i] | 1u << (owner - 1)))
+		if (votes[k].ballot[i] &&
+		    conf_quorum(&gov, votes[k].mask[i] |
+				own_vote(k, votes[k].ballot[i])))
 			break;
 	}
 	if (i == VOTE_BALLOTS)
@@ -874,11 +938,13 @@ static void disk_crash(struct simnode *sn)
 	u32 keep;
 	u64 k;
 
-	if (d->busy) {
-		keep = rndn(2) ? (u32)rndn(d->w_n + 1) : 0;
+	if (d->nw) {
+		keep = rndn(2) ? (u32)rndn(d->w[d->head].n + 1) : 0;
 		S.torn += keep > 0;
 		disk_land(d, keep, false);
 	}
+	while (d->nw)
+		disk_land(d, 0, false);
 	if (d->promised < d->promised_sent)
 		failf("durability", "n%u promised %llx, its disk holds %llx",
 		      sn->id, (unsigned long long)d->promised_sent,
@@ -1550,6 +1616,8 @@ static int run(u64 seed, u32 n)
 	S.cfg.snapshots = S.snap_mode == 2;
 	/* Half the strict seeds with stable storage on every node. */
 	S.durable = S.snap_mode == 2 && (seed >> 1) % 2;
+	/* Half of those with two writes in flight per node. */
+	S.disk_depth = S.durable && (seed >> 2) % 2 ? PX_DUR_DEPTH : 1;
 	S.cfg.durable = S.durable;
 	/*
 	 * With stable storage, configurations change: some members start
@@ -1635,9 +1703,9 @@ static int run(u64 seed, u32 n)
 			what = 3;
 		}
 		for (i = 0; i < S.n && S.durable; i++) {
-			if (S.nodes[i].up && S.nodes[i].disk->busy &&
-			    S.nodes[i].disk->done_at < t) {
-				t = S.nodes[i].disk->done_at;
+			if (S.nodes[i].up &&
+			    flush_next(S.nodes[i].disk, &dl) && dl < t) {
+				t = dl;
 				what = 4;
 				who = i;
 			}
@@ -1821,6 +1889,9 @@ static int run(u64 seed, u32 n)
 	disk_totals[1] += S.flushes;
 	disk_totals[2] += S.power_losses;
 	disk_totals[3] += S.torn;
+	disk_totals[4] += S.disk_depth > 1;
+	disk_totals[5] += S.overlapped;
+	disk_totals[6] += S.flushed_ahead;
 	for (i = 0; i < S.n; i++)
 		if (S.nodes[i].up)
 			px_node_destroy(S.nodes[i].px);
@@ -1890,6 +1961,10 @@ int main(int argc, char **argv)
 		       (unsigned long long)disk_totals[1],
 		       (unsigned long long)disk_totals[2],
 		       (unsigned long long)disk_totals[3]);
+		printf("sim: two writes in flight in %llu of them: %llu writes made with another in flight, %llu flushed ahead of an earlier one\n",
+		       (unsigned long long)disk_totals[4],
+		       (unsigned long long)disk_totals[5],
+		       (unsigned long long)disk_totals[6]);
 		printf("sim: configurations changed in %llu seeds: %llu changes asked, %llu configuration entries, %llu entries checked for a quorum of theirs\n",
 		       (unsigned long long)conf_totals[0],
 		       (unsigned long long)conf_totals[1],

@@ -1612,6 +1612,51 @@ static void test_durable(void)
 	px_node_destroy(px);
 }
 
+/*
+ * Two writes in flight: the second is handed out while the first is
+ * outstanding, a third waits, and each token counts only what was dirty
+ * when it was handed out, in token order.
+ */
+static void test_durable_depth(void)
+{
+	struct px_config cfg = {
+		.cluster_id = 7, .self_id = 1, .nmembers = 1, .members = { 1 },
+		.heartbeat_ns = 10 * MS, .election_ns = 50 * MS,
+		.snapshots = true, .durable = true,
+	};
+	struct px_ready r1, r2, r3;
+	struct px_status st;
+	struct px_node *px;
+	u64 d0;
+
+	C.now = 1000 * MS;
+	CHECK(px_node_create(&cfg, &u_snap_ops, (void *)0, 5, 1, C.now, &px) == 0);
+	d_ticks(px, 120);
+	CHECK(px_ready(px, &r1));
+	px_persisted(px, r1.token, C.now);
+	d0 = C.ndel[0];
+	CHECK(px_propose(px, NULL, "a", 1, C.now) == 0);
+	CHECK(px_ready(px, &r1) && r1.lo == 1 && r1.hi == 2);
+	CHECK(px_propose(px, NULL, "b", 1, C.now) == 0);
+	CHECK(px_ready(px, &r2) && r2.token == r1.token + 1 && r2.lo == 3 &&
+	      r2.hi == 3);
+	CHECK(px_propose(px, NULL, "c", 1, C.now) == 0);
+	CHECK(!px_ready(px, &r3) && px_dirty(px));	/* two outstanding */
+	px_persisted(px, r2.token + 1, C.now);	/* not handed out: ignored */
+	CHECK(C.ndel[0] == d0);
+	/* The first counts its entries only: "b" waits for the second. */
+	px_persisted(px, r1.token, C.now);
+	px_get_status(px, &st, C.now);
+	CHECK(C.ndel[0] == d0 + 2 && st.commit_index == 2);
+	CHECK(px_ready(px, &r3) && r3.token == r2.token + 1 && r3.lo == 4);
+	/* One token covers those before it: both come durable at once. */
+	px_persisted(px, r3.token, C.now);
+	px_get_status(px, &st, C.now);
+	CHECK(C.ndel[0] == d0 + 4 && st.commit_index == 4);
+	CHECK(!px_ready(px, &r1) && !px_dirty(px));
+	px_node_destroy(px);
+}
+
 /* The configuration payload: what it encodes decodes; nothing else does. */
 static void test_conf_codec(void)
 {
@@ -1875,6 +1920,7 @@ int main(void)
 	test_thrifty();
 	test_news();
 	test_durable();
+	test_durable_depth();
 	test_transfer();
 	test_prefer();
 	test_conf_codec();
