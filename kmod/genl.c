@@ -773,12 +773,20 @@ static int put_conf(struct sk_buff *msg, const struct px_status *st)
 	return 0;
 }
 
+/* What a status reply is built from, taken under the node lock. */
+struct pxk_status_copy {
+	struct px_status st;
+	u64 ctr[PX_CTR_MAX];
+	struct pxk_member ms[PAXOS_MAX_MEMBERS - 1];
+};
+
 /* Status, node, lease and log replies share one builder. */
 static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 {
-	struct px_status *st = kzalloc(sizeof(*st), GFP_KERNEL);
-	u64 ctr[PX_CTR_MAX], now = ktime_get_ns();
-	struct pxk_member ms[ARRAY_SIZE(n->members)];
+	struct pxk_status_copy *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	u64 *ctr, now = ktime_get_ns();
+	struct pxk_member *ms;
+	struct px_status *st;
 	struct nlattr *nest;
 	bool running;
 	u8 state, storage;
@@ -787,8 +795,12 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 
 	/* The engine keeps one counter per uapi index. */
 	BUILD_BUG_ON(PAXOS_CTR_MAX + 1 != PX_CTR_MAX);
-	if (!st)
+	BUILD_BUG_ON(ARRAY_SIZE(c->ms) != ARRAY_SIZE(n->members));
+	if (!c)
 		return -ENOMEM;
+	st = &c->st;
+	ms = c->ms;
+	ctr = c->ctr;
 	pxk_counters(n, ctr);
 	spin_lock_bh(&n->lock);
 	running = n->px;
@@ -839,7 +851,7 @@ static int fill_status(struct sk_buff *msg, struct pxk_node *n, u8 cmd)
 	nla_nest_end(msg, nest);
 	err = 0;
 out:
-	kfree(st);
+	kfree(c);
 	return err;
 }
 

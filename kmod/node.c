@@ -485,7 +485,7 @@ static bool same_addr(const struct pxk_node *n, const struct px_member_spec *m,
  */
 void pxk_members_sync(struct pxk_node *n)
 {
-	struct px_member_spec m[PX_MAX_NODES], cur[PX_MAX_NODES];
+	struct px_member_spec *m = n->sync_want, *cur = n->sync_cur;
 	struct pxk_member t[ARRAY_SIZE(n->members)];
 	const struct pxk_member *old;
 	u32 i, j, cnt, ncur, k = 0;

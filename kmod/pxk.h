@@ -133,6 +133,8 @@ struct pxk_node {
 	u32 nmembers;
 	struct pxk_member members[PAXOS_MAX_MEMBERS - 1];
 	bool members_dirty;		/* a configuration was delivered (lock) */
+	/* pxk_members_sync()'s copies of the engine's tables (lock) */
+	struct px_member_spec sync_want[PX_MAX_NODES], sync_cur[PX_MAX_NODES];
 
 	/* running state (lock) */
 	bool up;
