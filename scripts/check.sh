@@ -135,6 +135,32 @@ for d in selftests/core tools/paxosctl tools/paxosd tools/paxosbench tools/udppi
 	fi
 done
 
+# The host's own checks: style, sparse, W=1, the Debian packages.  They
+# keep one CPU busy for about three minutes, so they run beside the debug
+# kernel's VM, which leaves the other one idle.
+kdir=${KDIR:-/lib/modules/$(scripts/kver.sh)/build}
+host_checked=
+host_checks() {
+	host_checked=1
+	step "checkpatch --strict on kmod/"
+	single checkpatch sh -c 'make --no-print-directory style 2>&1 | tee build/check/checkpatch.out;
+		! grep -qE "(ERROR|WARNING|CHECK):" build/check/checkpatch.out'
+
+	step "sparse on kmod/"
+	single sparse sh -c 'make --no-print-directory sparse 2>&1 | tee build/check/sparse.out;
+		! grep -E "kmod/.*: (warning|error):" build/check/sparse.out'
+
+	# W=1 in a copy, so the tree's objects are not rebuilt with other flags.
+	step "W=1 build of kmod/"
+	single w1 sh -c "rm -rf build/w1 && mkdir -p build/w1 && cp -r kmod uapi build/w1/ &&
+		find build/w1 \\( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' \\) -delete &&
+		make --no-print-directory -C $kdir M=$top/build/w1/kmod W=1 modules 2>&1 |
+		tee build/check/w1.out; ! grep -E 'warning:|error:' build/check/w1.out"
+
+	step "Debian packages: make deb, lintian, DKMS build for the installed headers"
+	single deb scripts/deb-check.sh
+}
+
 # Five fresh disks for a VM's run, 64 MiB files of zeros: one per node
 # (cluster_storage.sh uses three, cluster_member.sh five; without them
 # each is skipped).
@@ -183,8 +209,11 @@ else
 	vm vm-debian --kernel debian "${disk_args[@]}"
 	step "kselftests in QEMU, Debian 6.12 kernel: the run beside"
 	vm_bg_wait
-	step "kselftests in QEMU, debug kernel (KASAN, lockdep, kmemleak, UBSAN)"
-	vm vm-debug "${debug_vm_args[@]}"
+	step "kselftests in QEMU, debug kernel (KASAN, lockdep, kmemleak, UBSAN), with the host's checks beside it"
+	vm_bg vm-debug "${debug_vm_args[@]}"
+	host_checks
+	step "kselftests in QEMU, debug kernel: the run beside"
+	vm_bg_wait
 fi
 
 # Power loss: SIGKILL of a VM under load and a restart from its disks,
@@ -208,25 +237,7 @@ if [ -z "${KPAXOS_PLANT_FAIL:-}${PAXOS_PLANT_WARN:-}" ]; then
 	single vm-teeth-warn scripts/vm-teeth.sh warn
 fi
 
-kdir=${KDIR:-/lib/modules/$(scripts/kver.sh)/build}
-
-step "checkpatch --strict on kmod/"
-single checkpatch sh -c 'make --no-print-directory style 2>&1 | tee build/check/checkpatch.out;
-	! grep -qE "(ERROR|WARNING|CHECK):" build/check/checkpatch.out'
-
-step "sparse on kmod/"
-single sparse sh -c 'make --no-print-directory sparse 2>&1 | tee build/check/sparse.out;
-	! grep -E "kmod/.*: (warning|error):" build/check/sparse.out'
-
-# W=1 in a copy, so the tree's objects are not rebuilt with other flags.
-step "W=1 build of kmod/"
-single w1 sh -c "rm -rf build/w1 && mkdir -p build/w1 && cp -r kmod uapi build/w1/ &&
-	find build/w1 \\( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' \\) -delete &&
-	make --no-print-directory -C $kdir M=$top/build/w1/kmod W=1 modules 2>&1 |
-	tee build/check/w1.out; ! grep -E 'warning:|error:' build/check/w1.out"
-
-step "Debian packages: make deb, lintian, DKMS build for the installed headers"
-single deb scripts/deb-check.sh
+[ -n "$host_checked" ] || host_checks
 
 if [ -n "$bg_pid" ]; then
 	step "kselftests in QEMU, $bg_name: waiting for the background run"

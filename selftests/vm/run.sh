@@ -95,8 +95,9 @@ build_ko() {	# kernel-tree
 	local dk=$out.kmod
 	rm -rf "$dk"
 	mkdir -p "$dk"
-	cp -r "$top/kmod" "$top/uapi" "$dk/"
-	find "$dk" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' \) -delete
+	# The sources alone: the tree may be building meanwhile (make sparse).
+	(cd "$top" && find kmod uapi -name '*.[ch]' ! -name '*.mod.c' -o -name Kbuild) |
+		while read -r f; do install -D -m 644 "$top/$f" "$dk/$f"; done
 	log "building paxos.ko against $1"
 	make -s -C "$1" M="$dk/kmod" ${PAXOS_PLANT_WARN:+PAXOS_PLANT_WARN=y} modules >&2
 	ko=$dk/kmod/paxos.ko
