@@ -45,7 +45,7 @@
 
 #define PXS_SUPER_MAGIC		0x42535850	/* "PXSB" */
 #define PXS_REC_MAGIC		0x43525850	/* "PXRC" */
-#define PXS_VERSION		1
+#define PXS_VERSION		2		/* 1: no AFTER records */
 #define PXS_F_BATCH		1		/* a batch's first record */
 
 enum pxs_type {
@@ -55,6 +55,7 @@ enum pxs_type {
 	PXS_SNAPDATA,
 	PXS_FIRST,
 	PXS_END,
+	PXS_AFTER,
 };
 
 struct pxs_super {
@@ -223,45 +224,67 @@ int pxk_store_check(struct pxk_node *n, const char *path,
 	return err;
 }
 
+/*
+ * A batch from its staging to its report, written by a work item of its
+ * own: a second batch goes to the device while the first one's flush
+ * runs (PX_DUR_DEPTH, two in flight).
+ */
+struct pxs_slot {
+	struct pxk_store *st;
+	struct work_struct work;
+	bool busy;		/* staged, not reported yet (lock) */
+	bool done;		/* durable, after an earlier batch still in flight */
+	bool ckpt;		/* a checkpoint, for the other half */
+	u64 token;
+	struct pxk_snap *snap;	/* whose bytes follow, referenced */
+	u64 seq;		/* its next record's */
+	u64 batch_seq, batch_n;
+	u32 batch_bios;		/* bios of the batch written so far */
+	u32 batch_entries;	/* its ENTRY records */
+	u64 end;		/* device offset where a batch (not a checkpoint) ends */
+	u64 wait_ns;		/* for the tracepoint */
+	u64 staged_at;
+
+	/* The stream to the device. */
+	u8 *wbuf;
+	size_t wlen;
+	u64 wat;		/* device offset of wbuf[0] */
+	u8 *scratch;		/* PXS_SCRATCH bytes: a record, a superblock */
+	u64 written, flushes;	/* for the counters */
+};
+
+#define PXS_SLOTS		PX_DUR_DEPTH
+
 struct pxk_store {
 	struct pxk_node *n;
 	struct pxk_bdev b;
-	struct work_struct work;
 	u64 size;
 	u64 half_bytes;
 	u64 stamp;
 	u32 seed;		/* crc32c of the stamp: every record's seed */
+	u32 version;		/* of the format; 1: one batch in flight */
 	u64 gen;		/* of the newest superblock */
 	u32 half;		/* the active one */
 	u64 start_seq;		/* of its first record */
-	u64 seq;		/* the next record's */
+	u64 seq;		/* the next record's, past every batch staged */
 	u64 pos;		/* where the next batch goes in the active half */
-	u64 hi;			/* highest index of an entry written */
+	u64 hi;			/* highest index of an entry staged */
+	u64 stale_at;		/* a batch start cut at up, to clear; 0: none */
 
-	/* The batch staged under the node lock. */
+	/* One batch at a time is staged under the node lock, into sbuf. */
 	u8 *sbuf;
 	size_t scap, slen;
-	u64 token;
-	bool ckpt;		/* a checkpoint, for the other half */
-	struct pxk_snap *snap;	/* whose bytes follow, referenced */
-	u64 batch_seq, batch_n;
-	u32 batch_bios;		/* bios of the batch written so far */
-	u32 batch_entries;	/* its ENTRY records */
+	struct pxs_slot *sbuf_by;	/* the slot streaming it out; NULL: free */
 	u64 kicked_at;		/* first kick since the last staging, ns; 0: none */
-	u64 wait_ns;		/* the staged batch's, for the tracepoint */
-	u64 staged_at;
 	/* The tables of the newest snapshot written or staged. */
 	u8 meta[PX_SNAP_META_MAX];
 	u32 meta_len;
 
-	/* The stream to the device, and the window reads go through. */
-	u8 *wbuf;
-	size_t wlen;
-	u64 wat;		/* device offset of wbuf[0] */
-	u64 rat, rlen;		/* the window: half offset and bytes */
+	struct pxs_slot slot[PXS_SLOTS];
+
+	/* The window reads go through, in slot 0's stream buffer. */
+	u64 rat, rlen;
 	bool rvalid;
-	u8 *scratch;		/* PXS_SCRATCH bytes: a record, a superblock */
-	u64 written, flushes;	/* for the counters, under the lock */
 
 	struct pxs_restored *rs;
 };
@@ -280,31 +303,45 @@ static size_t rec_size(u32 len)
  * The payload of @len bytes is in place after the header at @dst: write
  * the header, the padding and the checksum; the record's size.
  */
-static size_t rec_seal(struct pxk_store *st, u8 *dst, u16 type, u32 len)
+static size_t rec_seal(struct pxs_slot *sl, u8 *dst, u16 type, u32 len)
 {
 	struct pxs_rec *h = (struct pxs_rec *)dst;
 	size_t size = rec_size(len);
 
 	h->magic = cpu_to_le32(PXS_REC_MAGIC);
 	h->csum = 0;
-	h->seq = cpu_to_le64(st->seq);
+	h->seq = cpu_to_le64(sl->seq);
 	h->type = cpu_to_le16(type);
-	h->flags = cpu_to_le16(st->seq == st->batch_seq ? PXS_F_BATCH : 0);
+	h->flags = cpu_to_le16(sl->seq == sl->batch_seq ? PXS_F_BATCH : 0);
 	h->len = cpu_to_le32(len);
 	memset(dst + sizeof(*h) + len, 0, size - sizeof(*h) - len);
-	h->csum = cpu_to_le32(crc32c(st->seed, dst, sizeof(*h) + len));
-	st->seq++;
-	st->batch_n++;
+	h->csum = cpu_to_le32(crc32c(sl->st->seed, dst, sizeof(*h) + len));
+	sl->seq++;
+	sl->batch_n++;
 	return size;
+}
+
+/* SNAPDATA records for a snapshot of @size bytes: how many, their bytes. */
+static u64 snapdata_recs(u64 size)
+{
+	return DIV_ROUND_UP_ULL(size, PXS_SNAP_CHUNK);
+}
+
+static u64 snapdata_bytes(u64 size)
+{
+	u64 full = div_u64(size, PXS_SNAP_CHUNK);
+	u32 rest = size - full * PXS_SNAP_CHUNK;
+
+	return full * rec_size(8 + PXS_SNAP_CHUNK) + (rest ? rec_size(8 + rest) : 0);
 }
 
 /* ------------------------------------------------------------ device I/O */
 
 /* One bio over @len bytes of @buf (page-aligned, at most PXS_WBUF). */
-static int pxs_io(struct pxk_store *st, blk_opf_t opf, u64 at, void *buf,
+static int pxs_io(struct pxs_slot *sl, blk_opf_t opf, u64 at, void *buf,
 		  size_t len)
 {
-	struct bio *bio = bio_alloc(st->b.bdev, DIV_ROUND_UP(len, PAGE_SIZE),
+	struct bio *bio = bio_alloc(sl->st->b.bdev, DIV_ROUND_UP(len, PAGE_SIZE),
 				    opf, GFP_KERNEL);
 	size_t off;
 	int err;
@@ -328,8 +365,8 @@ static int pxs_io(struct pxk_store *st, blk_opf_t opf, u64 at, void *buf,
 		invalidate_kernel_vmap_range(buf, len);
 	bio_put(bio);
 	if (op_is_write(opf)) {
-		st->written += len;
-		st->flushes += !!(opf & (REQ_PREFLUSH | REQ_FUA));
+		sl->written += len;
+		sl->flushes += !!(opf & (REQ_PREFLUSH | REQ_FUA));
 	}
 	return err;
 }
@@ -338,47 +375,48 @@ static int pxs_io(struct pxk_store *st, blk_opf_t opf, u64 at, void *buf,
  * Write what the stream holds: whole blocks; with @last, everything,
  * zero-padded to a block, REQ_FUA: durable when the bio completes.  The
  * batch's earlier bios (if any) were waited for but not flushed: then
- * REQ_PREFLUSH as well makes them durable before END is written.  Every
- * earlier batch is durable already, so a batch of one bio needs no flush
- * before it (on a device without FUA, as virtio-blk, one flush instead
- * of two).
+ * REQ_PREFLUSH as well makes them durable before END is written.  A
+ * batch of one bio needs no flush before it (on a device without FUA, as
+ * virtio-blk, one flush instead of two): every earlier batch is durable,
+ * or in flight and then named by this one's AFTER record, so that it
+ * does not count without that one (scan()).
  */
-static int w_flush(struct pxk_store *st, bool last)
+static int w_flush(struct pxs_slot *sl, bool last)
 {
 	blk_opf_t opf = REQ_OP_WRITE | REQ_SYNC;
-	size_t len = round_down(st->wlen, PXS_BLOCK);
+	size_t len = round_down(sl->wlen, PXS_BLOCK);
 	int err;
 
 	if (last) {
-		len = round_up(st->wlen, PXS_BLOCK);
-		memset(st->wbuf + st->wlen, 0, len - st->wlen);
-		opf |= REQ_FUA | (st->batch_bios ? REQ_PREFLUSH : 0);
+		len = round_up(sl->wlen, PXS_BLOCK);
+		memset(sl->wbuf + sl->wlen, 0, len - sl->wlen);
+		opf |= REQ_FUA | (sl->batch_bios ? REQ_PREFLUSH : 0);
 	}
 	if (!len)
 		return 0;
-	err = pxs_io(st, opf, st->wat, st->wbuf, len);
+	err = pxs_io(sl, opf, sl->wat, sl->wbuf, len);
 	if (err)
 		return err;
-	st->batch_bios++;
-	st->wat += len;
-	st->wlen = last ? 0 : st->wlen - len;
-	memmove(st->wbuf, st->wbuf + len, st->wlen);
+	sl->batch_bios++;
+	sl->wat += len;
+	sl->wlen = last ? 0 : sl->wlen - len;
+	memmove(sl->wbuf, sl->wbuf + len, sl->wlen);
 	return 0;
 }
 
-static int w_put(struct pxk_store *st, const u8 *p, size_t len)
+static int w_put(struct pxs_slot *sl, const u8 *p, size_t len)
 {
 	size_t seg;
 	int err;
 
 	while (len) {
-		seg = min(len, PXS_WBUF - st->wlen);
-		memcpy(st->wbuf + st->wlen, p, seg);
-		st->wlen += seg;
+		seg = min(len, PXS_WBUF - sl->wlen);
+		memcpy(sl->wbuf + sl->wlen, p, seg);
+		sl->wlen += seg;
 		p += seg;
 		len -= seg;
-		if (st->wlen == PXS_WBUF) {
-			err = w_flush(st, false);
+		if (sl->wlen == PXS_WBUF) {
+			err = w_flush(sl, false);
 			if (err)
 				return err;
 		}
@@ -387,9 +425,9 @@ static int w_put(struct pxk_store *st, const u8 *p, size_t len)
 }
 
 /* The bytes of snapshot @p, in SNAPDATA records built in scratch. */
-static int w_snapdata(struct pxk_store *st, struct pxk_snap *p)
+static int w_snapdata(struct pxs_slot *sl, struct pxk_snap *p)
 {
-	u8 *pay = st->scratch + sizeof(struct pxs_rec);
+	u8 *pay = sl->scratch + sizeof(struct pxs_rec);
 	u64 off, size = p->s.size;
 	u32 len, got, seg;
 	int err;
@@ -404,8 +442,8 @@ static int w_snapdata(struct pxk_store *st, struct pxk_snap *p)
 				return -EIO;
 			memcpy(pay + 8 + got, src, seg);
 		}
-		err = w_put(st, st->scratch,
-			    rec_seal(st, st->scratch, PXS_SNAPDATA, 8 + len));
+		err = w_put(sl, sl->scratch,
+			    rec_seal(sl, sl->scratch, PXS_SNAPDATA, 8 + len));
 		if (err)
 			return err;
 	}
@@ -413,13 +451,14 @@ static int w_snapdata(struct pxk_store *st, struct pxk_snap *p)
 }
 
 /* Superblock copy gen % 2, naming @half, whose first record is @start_seq. */
-static int write_super(struct pxk_store *st, u64 gen, u32 half, u64 start_seq)
+static int write_super(struct pxs_slot *sl, u64 gen, u32 half, u64 start_seq)
 {
-	struct pxs_super *sb = (struct pxs_super *)st->scratch;
+	struct pxs_super *sb = (struct pxs_super *)sl->scratch;
+	struct pxk_store *st = sl->st;
 
-	memset(st->scratch, 0, PXS_BLOCK);
+	memset(sl->scratch, 0, PXS_BLOCK);
 	sb->magic = cpu_to_le32(PXS_SUPER_MAGIC);
-	sb->version = cpu_to_le32(PXS_VERSION);
+	sb->version = cpu_to_le32(st->version);
 	sb->cluster = cpu_to_le32(st->n->cluster);
 	sb->node = cpu_to_le32(st->n->id);
 	sb->size = cpu_to_le64(st->size);
@@ -429,25 +468,24 @@ static int write_super(struct pxk_store *st, u64 gen, u32 half, u64 start_seq)
 	sb->half_bytes = cpu_to_le64(st->half_bytes);
 	sb->half = cpu_to_le32(half);
 	sb->csum = cpu_to_le32(crc32c(~0, sb, offsetof(struct pxs_super, csum)));
-	return pxs_io(st, REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA,
-		      (gen % 2) * PXS_BLOCK, st->scratch, PXS_BLOCK);
+	return pxs_io(sl, REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA,
+		      (gen % 2) * PXS_BLOCK, sl->scratch, PXS_BLOCK);
 }
 
 /* ------------------------------------------------------------- writing */
 
-/* Bytes the staged batch takes on the device, padding included. */
-static u64 batch_bytes(const struct pxk_store *st)
+/* Bytes the batch staged in @sl takes on the device, padding included. */
+static u64 batch_bytes(const struct pxk_store *st, const struct pxs_slot *sl)
 {
-	u64 b = st->slen + rec_size(sizeof(struct pxs_end)) + PXS_BLOCK;
+	u64 b = st->slen + rec_size(sizeof(struct pxs_end));
 
-	if (st->snap)
-		b += st->snap->s.size + DIV_ROUND_UP_ULL(st->snap->s.size,
-			PXS_SNAP_CHUNK) * rec_size(8);
-	return b;
+	if (sl->snap)
+		b += snapdata_bytes(sl->snap->s.size);
+	return round_up(b, PXS_BLOCK);
 }
 
-static int stage_rec(struct pxk_store *st, u16 type, const void *a, u32 alen,
-		     const void *b, u32 blen)
+static int stage_rec(struct pxk_store *st, struct pxs_slot *sl, u16 type,
+		     const void *a, u32 alen, const void *b, u32 blen)
 {
 	u8 *dst = st->sbuf + st->slen;
 
@@ -456,27 +494,38 @@ static int stage_rec(struct pxk_store *st, u16 type, const void *a, u32 alen,
 	memcpy(dst + sizeof(struct pxs_rec), a, alen);
 	if (blen)
 		memcpy(dst + sizeof(struct pxs_rec) + alen, b, blen);
-	st->slen += rec_seal(st, dst, type, alen + blen);
+	st->slen += rec_seal(sl, dst, type, alen + blen);
 	return 0;
 }
 
-/* A batch starts with its PROMISE (flagged) and FIRST. */
-static int stage_head(struct pxk_store *st, u64 promised, u64 first)
+/*
+ * A batch starts (its first record flagged) with AFTER if another batch
+ * was in flight when it was staged (@after, that one's first sequence
+ * number), then PROMISE and FIRST.
+ */
+static int stage_head(struct pxk_store *st, struct pxs_slot *sl, u64 after,
+		      u64 promised, u64 first)
 {
 	__le64 v;
-	int err;
+	int err = 0;
 
 	st->slen = 0;
-	st->batch_seq = st->seq;
-	st->batch_n = 0;
-	st->batch_entries = 0;
+	sl->seq = st->seq;
+	sl->batch_seq = sl->seq;
+	sl->batch_n = 0;
+	sl->batch_entries = 0;
+	if (after) {
+		v = cpu_to_le64(after);
+		err = stage_rec(st, sl, PXS_AFTER, &v, sizeof(v), NULL, 0);
+	}
 	v = cpu_to_le64(promised);
-	err = stage_rec(st, PXS_PROMISE, &v, sizeof(v), NULL, 0);
+	err = err ?: stage_rec(st, sl, PXS_PROMISE, &v, sizeof(v), NULL, 0);
 	v = cpu_to_le64(first);
-	return err ?: stage_rec(st, PXS_FIRST, &v, sizeof(v), NULL, 0);
+	return err ?: stage_rec(st, sl, PXS_FIRST, &v, sizeof(v), NULL, 0);
 }
 
-static int stage_snap(struct pxk_store *st, const struct px_snap *s)
+static int stage_snap(struct pxk_store *st, struct pxs_slot *sl,
+		      const struct px_snap *s)
 {
 	struct pxs_snap r = {
 		.index = cpu_to_le64(s->index),
@@ -485,11 +534,11 @@ static int stage_snap(struct pxk_store *st, const struct px_snap *s)
 		.meta_len = cpu_to_le32(st->meta_len),
 	};
 
-	return stage_rec(st, PXS_SNAPSHOT, &r, sizeof(r), st->meta,
+	return stage_rec(st, sl, PXS_SNAPSHOT, &r, sizeof(r), st->meta,
 			 st->meta_len);
 }
 
-static int stage_entry(struct pxk_store *st, u64 index)
+static int stage_entry(struct pxk_store *st, struct pxs_slot *sl, u64 index)
 {
 	struct px_entry_view e;
 	struct pxs_entry r;
@@ -505,8 +554,8 @@ static int stage_entry(struct pxk_store *st, u64 index)
 	r.origin = cpu_to_le32(e.id.origin);
 	r.type = cpu_to_le16(e.type);
 	r.pad = 0;
-	st->batch_entries++;
-	return stage_rec(st, PXS_ENTRY, &r, sizeof(r), e.data, e.len);
+	sl->batch_entries++;
+	return stage_rec(st, sl, PXS_ENTRY, &r, sizeof(r), e.data, e.len);
 }
 
 /* The node's snapshot object is the engine's newest, @s. */
@@ -516,169 +565,259 @@ static bool snap_is(const struct pxk_snap *p, const struct px_snap *s)
 	       p->s.csum == s->csum;
 }
 
+static struct pxs_slot *other(struct pxk_store *st, struct pxs_slot *sl)
+{
+	return &st->slot[sl == &st->slot[0]];
+}
+
 /*
- * Under the node lock: the next batch, staged.  What px_ready() names;
- * or, when that does not fit in what is left of the active half, a
- * checkpoint of the whole state for the other half, in the same locked
- * section, so that it covers the same token.  1 staged, 0 nothing to
- * write, -errno.
+ * Whether @sl may stage a batch now (lock held): it is free, so is the
+ * staging buffer, and no checkpoint is in flight (the halves change
+ * under it).  On a device of format 1 one batch at a time.
  */
-static int stage(struct pxk_store *st)
+static bool may_stage(struct pxk_store *st, struct pxs_slot *sl)
+{
+	struct pxs_slot *o = other(st, sl);
+
+	return !sl->busy && !st->sbuf_by &&
+	       !(o->busy && (o->ckpt || st->version < 2));
+}
+
+/*
+ * When the batch does not fit in what is left of the active half: a
+ * checkpoint of the whole state for the other half instead, in the same
+ * locked section, so that it covers the same token.  It needs no AFTER:
+ * the other half holds nothing else.
+ */
+static int stage_ckpt(struct pxk_store *st, struct pxs_slot *sl, u64 promised,
+		      u64 hi)
 {
 	struct pxk_node *n = st->n;
-	u64 seq = st->seq, i, first, hi;
 	const struct px_snap *s;
+	u64 i, first;
+	int err;
+
+	sl->ckpt = true;
+	sl->snap = NULL;
+	s = px_get_snapshot(n->px);
+	first = px_first_index(n->px);
+	err = stage_head(st, sl, 0, promised, first);
+	if (s) {
+		if (!snap_is(n->snap, s))
+			return -EIO;
+		sl->snap = n->snap;
+		err = err ?: stage_snap(st, sl, s);
+		first = max(first, s->index + 1);
+	}
+	for (i = first; !err && i <= hi; i++)
+		err = stage_entry(st, sl, i);
+	if (err || batch_bytes(st, sl) > st->half_bytes)
+		return -ENOSPC;
+	sl->wat = half_at(st, !st->half);
+	return 0;
+}
+
+/*
+ * Under the node lock: the next batch, staged in @sl.  What px_ready()
+ * names, or a checkpoint (stage_ckpt()).  Sequence numbers and room in
+ * the half are taken for the whole batch here, so that the next one can
+ * be staged while this one is written.  1 staged, 0 nothing to write,
+ * -errno.
+ */
+static int stage(struct pxk_store *st, struct pxs_slot *sl)
+{
+	struct pxk_node *n = st->n;
+	struct pxs_slot *o = other(st, sl);
+	u64 i, hi, after = o->busy && !o->done ? o->batch_seq : 0;
 	struct px_ready r;
 	int err;
 
 	if (!px_ready(n->px, &r))
 		return 0;
-	st->staged_at = ktime_get_ns();
-	st->wait_ns = st->kicked_at ? st->staged_at - st->kicked_at : 0;
+	sl->staged_at = ktime_get_ns();
+	sl->wait_ns = st->kicked_at ? sl->staged_at - st->kicked_at : 0;
 	st->kicked_at = 0;
-	st->token = r.token;
-	st->ckpt = false;
-	st->snap = NULL;
+	sl->token = r.token;
+	sl->ckpt = false;
+	sl->snap = NULL;
 	if (r.snap) {
 		if (!snap_is(n->snap, r.snap) || r.meta_len > sizeof(st->meta))
 			return -EIO;
 		memcpy(st->meta, r.meta, r.meta_len);
 		st->meta_len = r.meta_len;
-		st->snap = n->snap;
+		sl->snap = n->snap;
 	}
 	hi = max(st->hi, r.hi);
-	err = stage_head(st, r.promised, r.first);
+	err = stage_head(st, sl, after, r.promised, r.first);
 	if (!err && r.snap)
-		err = stage_snap(st, r.snap);
+		err = stage_snap(st, sl, r.snap);
 	for (i = r.lo; !err && i <= r.hi; i++)
-		err = stage_entry(st, i);
-	if (!err && st->pos + batch_bytes(st) <= st->half_bytes)
-		goto staged;
-
-	st->seq = seq;
-	st->ckpt = true;
-	st->snap = NULL;
-	s = px_get_snapshot(n->px);
-	first = px_first_index(n->px);
-	err = stage_head(st, r.promised, first);
-	if (s) {
-		if (!snap_is(n->snap, s))
-			return -EIO;
-		st->snap = n->snap;
-		err = err ?: stage_snap(st, s);
-		first = max(first, s->index + 1);
+		err = stage_entry(st, sl, i);
+	if (!err && st->pos + batch_bytes(st, sl) <= st->half_bytes) {
+		sl->wat = half_at(st, st->half) + st->pos;
+		st->pos += batch_bytes(st, sl);
+		sl->end = half_at(st, st->half) + st->pos;
+	} else {
+		err = stage_ckpt(st, sl, r.promised, hi);
+		if (err)
+			return err;
 	}
-	for (i = first; !err && i <= hi; i++)
-		err = stage_entry(st, i);
-	if (err || batch_bytes(st) > st->half_bytes)
-		return -ENOSPC;
-staged:
+	st->seq = sl->seq + (sl->snap ? snapdata_recs(sl->snap->s.size) : 0) + 1;
 	st->hi = hi;
-	if (st->snap)
-		refcount_inc(&st->snap->ref);
+	if (sl->snap)
+		refcount_inc(&sl->snap->ref);
+	sl->busy = true;
+	st->sbuf_by = sl;
 	return 1;
 }
 
-/* The staged batch, the snapshot's bytes and END, durable on the device. */
-static int write_batch(struct pxk_store *st)
+/* The staging buffer is streamed out: another batch may be staged. */
+static void sbuf_done(struct pxk_store *st)
 {
-	u32 half = st->ckpt ? !st->half : st->half;
-	struct pxs_rec *h = (struct pxs_rec *)st->scratch;
+	struct pxk_node *n = st->n;
+
+	spin_lock_bh(&n->lock);
+	st->sbuf_by = NULL;
+	pxk_store_kick(n);
+	spin_unlock_bh(&n->lock);
+}
+
+/* The staged batch, the snapshot's bytes and END, durable on the device. */
+static int write_batch(struct pxk_store *st, struct pxs_slot *sl)
+{
+	struct pxs_rec *h = (struct pxs_rec *)sl->scratch;
 	struct pxs_end *e = (struct pxs_end *)(h + 1);
 	int err;
 
-	st->wat = half_at(st, half) + (st->ckpt ? 0 : st->pos);
-	st->wlen = 0;
-	st->batch_bios = 0;
-	err = w_put(st, st->sbuf, st->slen);
-	if (!err && st->snap)
-		err = w_snapdata(st, st->snap);
+	sl->wlen = 0;
+	sl->batch_bios = 0;
+	err = w_put(sl, st->sbuf, st->slen);
+	sbuf_done(st);
+	if (!err && sl->snap)
+		err = w_snapdata(sl, sl->snap);
 	if (!err) {
-		e->first_seq = cpu_to_le64(st->batch_seq);
-		e->count = cpu_to_le64(st->batch_n);
-		err = w_put(st, st->scratch,
-			    rec_seal(st, st->scratch, PXS_END, sizeof(*e)));
+		e->first_seq = cpu_to_le64(sl->batch_seq);
+		e->count = cpu_to_le64(sl->batch_n);
+		err = w_put(sl, sl->scratch,
+			    rec_seal(sl, sl->scratch, PXS_END, sizeof(*e)));
 	}
 	if (!err)
-		err = w_flush(st, true);
-	if (!err && st->ckpt) {
-		/* The checkpoint is durable: the superblock names its half. */
-		err = write_super(st, st->gen + 1, half, st->batch_seq);
+		err = w_flush(sl, true);
+	if (!err && !sl->ckpt && WARN_ON_ONCE(sl->wat != sl->end))
+		err = -EIO;
+	if (!err && sl->ckpt) {
+		/*
+		 * The checkpoint is durable: the superblock names its half.
+		 * Nothing is staged meanwhile (may_stage()).
+		 */
+		err = write_super(sl, st->gen + 1, !st->half, sl->batch_seq);
 		if (!err) {
 			st->gen++;
-			st->half = half;
-			st->start_seq = st->batch_seq;
+			st->half = !st->half;
+			st->start_seq = sl->batch_seq;
+			st->pos = sl->wat - half_at(st, st->half);
 		}
 	}
-	if (!err)
-		st->pos = st->wat - half_at(st, st->half);
 	return err;
 }
 
 /*
  * Storage failed: the node answers nobody from now on (its datagrams
  * are dropped, pxk_udp_queue()), since what it would vouch for may not
- * be durable.  Lock held.
+ * be durable.  Lock held.  Whether this is news.
  */
-static void store_failed(struct pxk_store *st, int err)
+static bool store_failed(struct pxk_store *st, int err)
 {
 	struct pxk_node *n = st->n;
 
 	if (n->storage_state == PAXOS_STORAGE_FAILED)
-		return;
+		return false;
 	n->storage_state = PAXOS_STORAGE_FAILED;
 	n->shell[PAXOS_CTR_STORE_ERRORS]++;
 	pr_err_ratelimited("node %u: storage %s failed (%d): the node stops answering\n",
 			   n->id, n->storage, err);
+	return true;
+}
+
+/* The busy slot with the older token, or NULL. */
+static struct pxs_slot *oldest(struct pxk_store *st)
+{
+	struct pxs_slot *a = &st->slot[0], *b = &st->slot[1];
+
+	if (a->busy && (!b->busy || a->token < b->token))
+		return a;
+	return b->busy ? b : NULL;
+}
+
+/*
+ * Batches durable (lock held): in token order, the engine hears of the
+ * newest whose every earlier batch is durable too.  One that landed
+ * before an earlier one still in flight waits for it.
+ */
+static void report(struct pxk_store *st)
+{
+	struct pxk_node *n = st->n;
+	struct pxs_slot *sl;
+	u64 token = 0;
+
+	while ((sl = oldest(st)) && sl->done) {
+		token = sl->token;
+		sl->busy = false;
+		sl->done = false;
+	}
+	if (token && n->px) {
+		px_persisted(n->px, token, ktime_get_ns());
+		pxk_after(n);
+	}
 }
 
 static void pxk_store_work(struct work_struct *w)
 {
-	struct pxk_store *st = container_of(w, struct pxk_store, work);
+	struct pxs_slot *sl = container_of(w, struct pxs_slot, work);
+	struct pxk_store *st = sl->st;
 	struct pxk_node *n = st->n;
-	bool failed = false;
+	bool news = false;
 	int r;
 
-	while (!failed) {
+	for (;;) {
 		spin_lock_bh(&n->lock);
 		r = 0;
-		if (n->px && n->storage_state == PAXOS_STORAGE_OK)
-			r = stage(st);
+		if (n->px && n->storage_state == PAXOS_STORAGE_OK &&
+		    may_stage(st, sl))
+			r = stage(st, sl);
 		if (r < 0) {
-			st->snap = NULL;	/* no reference was taken */
-			store_failed(st, r);
+			sl->snap = NULL;	/* no reference was taken */
+			news = store_failed(st, r);
 		}
 		spin_unlock_bh(&n->lock);
-		if (r <= 0) {
-			failed = r < 0;
+		if (r <= 0)
 			break;
-		}
-		st->written = 0;
-		st->flushes = 0;
-		r = write_batch(st);
-		pxk_snap_put(st->snap);
-		st->snap = NULL;
+		sl->written = 0;
+		sl->flushes = 0;
+		r = write_batch(st, sl);
+		pxk_snap_put(sl->snap);
+		sl->snap = NULL;
 		spin_lock_bh(&n->lock);
-		n->shell[PAXOS_CTR_STORE_BYTES] += st->written;
-		n->shell[PAXOS_CTR_STORE_FLUSHES] += st->flushes;
+		n->shell[PAXOS_CTR_STORE_BYTES] += sl->written;
+		n->shell[PAXOS_CTR_STORE_FLUSHES] += sl->flushes;
 		if (r) {
-			store_failed(st, r);
-			failed = true;
+			news = store_failed(st, r);
 		} else {
 			n->shell[PAXOS_CTR_STORE_WRITES]++;
-			n->shell[PAXOS_CTR_STORE_CHECKPOINTS] += st->ckpt;
-			trace_paxos_store(n, st->token, st->batch_entries,
-					  st->written, st->wait_ns,
-					  ktime_get_ns() - st->staged_at);
-			if (n->px) {
-				px_persisted(n->px, st->token, ktime_get_ns());
-				pxk_after(n);
-			}
+			n->shell[PAXOS_CTR_STORE_CHECKPOINTS] += sl->ckpt;
+			trace_paxos_store(n, sl->token, sl->batch_entries,
+					  sl->written, sl->wait_ns,
+					  ktime_get_ns() - sl->staged_at);
+			sl->done = true;
+			if (n->storage_state == PAXOS_STORAGE_OK)
+				report(st);
 		}
 		spin_unlock_bh(&n->lock);
 		pxk_udp_flush(n);
+		if (r)
+			break;
 	}
-	if (failed)
+	if (news)
 		pxk_genl_storage_event(n, PAXOS_STORAGE_FAILED);
 }
 
@@ -695,7 +834,8 @@ u64 pxk_store_log_cap(struct pxk_node *n)
  * and at high priority, ahead of the client and the other normal tasks.
  * On system_unbound_wq a dirty state waited 0.3 -- 1.2 ms (p50, the
  * paxos_store tracepoint's wait) for its batch to be staged at depth 1.
- * The worker sleeps while its bios are in flight: it holds no CPU.
+ * A worker sleeps while its bios are in flight: it holds no CPU, and the
+ * queue runs the other slot's work item meanwhile.
  */
 static struct workqueue_struct *pxk_store_wq;
 
@@ -714,13 +854,16 @@ void pxk_store_exit(void)
 void pxk_store_kick(struct pxk_node *n)
 {
 	struct pxk_store *st = n->store;
+	u32 i;
 
 	if (!st || n->storage_state != PAXOS_STORAGE_OK)
 		return;
 	/* Only a kick with something to write starts the wait clock. */
 	if (!st->kicked_at && n->px && px_dirty(n->px))
 		st->kicked_at = ktime_get_ns();
-	queue_work(pxk_store_wq, &st->work);
+	for (i = 0; i < PXS_SLOTS; i++)
+		if (may_stage(st, &st->slot[i]))
+			queue_work(pxk_store_wq, &st->slot[i].work);
 }
 
 /* ------------------------------------------------------------- reading */
@@ -738,13 +881,14 @@ static const u8 *rd(struct pxk_store *st, u64 p, size_t len, int *err)
 		st->rat = round_down(p, PXS_BLOCK);
 		st->rlen = min_t(u64, PXS_WBUF, st->half_bytes - st->rat);
 		st->rvalid = false;
-		*err = pxs_io(st, REQ_OP_READ, half_at(st, st->half) + st->rat,
-			      st->wbuf, st->rlen);
+		*err = pxs_io(&st->slot[0], REQ_OP_READ,
+			      half_at(st, st->half) + st->rat, st->slot[0].wbuf,
+			      st->rlen);
 		if (*err)
 			return NULL;
 		st->rvalid = true;
 	}
-	return st->wbuf + (p - st->rat);
+	return st->slot[0].wbuf + (p - st->rat);
 }
 
 /*
@@ -887,8 +1031,17 @@ static int apply_rec(struct pxk_store *st, const struct pxs_rec *h)
 		return apply_snapdata(st, pay, len);
 	case PXS_END:
 		return 0;
+	case PXS_AFTER:
+		return len == 8 ? 0 : -EUCLEAN;
 	}
 	return -EUCLEAN;
+}
+
+/* Whether @h starts a batch written while the one at @seq was in flight. */
+static bool rec_after(const struct pxs_rec *h, u64 seq)
+{
+	return le16_to_cpu(h->type) == PXS_AFTER && le32_to_cpu(h->len) == 8 &&
+	       le64_to_cpup((const __le64 *)(h + 1)) == seq;
 }
 
 /*
@@ -897,13 +1050,17 @@ static int apply_rec(struct pxk_store *st, const struct pxs_rec *h)
  * the next record) and tell what ended the log: a torn tail (0), or a
  * damaged record, when a later block starts a valid batch with a higher
  * sequence number (-EUCLEAN, *bad_at its device offset, *bad_seq the
- * sequence number it should have had).  With @apply, apply every record
- * before @end.
+ * sequence number it should have had).  One such batch is the torn tail
+ * too: the first, if it names the broken batch in its AFTER record.  It
+ * was written while that one was in flight, and the device kept it but
+ * not that one; no answer vouched for either (px_persisted() in token
+ * order).  Its start is then cleared (st->stale_at) before the node
+ * writes.  With @apply, apply every record before @end.
  */
 static int scan(struct pxk_store *st, bool apply, u64 end, u64 *bad_at,
 		u64 *bad_seq)
 {
-	u64 p = 0, q, seq = st->start_seq, bseq = seq, nrec = 0;
+	u64 p = 0, q, seq = st->start_seq, bseq = seq, nrec = 0, broken;
 	u64 good = 0, good_seq = seq;
 	const struct pxs_end *e;
 	const struct pxs_rec *h;
@@ -950,17 +1107,23 @@ static int scan(struct pxk_store *st, bool apply, u64 end, u64 *bad_at,
 		return -EUCLEAN;	/* the first pass found these whole */
 	st->pos = round_up(good, PXS_BLOCK);
 	st->seq = good_seq;
+	st->stale_at = 0;
+	broken = in ? bseq : seq;
 	for (q = round_down(p, PXS_BLOCK) + PXS_BLOCK; q < st->half_bytes;
 	     q += PXS_BLOCK) {
 		h = rec_at(st, q, &err);
 		if (err)
 			return err;
-		if (h && (le16_to_cpu(h->flags) & PXS_F_BATCH) &&
-		    le64_to_cpu(h->seq) > seq) {
-			*bad_at = half_at(st, st->half) + p;
-			*bad_seq = seq;
-			return -EUCLEAN;
+		if (!h || !(le16_to_cpu(h->flags) & PXS_F_BATCH) ||
+		    le64_to_cpu(h->seq) <= seq)
+			continue;
+		if (!st->stale_at && rec_after(h, broken)) {
+			st->stale_at = half_at(st, st->half) + q;
+			continue;
 		}
+		*bad_at = half_at(st, st->half) + p;
+		*bad_seq = seq;
+		return -EUCLEAN;
 	}
 	return 0;
 }
@@ -978,22 +1141,26 @@ static int read_super(struct pxk_store *st, u32 *cluster, u32 *node,
 	int err;
 	u32 i;
 
-	err = pxs_io(st, REQ_OP_READ, 0, st->scratch, 2 * PXS_BLOCK);
+	err = pxs_io(&st->slot[0], REQ_OP_READ, 0, st->slot[0].scratch,
+		     2 * PXS_BLOCK);
 	if (err)
 		return err;
 	for (i = 0; i < 2; i++) {
-		sb = (const struct pxs_super *)(st->scratch + i * PXS_BLOCK);
+		sb = (const struct pxs_super *)(st->slot[0].scratch +
+						i * PXS_BLOCK);
 		if (le32_to_cpu(sb->magic) != PXS_SUPER_MAGIC)
 			continue;
 		magic = true;
 		if (le32_to_cpu(sb->csum) !=
 		    crc32c(~0, sb, offsetof(struct pxs_super, csum)) ||
-		    le32_to_cpu(sb->version) != PXS_VERSION ||
+		    !le32_to_cpu(sb->version) ||
+		    le32_to_cpu(sb->version) > PXS_VERSION ||
 		    le64_to_cpu(sb->gen) % 2 != i ||
 		    (found && le64_to_cpu(sb->gen) <= st->gen))
 			continue;
 		found = true;
 		st->gen = le64_to_cpu(sb->gen);
+		st->version = le32_to_cpu(sb->version);
 		st->stamp = le64_to_cpu(sb->stamp);
 		st->half = le32_to_cpu(sb->half);
 		st->start_seq = le64_to_cpu(sb->start_seq);
@@ -1025,7 +1192,8 @@ static int format(struct pxk_store *st)
 	st->seq = 1;
 	st->pos = 0;
 	st->gen = 1;
-	return write_super(st, 1, 0, 1);
+	st->version = PXS_VERSION;
+	return write_super(&st->slot[0], 1, 0, 1);
 }
 
 static void restored_free(struct pxk_store *st)
@@ -1058,6 +1226,23 @@ static void corrupt(struct pxk_store *st, u64 at, u64 seq)
 	pxk_genl_storage_event(n, PAXOS_STORAGE_CORRUPT);
 }
 
+/*
+ * The tail cut a batch that landed without the one before it: clear its
+ * first block, durably, so that no batch start is left past where the
+ * node writes next (it would read as a damaged record then).
+ */
+static int clear_stale(struct pxk_store *st)
+{
+	struct pxs_slot *sl = &st->slot[0];
+
+	pr_info("node %u: storage %s: the batch at byte %llu landed without the one before it: cut with the torn tail\n",
+		st->n->id, st->n->storage, st->stale_at);
+	memset(sl->scratch, 0, PXS_BLOCK);
+	st->rvalid = false;
+	return pxs_io(sl, REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA,
+		      st->stale_at, sl->scratch, PXS_BLOCK);
+}
+
 /* Read what a formatted device holds: 0, or -errno with @extack. */
 static int load(struct pxk_store *st, struct netlink_ext_ack *extack)
 {
@@ -1072,6 +1257,8 @@ static int load(struct pxk_store *st, struct netlink_ext_ack *extack)
 			       "storage: a record before the end of the log is damaged: not starting (dmesg says where)");
 		return err;
 	}
+	if (!err && st->stale_at)
+		err = clear_stale(st);
 	if (!err)
 		err = scan(st, true, st->pos, NULL, NULL);
 	if (!err && st->rs->snap && st->rs->snap->have != st->rs->snap->s.size)
@@ -1094,16 +1281,20 @@ static int load(struct pxk_store *st, struct netlink_ext_ack *extack)
 
 void pxk_store_close(struct pxk_store *st)
 {
+	u32 i;
+
 	if (!st)
 		return;
-	cancel_work_sync(&st->work);
-	pxk_snap_put(st->snap);
+	for (i = 0; i < PXS_SLOTS; i++) {
+		cancel_work_sync(&st->slot[i].work);
+		pxk_snap_put(st->slot[i].snap);
+		vfree(st->slot[i].wbuf);
+		vfree(st->slot[i].scratch);
+	}
 	restored_free(st);
 	if (st->b.bdev)
 		pxk_bdev_close(&st->b);
 	vfree(st->sbuf);
-	vfree(st->wbuf);
-	vfree(st->scratch);
 	kfree(st);
 }
 
@@ -1117,14 +1308,21 @@ int pxk_store_open(struct pxk_node *n, struct pxk_store **out,
 {
 	u64 log = READ_ONCE(n->retain_bytes), size = 0;
 	struct pxk_store *st;
-	u32 cluster = 0, node = 0;
+	u32 cluster = 0, node = 0, i;
+	bool bufs = true;
 	int err;
 
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
 	st->n = n;
-	INIT_WORK(&st->work, pxk_store_work);
+	for (i = 0; i < PXS_SLOTS; i++) {
+		st->slot[i].st = st;
+		INIT_WORK(&st->slot[i].work, pxk_store_work);
+		st->slot[i].wbuf = vmalloc(PXS_WBUF);
+		st->slot[i].scratch = vmalloc(PXS_SCRATCH);
+		bufs = bufs && st->slot[i].wbuf && st->slot[i].scratch;
+	}
 	err = pxk_bdev_get(n, &st->b, n->storage, extack);
 	if (err) {
 		st->b.bdev = NULL;
@@ -1133,10 +1331,8 @@ int pxk_store_open(struct pxk_node *n, struct pxk_store **out,
 	st->size = bdev_nr_bytes(st->b.bdev);
 	st->scap = (log ? log : PAXOS_DEFAULT_RETAIN_BYTES) + PXS_LOG_SLACK;
 	st->sbuf = vmalloc(st->scap);
-	st->wbuf = vmalloc(PXS_WBUF);
-	st->scratch = vmalloc(PXS_SCRATCH);
 	st->rs = kzalloc(sizeof(*st->rs), GFP_KERNEL);
-	if (!st->sbuf || !st->wbuf || !st->scratch || !st->rs) {
+	if (!st->sbuf || !bufs || !st->rs) {
 		NL_SET_ERR_MSG(extack, "storage: out of memory");
 		err = -ENOMEM;
 		goto fail;

@@ -17,7 +17,9 @@
 # and up again: the same holds.  (c) A byte flipped in a record before the end of node 3's log:
 # up refuses it, and status, the store_corrupt counter and the events
 # group say so; the other two go on committing.  (And before that, a torn
-# last batch on node 2's disk is cut, and node 2 comes up.)  (e) Node 2's
+# last batch on node 2's disk is cut, and node 2 comes up; so is a last
+# batch that landed without the one before it, written while that one was
+# in flight.)  (e) Node 2's
 # disk removed under it (PCI hot-unplug): its next write fails, its state
 # says failed, store_errors counts, the events group says so.
 set -e
@@ -189,6 +191,70 @@ n 2 paxosctl up || fail "node 2 refused a torn tail"
 storage 2 | grep -qx "storage: /dev/vdb (ok)" || fail "node 2: $(storage 2)"
 pw "$leader" "t1" || fail "write t1"
 converge "$leader" 30 1 2 3
+
+# (c2) A batch that landed without the one before it.  Under a burst a
+# node has two batches in flight at times; the second starts with an
+# AFTER record naming the first.  A device may keep the second and lose
+# the first.  Node 2's disk is made to look so, as a crash with those two
+# in flight would leave it: bursts until it holds such a pair, then the
+# first one's start zeroed and every batch start after the pair too (the
+# writes a crash then cuts off; the others hold all of it).  Up cuts both
+# as the torn tail, not as damage, clears the later start and catches up.
+# Zeroing the batch before the first instead is damage: the one after it
+# does not name it.
+tries=0
+while :; do
+	tries=$((tries + 1))
+	[ $tries -le 20 ] || fail "node 2 never wrote a batch beside another in 20 bursts"
+	# Strict retention: a snapshot on each node makes room for the burst.
+	for i in 1 2 3; do
+		n "$i" plog snapwrite "$(n "$i" plog commit)" 4096 >/dev/null ||
+			fail "snapshot on node $i"
+	done
+	n "$leader" plog burst "o$tries" 300 >/tmp/burst.out ||
+		fail "burst o$tries: $(cat /tmp/burst.out)"
+	converge "$leader" 30 1 2 3
+	n 2 paxosctl down || fail "down on node 2"
+	blockdev --flushbufs /dev/vdb
+	pxdisk records /dev/vdb >/tmp/rec.2 || fail "pxdisk on /dev/vdb"
+	# Batch starts: the last AFTER naming the start just before it, with
+	# one more before that: "EARLIER FIRST SECOND", then the later ones.
+	awk '$5 % 2 == 1 { k++; o[k] = $1; s[k] = $2
+			   if ($3 == "after" && $6 == s[k - 1] && k > 2) j = k }
+	     END { if (!j) exit 1; print o[j - 2], o[j - 1], o[j]
+		   for (i = j + 1; i <= k; i++) print o[i] }' /tmp/rec.2 >/tmp/pair.2 &&
+		break
+	n 2 paxosctl up || fail "up on node 2"
+done
+read -r earlier lost after </tmp/pair.2
+echo "# node 2's batch at byte $after was written while the one at $lost was in flight (burst $tries, $(($(wc -l </tmp/pair.2) - 1)) batch(es) after it)"
+zero() { dd if=/dev/zero of=/dev/vdb bs=4096 seek=$(($1 / 4096)) count=1 conv=notrunc,fsync 2>/dev/null; }
+tail -n +2 /tmp/pair.2 | while read -r o; do zero "$o"; done
+dd if=/dev/vdb of=/tmp/block.2 bs=4096 skip=$((earlier / 4096)) count=1 2>/dev/null
+zero "$earlier"
+expect_err 2 "damaged" paxosctl up
+dd if=/tmp/block.2 of=/dev/vdb bs=4096 seek=$((earlier / 4096)) count=1 conv=notrunc,fsync 2>/dev/null
+zero "$lost"
+# Up alone (its link down), so that it writes nothing over the pair yet:
+# the later batch's start is cleared on the device.
+ip -n pxn2 link set eth0 down
+n 2 paxosctl up || fail "node 2 refused a batch that landed without the one before it"
+storage 2 | grep -qx "storage: /dev/vdb (ok)" || fail "node 2: $(storage 2)"
+dmesg | grep -q "node 2: storage /dev/vdb: the batch at byte $after landed without the one before it" ||
+	fail "no word of the batch cut at $after"
+blockdev --flushbufs /dev/vdb
+[ "$(dd if=/dev/vdb bs=4096 skip=$((after / 4096)) count=1 2>/dev/null | tr -d '\000' | wc -c)" = 0 ] ||
+	fail "the start of the batch at $after is still on the device"
+ip -n pxn2 link set eth0 up
+pw "$leader" "t2" || fail "write t2"
+# Node 2's newest snapshot may have gone with the cut: a new one on each.
+c=$(n "$leader" plog commit)
+for i in 1 2 3; do
+	n "$i" plog wait "$c" 30000 || fail "node $i stuck below $c"
+	n "$i" plog snapwrite "$c" 4096 >/dev/null || fail "snapshot $c on node $i"
+done
+converge "$leader" 30 1 2 3
+echo "# zeroed one batch earlier, node 2 refused its disk; zeroed the one before the pair's second, it cut both and caught up"
 
 # (d) A damaged record before the tail: node 3's first.
 n 3 paxosctl down || fail "down on node 3"

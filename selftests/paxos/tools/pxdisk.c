@@ -8,7 +8,9 @@
  *   pxdisk records DEV    print the active half's records in order, until
  *                         the first that is not valid:
  *                         "OFFSET SEQ TYPE LEN FLAGS", OFFSET in bytes
- *                         from the device's start, TYPE a name
+ *                         from the device's start, TYPE a name; an
+ *                         "after" record adds the sequence number it
+ *                         names (the first of the batch in flight)
  *
  * Exit status 1 when the device has no valid superblock.
  */
@@ -32,6 +34,7 @@
 
 static const char *const types[] = {
 	"?", "promise", "entry", "snapshot", "snapdata", "first", "end",
+	"after",
 };
 
 /* crc32c without pre- or post-inversion, as the kernel's crc32c(). */
@@ -126,10 +129,14 @@ static void records(int fd, const struct super *s)
 		crc = crc32c(seed, buf, REC_HDR + len);
 		if (crc != le32(stamp) || le64(buf + 8) != seq)
 			break;
-		printf("%llu %llu %s %u %u\n", (unsigned long long)(at + p),
+		printf("%llu %llu %s %u %u", (unsigned long long)(at + p),
 		       (unsigned long long)seq,
 		       buf[16] < sizeof(types) / sizeof(types[0]) ? types[buf[16]] : "?",
 		       len, buf[18]);
+		/* AFTER: the first record of the batch in flight it names. */
+		if (buf[16] == 7 && len == 8)
+			printf(" %llu", (unsigned long long)le64(buf + REC_HDR));
+		printf("\n");
 		in = buf[16] != 6;
 		p += (REC_HDR + len + 7) / 8 * 8;
 		seq++;
