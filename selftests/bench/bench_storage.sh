@@ -57,6 +57,9 @@ median() { grep -v '^0$' "$1" | sort -n | awk '{v[NR] = $1} END {if (NR) print N
 median0() { sort -n "$1" | awk '{v[NR] = $1} END {if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; else print 0}'; }
 range() { grep -v '^0$' "$1" | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo "-" hi}'; }
 echo Y >/sys/module/paxos/parameters/strict_retention
+DEPTH=/sys/module/paxos/parameters/store_depth
+depth0=$(cat $DEPTH)
+alt=$((3 - depth0))	# the other store_depth, 1 or 2
 echo 1048576 >/sys/module/paxos/parameters/snapshot_max
 # The flush floor two ways, before the nodes' disks are formatted:
 # flushlat dev on the fourth disk alone, and on two and on three of
@@ -128,10 +131,25 @@ snap_stop() {
 	# shellcheck disable=SC2086
 	wait $sl || true
 }
+# snap: every node a snapshot at its leader's commit index, once it has
+# it (a follower still catching up after a depth-64 run would take it
+# below), then the leader's ring no longer full (else ENOSPC).
 snap() {
-	for i in 1 2 3 4 5 6; do
-		c=$(n "$i" plog commit) || fail "commit index on node $i"
-		n "$i" plog snapwrite "$c" 4096 >/dev/null || fail "snapshot $c on node $i"
+	for l in "$leader" "$mleader"; do
+		c=$(n "$l" plog commit) || fail "commit index on node $l"
+		g=$(( (l - 1) / 3 * 3 ))
+		for i in $((g + 1)) $((g + 2)) $((g + 3)); do
+			n "$i" plog wait "$c" 30000 || fail "node $i stuck below $c"
+			n "$i" plog snapwrite "$c" 4096 >/dev/null || fail "snapshot $c on node $i"
+		done
+		# The leader frees its ring once it hears of the followers'
+		# snapshots: a write before that would find it still full.
+		k=0
+		while n "$l" paxosctl status | grep -q "strict, full"; do
+			k=$((k + 1))
+			[ $k -le 100 ] || fail "node $l still full after the snapshots"
+			sleep 0.05
+		done
 	done
 }
 sleep 0.5
@@ -195,8 +213,26 @@ for r in $(seq 1 "$ROUNDS"); do
 	per_batch $OUT/s-batch64-f.txt "$other" "$wf" "$c0" "$c1"
 	v=$(echo "$t" | col 5 1); echo "${v:-0}" >>$OUT/s-rate64.txt
 	v=$(echo "$t" | col 6 1); echo "${v:-0}" >>$OUT/s-p50-64.txt
+	# The same with the other number of batches in flight a node
+	# (store_depth), in the same round: what a second one buys here.
+	echo "$alt" >$DEPTH
 	snap
+	t=$(run "$leader" --label "durable-store$alt" --depth 1 --size 64 --seconds "$SECS")
+	v=$(echo "$t" | col 6 1); echo "${v:-0}" >>$OUT/s-alt-p50.txt
+	v=$(echo "$t" | col 5 1); echo "${v:-0}" >>$OUT/s-alt-rate1.txt
+	snap
+	snap_loop 1 2 3
+	t=$(run "$leader" --label "durable-store$alt" --depth 64 --size 64 --seconds "$SECS")
+	snap_stop
+	v=$(echo "$t" | col 5 1); echo "${v:-0}" >>$OUT/s-alt-rate64.txt
+	echo "$depth0" >$DEPTH
+	paste $OUT/s-rate64.txt $OUT/s-alt-rate64.txt | tail -n 1 |
+		awk -v d="$depth0" '$1 > 0 && $2 > 0 {print d == 2 ? $1 / $2 : $2 / $1}' >>$OUT/s-ratio-two.txt
+	snap
+	# Without disks depth 1 can fill the ring within a run too.
+	snap_loop 4 5 6
 	t=$(run "$mleader" --label memory --depth 1 --size 64 --seconds "$SECS")
+	snap_stop
 	v=$(echo "$t" | col 6 1); echo "${v:-0}" >>$OUT/s-mem-p50.txt
 	v=$(echo "$t" | col 5 1); echo "${v:-0}" >>$OUT/s-mem-rate1.txt
 	snap
@@ -214,7 +250,9 @@ for r in $(seq 1 "$ROUNDS"); do
 		"no disk: p50 $(tail -n1 $OUT/s-mem-p50.txt) us, commits/s $(tail -n1 $OUT/s-mem-rate1.txt)" \
 		"depth 64 $(tail -n1 $OUT/s-mem-rate64.txt);" \
 		"entries/batch leader, follower: depth 1 $(tail -n1 $OUT/s-batch1-l.txt), $(tail -n1 $OUT/s-batch1-f.txt)" \
-		"depth 64 $(tail -n1 $OUT/s-batch64-l.txt), $(tail -n1 $OUT/s-batch64-f.txt)"
+		"depth 64 $(tail -n1 $OUT/s-batch64-l.txt), $(tail -n1 $OUT/s-batch64-f.txt);" \
+		"store_depth $alt: p50 $(tail -n1 $OUT/s-alt-p50.txt) us," \
+		"commits/s depth 1 $(tail -n1 $OUT/s-alt-rate1.txt) depth 64 $(tail -n1 $OUT/s-alt-rate64.txt)"
 done
 for d in 1 64; do
 	for who in leader other; do
@@ -266,8 +304,12 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = op == "le" ? v <= t 
 	printf '  %-44s %10s  (%s)\n' "entries a batch, follower, depth 1" "$(median $OUT/s-batch1-f.txt)" "$(range $OUT/s-batch1-f.txt)"
 	printf '  %-44s %10s  (%s)\n' "entries a batch, leader, depth 64" "$(median $OUT/s-batch64-l.txt)" "$(range $OUT/s-batch64-l.txt)"
 	printf '  %-44s %10s  (%s)\n' "entries a batch, follower, depth 64" "$(median $OUT/s-batch64-f.txt)" "$(range $OUT/s-batch64-f.txt)"
+	printf '  %-44s %10s  (%s)\n' "store_depth $alt: durable p50, depth 1" "$(median $OUT/s-alt-p50.txt)" "$(range $OUT/s-alt-p50.txt)"
+	printf '  %-44s %10s  (%s)\n' "store_depth $alt: commits/s, depth 1" "$(median $OUT/s-alt-rate1.txt)" "$(range $OUT/s-alt-rate1.txt)"
+	printf '  %-44s %10s  (%s)\n' "store_depth $alt: commits/s, depth 64" "$(median $OUT/s-alt-rate64.txt)" "$(range $OUT/s-alt-rate64.txt)"
+	printf '  %-44s %10s  (%s)\n' "depth 64, store_depth 2 / 1 (per round)" "$(median $OUT/s-ratio-two.txt)" "$(range $OUT/s-ratio-two.txt)"
 	echo "targets (median of the rounds' ratios):"
 	printf '  %-44s %10s  budget %s us: %s\n' "A: p50 / (floor + 1.2 x flush), <= 1" "$ra" "$budget" "$(verdict "$ra" 1 le)"
 	printf '  %-44s %10s  %s\n' "B: commits/s depth 64 / depth 1, >= 10" "$rb" "$(verdict "$rb" 10 ge)"
 } | tee $OUT/bench-storage.txt
-echo "{\"rounds\":$ROUNDS,\"seconds\":$SECS,\"steered\":$STEER,\"floor_rtt_p50_us\":$floor,\"flush_p50_us\":$flush,\"flush_p99_us\":$flush99,\"durable_p50_us\":$p50,\"durable_p99_us\":$p99,\"commits_per_s_depth1\":$rate1,\"commits_per_s_depth64\":$rate64,\"target_a_ratio\":$ra,\"target_a_budget_us\":$budget,\"target_b_ratio\":$rb,\"nodisk_p50_us\":$(median $OUT/s-mem-p50.txt),\"nodisk_commits_per_s_depth1\":$(median $OUT/s-mem-rate1.txt),\"nodisk_commits_per_s_depth64\":$(median $OUT/s-mem-rate64.txt),\"flush_p50_alone_us\":$(median $OUT/s-flush1.txt),\"flush_p50_two_at_once_us\":$(median $OUT/s-flush2.txt),\"flush_p50_three_at_once_us\":$(median $OUT/s-flush3.txt),\"entries_per_batch_leader_depth64\":$(median $OUT/s-batch64-l.txt),\"entries_per_batch_follower_depth64\":$(median $OUT/s-batch64-f.txt)}" >$OUT/bench-storage.json
+echo "{\"rounds\":$ROUNDS,\"seconds\":$SECS,\"steered\":$STEER,\"floor_rtt_p50_us\":$floor,\"flush_p50_us\":$flush,\"flush_p99_us\":$flush99,\"durable_p50_us\":$p50,\"durable_p99_us\":$p99,\"commits_per_s_depth1\":$rate1,\"commits_per_s_depth64\":$rate64,\"target_a_ratio\":$ra,\"target_a_budget_us\":$budget,\"target_b_ratio\":$rb,\"nodisk_p50_us\":$(median $OUT/s-mem-p50.txt),\"nodisk_commits_per_s_depth1\":$(median $OUT/s-mem-rate1.txt),\"nodisk_commits_per_s_depth64\":$(median $OUT/s-mem-rate64.txt),\"flush_p50_alone_us\":$(median $OUT/s-flush1.txt),\"flush_p50_two_at_once_us\":$(median $OUT/s-flush2.txt),\"flush_p50_three_at_once_us\":$(median $OUT/s-flush3.txt),\"entries_per_batch_leader_depth64\":$(median $OUT/s-batch64-l.txt),\"entries_per_batch_follower_depth64\":$(median $OUT/s-batch64-f.txt),\"store_depth\":$depth0,\"alt_store_depth\":$alt,\"alt_p50_us\":$(median $OUT/s-alt-p50.txt),\"alt_commits_per_s_depth1\":$(median $OUT/s-alt-rate1.txt),\"alt_commits_per_s_depth64\":$(median $OUT/s-alt-rate64.txt),\"depth64_store2_over_store1\":$(median $OUT/s-ratio-two.txt)}" >$OUT/bench-storage.json

@@ -27,6 +27,7 @@ cd "$(dirname "$0")"
 . ./lib.sh
 STRICT=/sys/module/paxos/parameters/strict_retention
 SNAPMAX=/sys/module/paxos/parameters/snapshot_max
+DEPTH=/sys/module/paxos/parameters/store_depth
 MON=/tmp/storage.mon
 mon=
 for d in vda vdb vdc; do
@@ -35,6 +36,7 @@ done
 load_module
 [ -w "$STRICT" ] || { echo "SKIP: no strict_retention"; exit 4; }
 old_max=$(cat "$SNAPMAX")
+old_depth=$(cat "$DEPTH")
 restore() {
 	[ -n "$mon" ] && kill "$mon" 2>/dev/null
 	cleanup
@@ -42,11 +44,14 @@ restore() {
 	[ -w /sys/bus/pci/rescan ] && echo 1 >/sys/bus/pci/rescan
 	echo N >"$STRICT"
 	echo "$old_max" >"$SNAPMAX"
+	echo "$old_depth" >"$DEPTH"
 }
 trap restore EXIT
 echo Y >"$STRICT"
 # Small bounds, so that 64 MiB disks are large enough (4 x 2 MiB + 2 MiB).
 echo 1048576 >"$SNAPMAX"
+# Two batches in flight a node, which (c2) needs; the rest runs so too.
+echo 2 >"$DEPTH"
 
 disk() { echo "/dev/vd$(echo abc | cut -c"$1")"; }
 counter() { n "$1" paxosctl status | sed -n "s/^  $2 //p"; }
