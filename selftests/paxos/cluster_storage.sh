@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# timeout=600
+# timeout=900
 #
 # Stable storage (Documentation/storage.rst), three nodes with a disk each:
 # run with three disks, selftests/vm/run.sh --disk A --disk B --disk C
@@ -17,9 +17,9 @@
 # and up again: the same holds.  (c) A byte flipped in a record before the end of node 3's log:
 # up refuses it, and status, the store_corrupt counter and the events
 # group say so; the other two go on committing.  (And before that, a torn
-# last batch on node 2's disk is cut, and node 2 comes up; so is a last
-# batch that landed without the one before it, written while that one was
-# in flight.)  (e) Node 2's
+# last batch on node 2's disk is cut, and node 2 comes up; so is, on the
+# leader's disk, a batch that landed without the one before it, written
+# while that one was in flight.)  (e) Node 2's
 # disk removed under it (PCI hot-unplug): its next write fails, its state
 # says failed, store_errors counts, the events group says so.
 set -e
@@ -198,68 +198,77 @@ pw "$leader" "t1" || fail "write t1"
 converge "$leader" 30 1 2 3
 
 # (c2) A batch that landed without the one before it.  Under a burst a
-# node has two batches in flight at times; the second starts with an
-# AFTER record naming the first.  A device may keep the second and lose
-# the first.  Node 2's disk is made to look so, as a crash with those two
-# in flight would leave it: bursts until it holds such a pair, then the
-# first one's start zeroed and every batch start after the pair too (the
-# writes a crash then cuts off; the others hold all of it).  Up cuts both
-# as the torn tail, not as damage, clears the later start and catches up.
-# Zeroing the batch before the first instead is damage: the one after it
-# does not name it.
+# leader has two batches in flight at times (its writers' values arrive
+# while its flush runs); the second starts with an AFTER record naming
+# the first.  A device may keep the second and lose the first.  The
+# leader's disk is made to look so, as a crash with those two in flight
+# would leave it: bursts until a leader's disk holds such a pair, then
+# the first one's start zeroed and every batch start after the pair too
+# (the writes a crash then cuts off; the others hold all of it).  Up cuts
+# both as the torn tail, not as damage, clears the later start and
+# catches up.  Zeroing the batch before the first instead is damage: the
+# one after it does not name it.
 tries=0
 while :; do
 	tries=$((tries + 1))
-	[ $tries -le 20 ] || fail "node 2 never wrote a batch beside another in 20 bursts"
+	[ $tries -le 20 ] || fail "no leader wrote a batch beside another in 20 bursts"
 	# Strict retention: a snapshot on each node makes room for the burst.
 	for i in 1 2 3; do
 		n "$i" plog snapwrite "$(n "$i" plog commit)" 4096 >/dev/null ||
 			fail "snapshot on node $i"
 	done
-	n "$leader" plog burst "o$tries" 300 >/tmp/burst.out ||
+	x=$leader
+	dx=$(disk "$x")
+	n "$x" plog burst "o$tries" 300 >/tmp/burst.out ||
 		fail "burst o$tries: $(cat /tmp/burst.out)"
-	converge "$leader" 30 1 2 3
-	n 2 paxosctl down || fail "down on node 2"
-	blockdev --flushbufs /dev/vdb
-	pxdisk records /dev/vdb >/tmp/rec.2 || fail "pxdisk on /dev/vdb"
+	converge "$x" 30 1 2 3
+	n "$x" paxosctl down || fail "down on node $x"
+	leader=$(wait_leader 30 "$x") || fail "no leader after node $x went down"
+	blockdev --flushbufs "$dx"
+	pxdisk records "$dx" >/tmp/rec.x || fail "pxdisk on $dx"
 	# Batch starts: the last AFTER naming the start just before it, with
 	# one more before that: "EARLIER FIRST SECOND", then the later ones.
 	awk '$5 % 2 == 1 { k++; o[k] = $1; s[k] = $2
 			   if ($3 == "after" && $6 == s[k - 1] && k > 2) j = k }
 	     END { if (!j) exit 1; print o[j - 2], o[j - 1], o[j]
-		   for (i = j + 1; i <= k; i++) print o[i] }' /tmp/rec.2 >/tmp/pair.2 &&
+		   for (i = j + 1; i <= k; i++) print o[i] }' /tmp/rec.x >/tmp/pair.x &&
 		break
-	n 2 paxosctl up || fail "up on node 2"
+	n "$x" paxosctl up || fail "up on node $x"
 done
-read -r earlier lost after </tmp/pair.2
-echo "# node 2's batch at byte $after was written while the one at $lost was in flight (burst $tries, $(($(wc -l </tmp/pair.2) - 1)) batch(es) after it)"
-zero() { dd if=/dev/zero of=/dev/vdb bs=4096 seek=$(($1 / 4096)) count=1 conv=notrunc,fsync 2>/dev/null; }
-tail -n +2 /tmp/pair.2 | while read -r o; do zero "$o"; done
-dd if=/dev/vdb of=/tmp/block.2 bs=4096 skip=$((earlier / 4096)) count=1 2>/dev/null
+read -r earlier lost after </tmp/pair.x
+echo "# node $x's batch at byte $after was written while the one at $lost was in flight (burst $tries, $(($(wc -l </tmp/pair.x) - 1)) batch(es) after it)"
+zero() { dd if=/dev/zero of="$dx" bs=4096 seek=$(($1 / 4096)) count=1 conv=notrunc,fsync 2>/dev/null; }
+tail -n +2 /tmp/pair.x | while read -r o; do zero "$o"; done
+dd if="$dx" of=/tmp/block.x bs=4096 skip=$((earlier / 4096)) count=1 2>/dev/null
 zero "$earlier"
-expect_err 2 "damaged" paxosctl up
-dd if=/tmp/block.2 of=/dev/vdb bs=4096 seek=$((earlier / 4096)) count=1 conv=notrunc,fsync 2>/dev/null
+expect_err "$x" "damaged" paxosctl up
+dd if=/tmp/block.x of="$dx" bs=4096 seek=$((earlier / 4096)) count=1 conv=notrunc,fsync 2>/dev/null
 zero "$lost"
 # Up alone (its link down), so that it writes nothing over the pair yet:
 # the later batch's start is cleared on the device.
-ip -n pxn2 link set eth0 down
-n 2 paxosctl up || fail "node 2 refused a batch that landed without the one before it"
-storage 2 | grep -qx "storage: /dev/vdb (ok)" || fail "node 2: $(storage 2)"
-dmesg | grep -q "node 2: storage /dev/vdb: the batch at byte $after landed without the one before it" ||
+ip -n "pxn$x" link set eth0 down
+n "$x" paxosctl up || fail "node $x refused a batch that landed without the one before it"
+storage "$x" | grep -qx "storage: $dx (ok)" || fail "node $x: $(storage "$x")"
+dmesg | grep -q "node $x: storage $dx: the batch at byte $after landed without the one before it" ||
 	fail "no word of the batch cut at $after"
-blockdev --flushbufs /dev/vdb
-[ "$(dd if=/dev/vdb bs=4096 skip=$((after / 4096)) count=1 2>/dev/null | tr -d '\000' | wc -c)" = 0 ] ||
+blockdev --flushbufs "$dx"
+[ "$(dd if="$dx" bs=4096 skip=$((after / 4096)) count=1 2>/dev/null | tr -d '\000' | wc -c)" = 0 ] ||
 	fail "the start of the batch at $after is still on the device"
-ip -n pxn2 link set eth0 up
+ip -n "pxn$x" link set eth0 up
 pw "$leader" "t2" || fail "write t2"
-# Node 2's newest snapshot may have gone with the cut: a new one on each.
+# Node x's newest snapshot may have gone with the cut: a new one on each.
 c=$(n "$leader" plog commit)
 for i in 1 2 3; do
 	n "$i" plog wait "$c" 30000 || fail "node $i stuck below $c"
 	n "$i" plog snapwrite "$c" 4096 >/dev/null || fail "snapshot $c on node $i"
 done
 converge "$leader" 30 1 2 3
-echo "# zeroed one batch earlier, node 2 refused its disk; zeroed the one before the pair's second, it cut both and caught up"
+# The tests below take nodes 2 and 3 down: node 1 leads them.
+if [ "$leader" != 1 ]; then
+	n "$leader" paxosctl leader transfer 1 || fail "transfer to node 1"
+	leader=$(wait_leader 30 0 1 1) || fail "node 1 did not take over"
+fi
+echo "# zeroed one batch earlier, node $x refused its disk; zeroed the one before the pair's second, it cut both and caught up"
 
 # (d) A damaged record before the tail: node 3's first.
 n 3 paxosctl down || fail "down on node 3"
