@@ -8,9 +8,9 @@
  * durable.  A PROMISE or ACCEPTED leaves only once the state it vouches
  * for is durable: until then it waits here, tagged with the token that
  * will cover that state.  Up to PX_DUR_DEPTH writes are outstanding;
- * whatever changes meanwhile goes into the next one (group commit).  The leader's
- * own acceptance and a candidate's own promise count once durable too
- * (engine.c, px_persisted()).  Uses no other engine file.
+ * whatever changes meanwhile goes into the next one (group commit).  The
+ * leader's own acceptance and a candidate's own promise count once
+ * durable too (engine.c, px_persisted()).  Uses no other engine file.
  */
 #include "core_int.h"
 
