@@ -642,7 +642,7 @@ static int stage(struct pxk_store *st, struct pxs_slot *sl)
 {
 	struct pxk_node *n = st->n;
 	struct pxs_slot *o = other(st, sl);
-	u64 i, hi, after = o->busy && !o->done ? o->batch_seq : 0;
+	u64 i, hi, len, after = o->busy && !o->done ? o->batch_seq : 0;
 	struct px_ready r;
 	int err;
 
@@ -667,10 +667,11 @@ static int stage(struct pxk_store *st, struct pxs_slot *sl)
 		err = stage_snap(st, sl, r.snap);
 	for (i = r.lo; !err && i <= r.hi; i++)
 		err = stage_entry(st, sl, i);
-	if (!err && st->pos + batch_bytes(st, sl) <= st->half_bytes) {
+	len = err ? 0 : batch_bytes(st, sl);
+	if (!err && st->pos + len <= st->half_bytes) {
 		sl->wat = half_at(st, st->half) + st->pos;
-		st->pos += batch_bytes(st, sl);
-		sl->end = half_at(st, st->half) + st->pos;
+		sl->end = sl->wat + len;
+		st->pos += len;
 	} else {
 		err = stage_ckpt(st, sl, r.promised, hi);
 		if (err)
