@@ -122,6 +122,9 @@ void px_barriers_tick(struct px_node *n)
 	int l = n->leader ? px_peer_index(n, n->leader) : -1;
 	u32 i;
 
+	/* A leader's barriers wait for its rounds (px_barriers_check()). */
+	if (n->role == PX_ROLE_LEADER)
+		return;
 	for (i = 0; i < PX_MAX_BARRIERS && n->nbarriers; i++) {
 		struct px_barrier *b = &n->barriers[i];
 		struct px_barrier_req req = { .token = b->token };
@@ -145,11 +148,18 @@ void px_barriers_tick(struct px_node *n)
 	}
 }
 
-/* Whether @b is done; a leader's barrier goes to the follower path if
- * we no longer lead, a follower's request is dropped (it asks again).
+/* Whether @b is done.  A leader's barrier goes to the follower path if
+ * we no longer lead, a follower's request is dropped (it asks again); one
+ * we asked of a leader goes to the leader's path once we lead.
  */
 static bool barrier_done(struct px_node *n, struct px_barrier *b, u64 q)
 {
+	if (!b->seq && n->role == PX_ROLE_LEADER && !b->have_index) {
+		/* Asked of a leader, and we lead now: our own round confirms it. */
+		confirm_by_round(n, b);
+		n->hb_next = n->now;
+		return false;
+	}
 	if (!b->seq)
 		return b->have_index && n->log.commit >= b->index;
 	if (n->role == PX_ROLE_LEADER)

@@ -140,6 +140,7 @@ struct simnode {
 	u64 barrier_token;
 	u64 barrier_floor;	/* acked index when the barrier was issued */
 	bool barrier_busy;
+	bool barrier_asked;	/* issued as a follower, leader unknown or other */
 	/* the model application */
 	u64 app_hash;		/* its state: the entries applied, hashed */
 	u64 app_index;		/* applied through */
@@ -226,6 +227,9 @@ static u64 pref_totals[4];
 static u64 conf_totals[4];
 static u64 fwd_totals;		/* changes asked of followers, sent on */
 static u64 cancel_totals;	/* waiting changes given up */
+/* barriers answered, failed, answered on a node that asked as a follower */
+/* and led before the answer came */
+static u64 barrier_totals[3];
 /* seeds with a node unknown at start, changes naming ids not in effect, */
 /* seeds that ended with that node a member that delivered everything */
 static u64 fresh_totals[3];
@@ -485,8 +489,14 @@ static void barrier_done(u32 me, u64 index, int err)
 		return;
 	sn->barrier_busy = false;
 	trace("n%u barrier done %llu err %d", sn->id, (unsigned long long)index, err);
+	barrier_totals[!!err]++;
+	/* A leader confirms its barriers with its own rounds, however asked. */
+	if (err == -ETIMEDOUT && px_get_role(sn->px) == PX_ROLE_LEADER)
+		failf("barrier", "node %u leads and timed out a barrier", sn->id);
 	if (err)
 		return;
+	if (sn->barrier_asked && px_get_role(sn->px) == PX_ROLE_LEADER)
+		barrier_totals[2]++;
 	if (index < sn->barrier_floor)
 		failf("linearizability", "barrier on node %u returned %llu < %llu acknowledged before",
 		      sn->id, (unsigned long long)index,
@@ -1181,6 +1191,7 @@ static void barrier(u32 i)
 	sn->barrier_token++;
 	sn->barrier_floor = S.acked_max;
 	sn->barrier_busy = true;
+	sn->barrier_asked = px_get_role(sn->px) != PX_ROLE_LEADER;
 	r = px_read_barrier(sn->px, sn->barrier_token, &index, local(i));
 	trace("n%u barrier %llu floor %llu: %d", sn->id,
 	      (unsigned long long)sn->barrier_token,
@@ -1973,6 +1984,10 @@ int main(int argc, char **argv)
 		printf("sim: %llu configuration changes asked of a follower and sent to its leader, %llu waiting for a learner given up\n",
 		       (unsigned long long)fwd_totals,
 		       (unsigned long long)cancel_totals);
+		printf("sim: %llu read barriers answered, %llu failed; %llu answered on a node that asked as a follower and then led\n",
+		       (unsigned long long)barrier_totals[0],
+		       (unsigned long long)barrier_totals[1],
+		       (unsigned long long)barrier_totals[2]);
 		printf("sim: a node new to the others in %llu seeds, %llu changes naming ids not in effect, %llu seeds ended with it a member that delivered everything\n",
 		       (unsigned long long)fresh_totals[0],
 		       (unsigned long long)fresh_totals[1],
