@@ -13,8 +13,11 @@
 /*
  * Sets: a joint configuration's two, and those of configuration entries
  * a candidate finds accepted; past PX_QUORUM_SETS, nothing is a quorum.
+ * A node restarted from its disk knows no commit point, so every
+ * configuration entry in its log counts: with 4 sets, a cluster that lost
+ * power after a few changes never elected a leader again.
  */
-#define PX_QUORUM_SETS	4
+#define PX_QUORUM_SETS	16
 
 struct px_quorum {
 	u8 nsets;
