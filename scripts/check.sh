@@ -110,7 +110,9 @@ vm_bg_wait() {
 		wait "${bg_pids[$i]}" || rc=$?
 		echo "=== ${bg_names[$i]}"
 		cat "$logs/${bg_names[$i]}.log"
-		echo "(${bg_names[$i]}: $(( $(date +%s) - bg_t0s[i] ))s in the background)"
+		# Its own time: the log's last write is the run's end, which may
+		# come well before the wait for an earlier VM ends.
+		echo "(${bg_names[$i]}: $(( $(stat -c %Y "$logs/${bg_names[$i]}.log") - bg_t0s[i] ))s in the background)"
 		vm_tally "${bg_names[$i]}" "$rc"
 	done
 	bg_pids=()
